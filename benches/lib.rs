@@ -1,0 +1,1 @@
+//! Workspace benchmarks live in `pipeline.rs`; this library is intentionally empty.

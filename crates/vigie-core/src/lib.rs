@@ -1,0 +1,27 @@
+//! Vigie domain types: the vocabulary every other crate speaks.
+//!
+//! This crate does no I/O and has no heavy dependency. It defines the identifiers
+//! ([`Siren`], [`CompanyId`]), calendar types ([`Month`], [`Date`]), territories
+//! ([`Departement`]), sectors ([`Naf`]), company size ([`HeadcountBand`], [`SizeBand`]),
+//! forecasting horizons ([`Horizon`]), alert levels ([`AlertLevel`]) and the feature
+//! catalogue ([`features`]) with its topic groups.
+//!
+//! Invariant: a value of any of these types is valid by construction — parsing is the
+//! only way in, and it rejects what the domain rejects.
+
+mod calendar;
+mod error;
+pub mod features;
+mod ident;
+mod level;
+mod sector;
+mod size;
+mod territory;
+
+pub use calendar::{Date, Month};
+pub use error::{Error, Result};
+pub use ident::{CompanyId, Siren};
+pub use level::{AlertLevel, Horizon};
+pub use sector::Naf;
+pub use size::{HeadcountBand, SizeBand};
+pub use territory::Departement;

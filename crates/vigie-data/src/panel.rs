@@ -1,0 +1,547 @@
+//! The point-in-time company × month panel: features from data available at each month,
+//! labels looking forward 6 / 12 / 18 / 24 months.
+//!
+//! Point-in-time rules (the invariant this module exists for):
+//! - a filing counts from the month of its filing date (it is available at the end of
+//!   that month), never from its fiscal year end;
+//! - a monthly source row for period `t` counts from month `t + lag` (publication lag);
+//! - the exclusion status of month `m` (not yet created, closed, in procedure) uses
+//!   judgments dated in or before `m` only;
+//! - labels use judgments after `m`, and are null when `m + H` is later than the
+//!   observation end (`as_of`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use vigie_core::features::{self, CATALOGUE};
+use vigie_core::{Horizon, Month, Naf};
+
+use crate::ingest::{self, Dataset, EventKind, Filing, IngestOptions, MonthlyGrid};
+use crate::pseudo::Pseudonymiser;
+use crate::rejects::{RejectLog, SourceCounts};
+use crate::table::{Col, Table};
+use crate::{Error, Result};
+
+/// Months of history before the lag-adjusted month that the monthly features read
+/// (12-month means of a value observed 12 months earlier).
+pub const LOOKBACK_MONTHS: i32 = 23;
+
+/// Panel options.
+#[derive(Debug, Clone)]
+pub struct PanelOptions {
+    /// First month of the panel; default: the first month of `tax_monthly` plus its lag.
+    pub from: Option<Month>,
+    /// Last month; default: the latest month of `tax_monthly`.
+    pub to: Option<Month>,
+    /// Keep one month in `step` (1 = every month; 3 = quarterly snapshots from `from`).
+    pub step: u32,
+    /// Publication lag of `tax_monthly`, in months.
+    pub tax_lag: u32,
+    /// Publication lag of `social_monthly`, in months.
+    pub social_lag: u32,
+    /// Observation end for labels; default: the latest month of `tax_monthly`.
+    pub as_of: Option<Month>,
+}
+
+impl Default for PanelOptions {
+    fn default() -> Self {
+        Self { from: None, to: None, step: 1, tax_lag: 1, social_lag: 2, as_of: None }
+    }
+}
+
+/// Observed label counts of one horizon.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LabelRate {
+    /// Rows whose horizon is fully observed.
+    pub observed: usize,
+    /// Of which a procedure opened within the horizon.
+    pub positives: usize,
+    /// `positives / observed` (null when nothing is observed).
+    pub rate: Option<f64>,
+}
+
+/// Company-months left out of the panel, by reason.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Excluded {
+    /// The company did not exist yet.
+    pub not_yet_created: usize,
+    /// The company was closed (closure date or closure judgment).
+    pub closed: usize,
+    /// A collective procedure was open.
+    pub in_procedure: usize,
+}
+
+/// What `vigie panel` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct PanelSummary {
+    /// Counts per source.
+    pub sources: BTreeMap<&'static str, SourceCounts>,
+    /// Total rows rejected, all sources.
+    pub rows_rejected: usize,
+    /// First and last month of the panel.
+    pub from: String,
+    /// Last month of the panel.
+    pub to: String,
+    /// Month step.
+    pub step: u32,
+    /// Observation end of the labels.
+    pub as_of: String,
+    /// Publication lags used.
+    pub tax_lag_months: u32,
+    /// Publication lags used.
+    pub social_lag_months: u32,
+    /// Companies read.
+    pub companies: usize,
+    /// Panel rows written.
+    pub rows_written: usize,
+    /// Company-months excluded, by reason.
+    pub excluded: Excluded,
+    /// Companies excluded at one month at least because closed or in procedure.
+    pub companies_excluded: usize,
+    /// Label rates per horizon.
+    pub label_rates: BTreeMap<&'static str, LabelRate>,
+    /// 18-month label rate per calendar year of the panel month.
+    pub label_18m_rate_by_year: BTreeMap<i32, LabelRate>,
+}
+
+/// A built panel: the table and its summary.
+pub struct Panel {
+    /// Columns: `company_id`, `month`, `departement`, `naf`, `size_band`, the features of
+    /// the catalogue, `label_6m` … `label_24m`.
+    pub table: Table,
+    /// Counts.
+    pub summary: PanelSummary,
+}
+
+/// Reads the sources of `dir` and builds the panel.
+pub fn build(
+    dir: &Path,
+    pseudo: &Pseudonymiser,
+    opts: &PanelOptions,
+    rejects: &mut RejectLog,
+) -> Result<Panel> {
+    if opts.step == 0 {
+        return Err(Error::Arguments("--step must be at least 1".into()));
+    }
+    if let (Some(f), Some(t)) = (opts.from, opts.to) {
+        if f > t {
+            return Err(Error::Arguments(format!("--from {f} is after --to {t}")));
+        }
+    }
+    let max_lag = opts.tax_lag.max(opts.social_lag) as i32;
+    let min_lag = opts.tax_lag.min(opts.social_lag) as i32;
+    let window = match (opts.from, opts.to) {
+        (Some(f), Some(t)) => Some((f.plus(-max_lag - LOOKBACK_MONTHS), t.plus(-min_lag))),
+        _ => None,
+    };
+    let data = ingest::ingest(dir, pseudo, &IngestOptions { monthly_window: window }, rejects)?;
+    let latest = data.latest_tax_month.ok_or_else(|| {
+        Error::Arguments("tax_monthly has no valid month: cannot place the panel in time".into())
+    })?;
+    let to = opts.to.unwrap_or(latest);
+    let from = opts.from.unwrap_or_else(|| data.tax.start.plus(opts.tax_lag as i32));
+    if from > to {
+        return Err(Error::Arguments(format!("empty month range: {from} to {to}")));
+    }
+    let as_of = opts.as_of.unwrap_or(latest);
+    let months: Vec<Month> = from.through(to).step_by(opts.step as usize).collect();
+    Ok(assemble(&data, &months, opts, as_of, rejects.len()))
+}
+
+/// Per-company output of the panel builder.
+#[derive(Default)]
+struct Chunk {
+    company: Vec<u32>,
+    month: Vec<u16>,
+    features: Vec<f64>,
+    labels: [Vec<Option<u8>>; 4],
+    excluded: Excluded,
+    companies_excluded: usize,
+}
+
+fn assemble(data: &Dataset, months: &[Month], opts: &PanelOptions, as_of: Month, rejected: usize) -> Panel {
+    let n = data.companies.len();
+    const CHUNK: usize = 2048;
+    let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
+    let chunks: Vec<Chunk> = starts
+        .par_iter()
+        .map(|&s| {
+            let mut out = Chunk::default();
+            let mut scratch = Series::default();
+            for c in s..(s + CHUNK).min(n) {
+                company_rows(data, c as u32, months, opts, as_of, &mut scratch, &mut out);
+            }
+            out
+        })
+        .collect();
+
+    let k = CATALOGUE.len();
+    let rows: usize = chunks.iter().map(|c| c.company.len()).sum();
+    let mut company = Vec::with_capacity(rows);
+    let mut month = Vec::with_capacity(rows);
+    let mut feats: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(rows)).collect();
+    let mut labels: [Vec<Option<u8>>; 4] = Default::default();
+    let mut excluded = Excluded::default();
+    let mut companies_excluded = 0;
+    for ch in chunks {
+        company.extend_from_slice(&ch.company);
+        month.extend(ch.month.iter().map(|&m| u32::from(m)));
+        for (j, f) in feats.iter_mut().enumerate() {
+            f.extend(ch.features.iter().skip(j).step_by(k));
+        }
+        for (h, l) in labels.iter_mut().enumerate() {
+            l.extend_from_slice(&ch.labels[h]);
+        }
+        excluded.not_yet_created += ch.excluded.not_yet_created;
+        excluded.closed += ch.excluded.closed;
+        excluded.in_procedure += ch.excluded.in_procedure;
+        companies_excluded += ch.companies_excluded;
+    }
+
+    // Label rates, overall and per year (18 months).
+    let mut label_rates = BTreeMap::new();
+    for (h, horizon) in Horizon::ALL.iter().enumerate() {
+        label_rates.insert(horizon.label_column(), rate(labels[h].iter().copied()));
+    }
+    let mut by_year: BTreeMap<i32, LabelRate> = BTreeMap::new();
+    for (i, l) in labels[2].iter().enumerate() {
+        let year = months[month[i] as usize].year();
+        let e = by_year.entry(year).or_default();
+        if let Some(v) = l {
+            e.observed += 1;
+            e.positives += usize::from(*v);
+        }
+    }
+    for e in by_year.values_mut() {
+        e.rate = (e.observed > 0).then(|| e.positives as f64 / e.observed as f64);
+    }
+    by_year.retain(|_, e| e.observed > 0);
+
+    let c = &data.companies;
+    let ids = Arc::new(c.id.iter().map(|id| id.as_str().to_owned()).collect::<Vec<_>>());
+    let month_names = Arc::new(months.iter().map(ToString::to_string).collect::<Vec<_>>());
+    let deps = Arc::new(c.departement.iter().map(|d| d.as_str().to_owned()).collect::<Vec<_>>());
+    let nafs = Arc::new(c.naf.iter().map(|x| x.as_str().to_owned()).collect::<Vec<_>>());
+    let bands = Arc::new(c.band.iter().map(|b| b.size_band().as_str().to_owned()).collect::<Vec<_>>());
+    let mut cols: Vec<(String, Col)> = vec![
+        ("company_id".into(), Col::Dict(ids, company.clone())),
+        ("month".into(), Col::Dict(month_names, month)),
+        ("departement".into(), Col::Dict(deps, company.clone())),
+        ("naf".into(), Col::Dict(nafs, company.clone())),
+        ("size_band".into(), Col::Dict(bands, company)),
+    ];
+    for (spec, f) in CATALOGUE.iter().zip(feats) {
+        cols.push((spec.name.into(), Col::F64(f)));
+    }
+    for (h, l) in Horizon::ALL.iter().zip(labels) {
+        cols.push((h.label_column().into(), Col::U8(l)));
+    }
+    let table = Table::new(cols);
+    let summary = PanelSummary {
+        sources: data.counts.clone(),
+        rows_rejected: rejected,
+        from: months[0].to_string(),
+        to: months[months.len() - 1].to_string(),
+        step: opts.step,
+        as_of: as_of.to_string(),
+        tax_lag_months: opts.tax_lag,
+        social_lag_months: opts.social_lag,
+        companies: n,
+        rows_written: table.height(),
+        excluded,
+        companies_excluded,
+        label_rates,
+        label_18m_rate_by_year: by_year,
+    };
+    Panel { table, summary }
+}
+
+fn rate(it: impl Iterator<Item = Option<u8>>) -> LabelRate {
+    let mut r = LabelRate::default();
+    for v in it.flatten() {
+        r.observed += 1;
+        r.positives += usize::from(v);
+    }
+    r.rate = (r.observed > 0).then(|| r.positives as f64 / r.observed as f64);
+    r
+}
+
+/// Per-company series derived from the monthly grids, indexed like the grid window.
+#[derive(Default)]
+struct Series {
+    /// 12 × mean VAT turnover over the 12 months ending at t (NaN if none declared).
+    vat_annual: Vec<f64>,
+    /// Tax arrears / annualised VAT turnover at t.
+    tax_ratio: Vec<f64>,
+    /// Mean monthly contributions called over the 12 months ending at t.
+    soc_called_mean: Vec<f64>,
+    /// Social debt in months of contributions at t.
+    soc_ratio: Vec<f64>,
+}
+
+fn nan_mean(it: impl Iterator<Item = f64>) -> f64 {
+    let (mut s, mut n) = (0.0, 0u32);
+    for x in it.filter(|x| !x.is_nan()) {
+        s += x;
+        n += 1;
+    }
+    if n == 0 { f64::NAN } else { s / f64::from(n) }
+}
+
+fn div(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() || y == 0.0 { f64::NAN } else { x / y }
+}
+
+/// Division by a quantity that must be positive to make sense (turnover, assets).
+fn div_pos(x: f64, y: f64) -> f64 {
+    if y.is_nan() || y <= 0.0 { f64::NAN } else { div(x, y) }
+}
+
+impl Series {
+    fn fill(&mut self, data: &Dataset, c: u32) {
+        let g = &data.tax;
+        let base = c as usize * g.len;
+        let a = |t: usize| f64::from(g.a[base + t]);
+        self.vat_annual.clear();
+        self.tax_ratio.clear();
+        for t in 0..g.len {
+            let lo = t.saturating_sub(11);
+            let annual = 12.0 * nan_mean((lo..=t).map(a));
+            self.vat_annual.push(annual);
+            let arrears = if g.flags[base + t] & MonthlyGrid::PRESENT != 0 {
+                f64::from(g.b[base + t])
+            } else {
+                f64::NAN
+            };
+            self.tax_ratio.push(div_pos(arrears, annual));
+        }
+        self.soc_called_mean.clear();
+        self.soc_ratio.clear();
+        if let Some(s) = &data.social {
+            let base = c as usize * s.len;
+            for t in 0..s.len {
+                let lo = t.saturating_sub(11);
+                let mean = nan_mean((lo..=t).map(|u| f64::from(s.a[base + u])));
+                self.soc_called_mean.push(mean);
+                let overdue = if s.flags[base + t] & MonthlyGrid::PRESENT != 0 {
+                    f64::from(s.b[base + t])
+                } else {
+                    f64::NAN
+                };
+                self.soc_ratio.push(div_pos(overdue, mean));
+            }
+        }
+    }
+}
+
+/// Procedure status of a company at the end of a month, from judgments up to that month.
+#[derive(Default, Clone, Copy)]
+struct Status {
+    in_procedure: bool,
+    closed: bool,
+    past_procedure: bool,
+}
+
+fn company_rows(
+    data: &Dataset,
+    c: u32,
+    months: &[Month],
+    opts: &PanelOptions,
+    as_of: Month,
+    series: &mut Series,
+    out: &mut Chunk,
+) {
+    let cs = &data.companies;
+    let ci = c as usize;
+    let events = &data.events[data.event_offsets[ci]..data.event_offsets[ci + 1]];
+    let filings = &data.filings[data.filing_offsets[ci]..data.filing_offsets[ci + 1]];
+    let created = cs.creation[ci].month();
+    let closure = cs.closure[ci].map(vigie_core::Date::month);
+    series.fill(data, c);
+    let mut was_excluded = false;
+    for (mi, &m) in months.iter().enumerate() {
+        if m < created {
+            out.excluded.not_yet_created += 1;
+            continue;
+        }
+        let mut st = Status::default();
+        for e in events.iter().take_while(|e| e.date.month() <= m) {
+            match e.kind {
+                k if k.is_opening() => st.in_procedure = true,
+                EventKind::PlanAdoption => {
+                    st.in_procedure = false;
+                    st.past_procedure = true;
+                }
+                _ => st.closed = true,
+            }
+        }
+        if st.closed || closure.is_some_and(|cl| cl <= m) {
+            out.excluded.closed += 1;
+            was_excluded = true;
+            continue;
+        }
+        if st.in_procedure {
+            out.excluded.in_procedure += 1;
+            was_excluded = true;
+            continue;
+        }
+        out.company.push(c);
+        out.month.push(mi as u16);
+        let first_opening = events
+            .iter()
+            .find(|e| e.kind.is_opening() && e.date.month() > m)
+            .map(|e| e.date.month());
+        for (h, horizon) in Horizon::ALL.iter().enumerate() {
+            let end = m.plus(horizon.months());
+            out.labels[h].push(if end > as_of {
+                None
+            } else {
+                Some(u8::from(first_opening.is_some_and(|d| d <= end)))
+            });
+        }
+        let start = out.features.len();
+        out.features.resize(start + CATALOGUE.len(), f64::NAN);
+        features_at(data, c, m, opts, filings, st, series, &mut out.features[start..]);
+    }
+    if was_excluded {
+        out.companies_excluded += 1;
+    }
+}
+
+/// The latest filing available at `m` and the one before it (by fiscal year end).
+fn latest_filings(filings: &[Filing], m: Month) -> (Option<&Filing>, Option<&Filing>) {
+    let mut avail = filings.iter().filter(|f| f.filed.month() <= m);
+    // Filings are sorted by fiscal year end: the last two available are F and F-1.
+    let mut last = None;
+    let mut prev = None;
+    for f in avail.by_ref() {
+        prev = last;
+        last = Some(f);
+    }
+    (last, prev)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn features_at(
+    data: &Dataset,
+    c: u32,
+    m: Month,
+    opts: &PanelOptions,
+    filings: &[Filing],
+    st: Status,
+    s: &Series,
+    out: &mut [f64],
+) {
+    let idx = |name: &str| features::index_of(name).expect("feature of the catalogue");
+    let mut set = |name: &str, v: f64| out[idx(name)] = v;
+    let cs = &data.companies;
+    let ci = c as usize;
+
+    // Financial health from the latest available filing.
+    let (f, fp) = latest_filings(filings, m);
+    let v = |f: &Filing, name: &str| {
+        f.values[ingest::FILING_AMOUNTS.iter().position(|n| *n == name).expect("amount")]
+    };
+    if let Some(f) = f {
+        let turnover = v(f, "turnover");
+        let assets = v(f, "total_assets");
+        let va = v(f, "value_added");
+        let short_liab = v(f, "trade_payables") + v(f, "tax_social_liabilities");
+        set("fin_ebitda_margin", div_pos(v(f, "ebitda"), turnover));
+        set("fin_net_margin", div_pos(v(f, "net_income"), turnover));
+        set("fin_roa", div_pos(v(f, "operating_income"), assets));
+        set("fin_equity_to_assets", div_pos(v(f, "equity"), assets));
+        set("fin_debt_to_assets", div_pos(v(f, "financial_debt"), assets));
+        set("fin_net_debt_to_turnover", div_pos(v(f, "financial_debt") - v(f, "cash"), turnover));
+        set("fin_cash_to_assets", div_pos(v(f, "cash"), assets));
+        set("fin_quick_ratio", div_pos(v(f, "cash") + v(f, "trade_receivables"), short_liab));
+        set(
+            "fin_current_ratio",
+            div_pos(v(f, "cash") + v(f, "trade_receivables") + v(f, "inventory"), short_liab),
+        );
+        set("fin_staff_costs_to_va", div_pos(v(f, "staff_costs"), va));
+        set("fin_va_per_employee", div_pos(va, v(f, "headcount")) / 1000.0);
+        set("fin_investment_rate", div_pos(v(f, "investment"), assets));
+        set("fin_payables_days", 365.0 * div_pos(v(f, "trade_payables"), turnover));
+        set("fin_receivables_days", 365.0 * div_pos(v(f, "trade_receivables"), turnover));
+        set("fin_tax_social_liab_to_turnover", div_pos(v(f, "tax_social_liabilities"), turnover));
+        if let Some(p) = fp {
+            set("fin_turnover_growth", div_pos(turnover, v(p, "turnover")) - 1.0);
+            set("fin_equity_change", div_pos(v(f, "equity") - v(p, "equity"), assets));
+        }
+        set("fin_filing_age", f64::from(m.since(f.year_end.month())));
+        set("fin_filing_delay", f64::from(f.filed.month().since(f.year_end.month())));
+        set("prof_log_turnover", if turnover.is_nan() { f64::NAN } else { turnover.ln_1p() });
+    }
+
+    // Tax and activity, at the latest published month L.
+    let g = &data.tax;
+    let l = m.plus(-(opts.tax_lag as i32)).since(g.start);
+    let at = |series: &[f64], t: i32| -> f64 {
+        if t >= 0 && (t as usize) < series.len() { series[t as usize] } else { f64::NAN }
+    };
+    let base = ci * g.len;
+    let flags = |t: i32| -> u8 { if t >= 0 && (t as usize) < g.len { g.flags[base + t as usize] } else { 0 } };
+    let vat = |t: i32| -> f64 {
+        if t >= 0 && (t as usize) < g.len { f64::from(g.a[base + t as usize]) } else { f64::NAN }
+    };
+    let ratio = at(&s.tax_ratio, l);
+    set("tax_arrears_ratio", ratio);
+    set("tax_arrears_ratio_lag3", at(&s.tax_ratio, l - 3));
+    set("tax_arrears_ratio_lag6", at(&s.tax_ratio, l - 6));
+    set("tax_arrears_ratio_lag12", at(&s.tax_ratio, l - 12));
+    set("tax_arrears_trend_6m", ratio - at(&s.tax_ratio, l - 6));
+    let present: Vec<i32> = (l - 11..=l).filter(|&t| flags(t) & MonthlyGrid::PRESENT != 0).collect();
+    if !present.is_empty() {
+        let count = |pred: &dyn Fn(i32) -> bool| present.iter().filter(|&&t| pred(t)).count() as f64;
+        set("tax_arrears_months_12m", count(&|t| g.b[base + t as usize] > 0.0));
+        set("tax_late_declarations_12m", count(&|t| flags(t) & MonthlyGrid::LATE != 0));
+    }
+    if flags(l) & MonthlyGrid::PRESENT != 0 {
+        set("tax_payment_plan", f64::from(u8::from(flags(l) & MonthlyGrid::PLAN != 0)));
+    }
+    let mean_vat = |lo: i32, hi: i32| nan_mean((lo..=hi).map(vat));
+    set("act_vat_growth_yoy", div_pos(mean_vat(l - 2, l), mean_vat(l - 14, l - 12)) - 1.0);
+    set("act_vat_trend_6m", div_pos(mean_vat(l - 5, l), mean_vat(l - 11, l - 6)) - 1.0);
+    if let Some(f) = f {
+        set("act_vat_to_filing_turnover", div_pos(at(&s.vat_annual, l), v(f, "turnover")));
+    }
+
+    // Social debt, at the latest published month of the social source.
+    if let Some(sg) = &data.social {
+        let ls = m.plus(-(opts.social_lag as i32)).since(sg.start);
+        let sbase = ci * sg.len;
+        let sflags = |t: i32| -> u8 { if t >= 0 && (t as usize) < sg.len { sg.flags[sbase + t as usize] } else { 0 } };
+        let r = at(&s.soc_ratio, ls);
+        set("soc_debt_ratio", r);
+        set("soc_debt_ratio_lag3", at(&s.soc_ratio, ls - 3));
+        set("soc_debt_ratio_lag6", at(&s.soc_ratio, ls - 6));
+        set("soc_debt_ratio_lag12", at(&s.soc_ratio, ls - 12));
+        set("soc_debt_mean_12m", nan_mean((ls - 11..=ls).map(|t| at(&s.soc_ratio, t))));
+        let present: Vec<i32> = (ls - 11..=ls).filter(|&t| sflags(t) & MonthlyGrid::PRESENT != 0).collect();
+        if !present.is_empty() {
+            let months = present.iter().filter(|&&t| sg.b[sbase + t as usize] > 0.0).count();
+            set("soc_debt_months_12m", months as f64);
+        }
+        if sflags(ls) & MonthlyGrid::PRESENT != 0 {
+            set("soc_payment_plan", f64::from(u8::from(sflags(ls) & MonthlyGrid::PLAN != 0)));
+        }
+    }
+
+    // Profile.
+    set("prof_age_years", f64::from(m.since(cs.creation[ci].month())) / 12.0);
+    let filed_headcount = f.map_or(f64::NAN, |f| v(f, "headcount"));
+    let headcount = if filed_headcount.is_nan() {
+        cs.band[ci].midpoint().unwrap_or(f64::NAN)
+    } else {
+        filed_headcount
+    };
+    set("prof_log_headcount", if headcount.is_nan() { f64::NAN } else { headcount.ln_1p() });
+    let section = cs.naf[ci].section();
+    let sections = Naf::sections();
+    set("prof_sector", sections.iter().position(|&x| x == section).map_or(f64::NAN, |i| i as f64));
+    set("prof_past_procedure", f64::from(u8::from(st.past_procedure)));
+}

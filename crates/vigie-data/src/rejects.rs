@@ -1,0 +1,160 @@
+//! The rejects log: every row refused by validation, with its source, row number, column,
+//! value and reason. Nothing is dropped silently.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::table::{Col, Table};
+use crate::Result;
+
+/// Why a row was refused. The snake_case names are stable: they appear in rejects files
+/// and summaries that operations tooling may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// A CSV record with more or fewer fields than the header.
+    MalformedRow,
+    /// A required value is empty.
+    MissingValue,
+    /// A SIREN with the wrong length, non-digits or a failing Luhn checksum.
+    InvalidSiren,
+    /// Not one of the 101 départements.
+    UnknownDepartement,
+    /// Not a NAF code `NN.NNL` with an existing division.
+    InvalidNaf,
+    /// Not an existing `YYYY-MM-DD` date between 1900 and 2199.
+    InvalidDate,
+    /// Dates that contradict each other (closure before creation, filing before the end of
+    /// the fiscal year) or a judgment before the company's creation.
+    ImpossibleDate,
+    /// Not a `YYYY-MM` month.
+    InvalidMonth,
+    /// A numeric column holds text that is not a number.
+    NotANumber,
+    /// NaN or infinite.
+    NotFinite,
+    /// A negative value where only non-negative ones make sense.
+    NegativeAmount,
+    /// A magnitude no real company reports (over 10^12 € or 10^6 employees).
+    AbsurdAmount,
+    /// A flag other than 0 / 1 / true / false.
+    InvalidFlag,
+    /// Not an INSEE headcount band.
+    InvalidHeadcountBand,
+    /// Not a known judgment kind.
+    UnknownEventKind,
+    /// Text longer than 64 characters.
+    TextTooLong,
+    /// A second row with the same key; the first one is kept.
+    DuplicateKey,
+    /// A row about a company absent from (or rejected in) `companies`.
+    UnknownCompany,
+}
+
+impl Reason {
+    /// The stable snake_case name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::MalformedRow => "malformed_row",
+            Reason::MissingValue => "missing_value",
+            Reason::InvalidSiren => "invalid_siren",
+            Reason::UnknownDepartement => "unknown_departement",
+            Reason::InvalidNaf => "invalid_naf",
+            Reason::InvalidDate => "invalid_date",
+            Reason::ImpossibleDate => "impossible_date",
+            Reason::InvalidMonth => "invalid_month",
+            Reason::NotANumber => "not_a_number",
+            Reason::NotFinite => "not_finite",
+            Reason::NegativeAmount => "negative_amount",
+            Reason::AbsurdAmount => "absurd_amount",
+            Reason::InvalidFlag => "invalid_flag",
+            Reason::InvalidHeadcountBand => "invalid_headcount_band",
+            Reason::UnknownEventKind => "unknown_event_kind",
+            Reason::TextTooLong => "text_too_long",
+            Reason::DuplicateKey => "duplicate_key",
+            Reason::UnknownCompany => "unknown_company",
+        }
+    }
+}
+
+/// One refused row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reject {
+    /// Source name.
+    pub source: &'static str,
+    /// 1-based data row number in the file (the header is row 0).
+    pub row: u32,
+    /// The offending column (empty for a malformed record).
+    pub column: &'static str,
+    /// The offending value, truncated to 64 characters; SIREN values are redacted.
+    pub value: String,
+    /// Why.
+    pub reason: Reason,
+    /// A human-readable explanation.
+    pub detail: String,
+}
+
+/// Counts for one source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SourceCounts {
+    /// The file read, if any.
+    pub file: Option<String>,
+    /// Data rows read and validated.
+    pub rows_read: usize,
+    /// Rows accepted.
+    pub rows_accepted: usize,
+    /// Rows refused (each is in the rejects log).
+    pub rows_rejected: usize,
+    /// Rows of a monthly Parquet source outside the month window needed, skipped unread.
+    pub rows_outside_window: usize,
+    /// Rejected rows by reason.
+    pub rejects_by_reason: BTreeMap<&'static str, usize>,
+}
+
+/// The log of refused rows of a run.
+#[derive(Debug, Default)]
+pub struct RejectLog {
+    rejects: Vec<Reject>,
+}
+
+impl RejectLog {
+    /// Records a refused row.
+    pub fn push(&mut self, r: Reject) {
+        self.rejects.push(r);
+    }
+
+    /// All refused rows, in the order they were found.
+    #[must_use]
+    pub fn rejects(&self) -> &[Reject] {
+        &self.rejects
+    }
+
+    /// Number of refused rows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.rejects.len()
+    }
+
+    /// Whether no row was refused.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rejects.is_empty()
+    }
+
+    /// Writes the log as CSV (`source,row,column,value,reason,detail`), atomically.
+    pub fn write_csv(&self, path: &Path) -> Result<()> {
+        let r = &self.rejects;
+        let table = Table::new(vec![
+            ("source", Col::Str(r.iter().map(|x| Some(x.source.to_owned())).collect())),
+            ("row", Col::U32(r.iter().map(|x| Some(x.row)).collect())),
+            ("column", Col::Str(r.iter().map(|x| Some(x.column.to_owned())).collect())),
+            ("value", Col::Str(r.iter().map(|x| Some(x.value.clone())).collect())),
+            ("reason", Col::Str(r.iter().map(|x| Some(x.reason.as_str().to_owned())).collect())),
+            ("detail", Col::Str(r.iter().map(|x| Some(x.detail.clone())).collect())),
+        ]);
+        table.write(path, crate::source::Format::Csv)
+    }
+}

@@ -1,0 +1,1 @@
+//! Workspace integration tests live in `it/`; this library is intentionally empty.
