@@ -1,1 +1,9 @@
-fn main() {}
+//! Workspace integration tests: one binary, modules by capability, a shared harness in
+//! `common`.
+
+mod common;
+mod docs;
+mod ingest;
+mod lookahead;
+mod panel;
+mod synth;

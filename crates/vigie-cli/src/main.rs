@@ -135,7 +135,11 @@ fn run(cli: Cli) -> Result<()> {
             key_file,
             demo_key,
         } => {
-            let pseudo = Pseudonymiser::resolve(demo_key, key_file.as_deref())?;
+            let pseudo = Pseudonymiser::resolve(
+                demo_key,
+                key_file.as_deref(),
+                std::env::var(vigie_data::pseudo::KEY_ENV).ok(),
+            )?;
             if pseudo.is_demo() {
                 tracing::warn!("using the public demonstration key: never do this on real data");
             }

@@ -22,7 +22,7 @@ pub enum Error {
     /// Not a `YYYY-MM-DD` date, an impossible date (2023-02-30) or one outside 1900–2199.
     #[error("invalid date {0:?}: expected an existing YYYY-MM-DD date between 1900 and 2199")]
     Date(String),
-    /// Not one of the 101 French départements.
+    /// Not a département code (01–95 but 20, 2A, 2B, 971–976).
     #[error("unknown département {0:?}: expected 01-95 (2A/2B for Corsica) or 971-976")]
     Departement(String),
     /// Not a NAF rév. 2 sub-class code such as `56.10A`.

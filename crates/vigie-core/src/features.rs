@@ -150,12 +150,18 @@ pub fn names() -> Vec<&'static str> {
 /// The catalogue as a Markdown table (the body of `docs/features.md`).
 #[must_use]
 pub fn markdown_table() -> String {
+    use std::fmt::Write;
     let mut s = String::from("| name | group | formula | unit | label (fr) |\n|---|---|---|---|---|\n");
     for spec in CATALOGUE {
-        s.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} |\n",
-            spec.name, spec.group, spec.formula.replace('|', "\\|"), spec.unit, spec.label_fr
-        ));
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {} | {} |",
+            spec.name,
+            spec.group,
+            spec.formula.replace('|', "\\|"),
+            spec.unit,
+            spec.label_fr
+        );
     }
     s
 }

@@ -75,7 +75,7 @@ fn luhn_sum(b: &[u8]) -> u32 {
 }
 
 fn luhn_valid(b: &[u8]) -> bool {
-    luhn_sum(b) % 10 == 0
+    luhn_sum(b).is_multiple_of(10)
 }
 
 /// The pseudonymous identifier of a company: the first 16 hexadecimal characters (64 bits)

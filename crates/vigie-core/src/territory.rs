@@ -40,7 +40,7 @@ impl Departement {
         std::str::from_utf8(&self.0[..len]).expect("ASCII by construction")
     }
 
-    /// All 101 départements, in code order.
+    /// All 102 codes (94 of metropolitan France, Corsica's two, six overseas), in code order.
     #[must_use]
     pub fn all() -> Vec<Departement> {
         let mut v: Vec<_> = (1..=95u8)
@@ -94,13 +94,13 @@ mod tests {
     }
 
     #[test]
-    fn all_lists_101_distinct_valid_codes() {
+    fn all_lists_102_distinct_valid_codes() {
         let all = Departement::all();
-        assert_eq!(all.len(), 101);
+        assert_eq!(all.len(), 102);
         let mut sorted = all.clone();
         sorted.sort();
         sorted.dedup();
-        assert_eq!(sorted.len(), 101);
+        assert_eq!(sorted.len(), 102);
         assert!(all.iter().all(|d| Departement::parse(d.as_str()).as_ref() == Ok(d)));
         assert_eq!(all[19].as_str(), "2A");
     }

@@ -751,12 +751,14 @@ fn validate_filings(raw: &RawTable, companies: &Companies, c: &mut Counter<'_>) 
             Err(b) => c.reject(rows.row_number(i), b),
         }
     }
-    // Duplicate keys (company, fiscal year end): keep the first row of the file.
-    out.sort_by_key(|(f, row)| (f.company, f.year_end, *row));
+    // Duplicate keys (company, fiscal year end): keep the earliest filed version (then the
+    // first in the file), so that a later amendment can never displace a return that was
+    // already available — the panel stays point-in-time.
+    out.sort_by_key(|(f, row)| (f.company, f.year_end, f.filed, *row));
     let mut kept = Vec::with_capacity(out.len());
     for (f, row) in out {
         if kept.last().is_some_and(|k: &Filing| k.company == f.company && k.year_end == f.year_end) {
-            c.reject(row, bad("fiscal_year_end", Cell::Text(&f.year_end.to_string()), Reason::DuplicateKey, "a filing for this company and fiscal year was already read; the first row is kept"));
+            c.reject(row, bad("fiscal_year_end", Cell::Text(&f.year_end.to_string()), Reason::DuplicateKey, "another return for this company and fiscal year was filed earlier; the earliest is kept"));
         } else {
             kept.push(f);
         }

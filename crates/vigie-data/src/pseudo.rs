@@ -61,9 +61,11 @@ impl Pseudonymiser {
         self.demo
     }
 
-    /// Resolves the key: `--demo-key` first, then a key file, then `VIGIE_PSEUDO_KEY`.
-    /// A key file holds the key on its first line (surrounding whitespace is ignored).
-    pub fn resolve(demo: bool, key_file: Option<&Path>) -> Result<Self> {
+    /// Resolves the key: `--demo-key` first, then a key file, then the value of
+    /// `VIGIE_PSEUDO_KEY` (passed in by the caller, so that tests need not touch the
+    /// process environment). A key file holds the key on its first line (surrounding
+    /// whitespace is ignored).
+    pub fn resolve(demo: bool, key_file: Option<&Path>, env_key: Option<String>) -> Result<Self> {
         if demo {
             return Ok(Self::demo());
         }
@@ -72,8 +74,8 @@ impl Pseudonymiser {
                 .map_err(|source| Error::Io { path: path.to_owned(), source })?;
             return Self::new(text.lines().next().unwrap_or("").trim().as_bytes());
         }
-        match std::env::var(KEY_ENV) {
-            Ok(k) if !k.is_empty() => Self::new(k.as_bytes()),
+        match env_key {
+            Some(k) if !k.is_empty() => Self::new(k.as_bytes()),
             _ => Err(Error::MissingKey),
         }
     }
@@ -113,6 +115,24 @@ mod tests {
         mac.update(b"what do ya want for nothing?");
         let id = CompanyId::from_digest(&mac.finalize().into_bytes());
         assert_eq!(id.as_str(), "5bdcc146bf60754e");
+    }
+
+    #[test]
+    fn key_resolution_order() {
+        assert!(matches!(Pseudonymiser::resolve(false, None, None), Err(Error::MissingKey)));
+        assert!(matches!(Pseudonymiser::resolve(false, None, Some(String::new())), Err(Error::MissingKey)));
+        assert!(Pseudonymiser::resolve(true, None, None).unwrap().is_demo());
+        let env = Pseudonymiser::resolve(false, None, Some("0123456789abcdef".into())).unwrap();
+        assert!(!env.is_demo());
+        let dir = std::env::temp_dir().join(format!("vigie-key-{}", std::process::id()));
+        std::fs::write(&dir, "  fedcba9876543210fedcba  \nignored\n").unwrap();
+        let from_file = Pseudonymiser::resolve(false, Some(&dir), Some("0123456789abcdef".into())).unwrap();
+        let direct = Pseudonymiser::new(b"fedcba9876543210fedcba").unwrap();
+        let s = Siren::parse("552032534").unwrap();
+        assert_eq!(from_file.company_id(s), direct.company_id(s), "the key file wins over the environment");
+        std::fs::remove_file(&dir).unwrap();
+        let missing = std::path::Path::new("/nonexistent/vigie.key");
+        assert!(matches!(Pseudonymiser::resolve(false, Some(missing), None), Err(Error::Io { .. })));
     }
 
     #[test]

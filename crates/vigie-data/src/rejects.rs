@@ -20,7 +20,7 @@ pub enum Reason {
     MissingValue,
     /// A SIREN with the wrong length, non-digits or a failing Luhn checksum.
     InvalidSiren,
-    /// Not one of the 101 départements.
+    /// Not a département code.
     UnknownDepartement,
     /// Not a NAF code `NN.NNL` with an existing division.
     InvalidNaf,
@@ -54,6 +54,28 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, for documentation and exhaustive tests.
+    pub const ALL: [Reason; 18] = [
+        Reason::MalformedRow,
+        Reason::MissingValue,
+        Reason::InvalidSiren,
+        Reason::UnknownDepartement,
+        Reason::InvalidNaf,
+        Reason::InvalidDate,
+        Reason::ImpossibleDate,
+        Reason::InvalidMonth,
+        Reason::NotANumber,
+        Reason::NotFinite,
+        Reason::NegativeAmount,
+        Reason::AbsurdAmount,
+        Reason::InvalidFlag,
+        Reason::InvalidHeadcountBand,
+        Reason::UnknownEventKind,
+        Reason::TextTooLong,
+        Reason::DuplicateKey,
+        Reason::UnknownCompany,
+    ];
+
     /// The stable snake_case name.
     #[must_use]
     pub fn as_str(self) -> &'static str {

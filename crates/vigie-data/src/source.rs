@@ -532,3 +532,46 @@ mod tests {
         }
     }
 }
+
+/// The column tables of `docs/data-format.md`, generated from the specs.
+#[must_use]
+pub fn markdown() -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for spec in ALL {
+        let _ = writeln!(s, "### `{}`{}\n", spec.name, if spec.optional { " (optional source)" } else { "" });
+        let _ = writeln!(s, "Grain: {}. Unique key: {}.\n", spec.grain, spec.key.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" + "));
+        s.push_str("| column | type | unit / format | column required | empty allowed | meaning | example |\n");
+        s.push_str("|---|---|---|---|---|---|---|\n");
+        for c in spec.columns {
+            let unit = match c.kind {
+                Kind::Siren => "9 digits",
+                Kind::Naf => "`NN.NNL`",
+                Kind::Departement => "`01`–`95`, `2A`, `2B`, `971`–`976`",
+                Kind::HeadcountBand => "INSEE code",
+                Kind::Text => "≤ 64 characters",
+                Kind::Date => "`YYYY-MM-DD`",
+                Kind::Month => "`YYYY-MM`",
+                Kind::Amount { signed: true } => "€, may be negative",
+                Kind::Amount { signed: false } => "€, ≥ 0",
+                Kind::Count => "persons, ≥ 0",
+                Kind::Flag => "0 / 1",
+                Kind::EventKind => "enumeration",
+            };
+            let yes_no = |b: bool| if b { "yes" } else { "no" };
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} | {} | {} | `{}` |",
+                c.name,
+                c.kind.type_name(),
+                unit,
+                yes_no(c.required),
+                yes_no(c.nullable),
+                c.meaning,
+                c.example
+            );
+        }
+        s.push('\n');
+    }
+    s
+}

@@ -19,7 +19,7 @@ use crate::{END_YEAR, GenerateOptions, Generated, Result};
 /// history already have a past (filings, arrears, episodes under way).
 const BURN_IN: i32 = 24;
 /// Monthly rate of distress-episode starts before multipliers.
-const EPISODE_RATE: f64 = 0.0011;
+const EPISODE_RATE: f64 = 0.0016;
 /// Share of episodes that end in a judgment (the others recover).
 const EPISODE_FAILS: f64 = 0.6;
 /// Monthly rate of sudden failures (no visible deterioration).
@@ -33,7 +33,7 @@ const BATCH_ROWS: usize = 1 << 20;
 /// in 2020–2021 kept failures low; they caught up from 2023).
 fn macro_factor(year: i32) -> f64 {
     match year {
-        2020 | 2021 => 0.6,
+        2020 | 2021 => 0.7,
         2022 => 0.9,
         2023 => 1.2,
         2024 | 2025 => 1.3,
@@ -67,7 +67,8 @@ struct Company {
     headcount: f64,
     /// Annual turnover at full health, €.
     base_turnover: f64,
-    /// Persistent weakness (0–1), raises the episode rate and the distress floor.
+    /// Persistent weakness (standard normal): raises the episode rate and the distress
+    /// floor, and shows in the accounts (thinner margins and equity, more debt).
     frailty: f64,
     /// How visible distress is in tax and social arrears (some failing companies keep
     /// paying the state to the end).
@@ -165,7 +166,7 @@ impl Company {
         let creation = random_day(&mut rng, creation_month, creation_month.first_day());
         // Heavy-tailed headcount: a Pareto tail (alpha 1.2) over a mass of very small firms.
         let u: f64 = rng.random::<f64>().max(1e-9);
-        let headcount = (3.0 * u.powf(-1.0 / 1.2) - 2.0).floor().clamp(0.0, 20_000.0);
+        let headcount = (3.0 * u.powf(-1.0 / 1.2) - 3.0).floor().clamp(0.0, 20_000.0);
         let base_turnover = headcount.max(0.5)
             * econ.productivity
             * 1000.0
@@ -175,13 +176,13 @@ impl Company {
             1..=49 => ["SARL", "SAS", "SAS"][rng.random_range(0..3)],
             _ => ["SAS", "SA"][rng.random_range(0..2)],
         };
-        let frailty = rng.random::<f64>().powi(4) * 0.6;
+        let frailty: f64 = normal(&mut rng);
         let visibility = 0.3 + 0.7 * rng.random::<f64>();
         let fy_end = if rng.random::<f64>() < 0.85 { 12 } else { [3, 6, 9][rng.random_range(0..3)] };
         let trend = 0.02 + 0.05 * normal(&mut rng);
         let assets = base_turnover * econ.assets_to_turnover;
-        let equity = assets * (0.2 + 0.3 * rng.random::<f64>()) * (1.0 - frailty);
-        let debt = assets * (0.1 + 0.3 * rng.random::<f64>());
+        let equity = assets * (0.2 + 0.3 * rng.random::<f64>()) * (-0.4 * frailty).exp();
+        let debt = assets * (0.1 + 0.3 * rng.random::<f64>()) * (0.3 * frailty).exp();
         Self {
             rng,
             naf: naf as u16,
@@ -195,7 +196,7 @@ impl Company {
             visibility,
             fy_end,
             trend,
-            d: frailty * 0.5,
+            d: 0.1 * frailty.max(0.0),
             phase: Phase::Healthy,
             phase_t: 0,
             phase_len: 0,
@@ -237,7 +238,7 @@ impl Company {
             50..=249 => 0.5,
             _ => 0.3,
         };
-        EPISODE_RATE * self.econ.hazard * age_mult * size_mult * (1.0 + 4.0 * self.frailty)
+        EPISODE_RATE * self.econ.hazard * age_mult * size_mult * (self.frailty - 0.5).exp()
             * macro_factor(m.year())
     }
 }
@@ -312,7 +313,7 @@ fn step(c: &mut Company, i: u32, m: Month, first_written: Month, out: &mut Month
         // Latent dynamics of a company outside any procedure.
         match c.phase {
             Phase::Healthy => {
-                c.d = (0.85 * c.d + 0.15 * c.frailty * 0.5 + 0.03 * normal(&mut c.rng)).clamp(0.0, 1.5);
+                c.d = (0.85 * c.d + 0.15 * 0.1 * c.frailty.max(0.0) + 0.03 * normal(&mut c.rng)).clamp(0.0, 1.5);
                 if c.rng.random::<f64>() < c.episode_rate(m) {
                     c.phase = Phase::Deteriorating;
                     c.phase_t = 0;
@@ -331,7 +332,7 @@ fn step(c: &mut Company, i: u32, m: Month, first_written: Month, out: &mut Month
             Phase::Deteriorating => {
                 c.phase_t += 1;
                 let progress = f64::from(c.phase_t) / f64::from(c.phase_len);
-                c.d = (c.d0 + (1.0 - c.d0) * progress.powf(1.3) + 0.05 * normal(&mut c.rng)).clamp(0.0, 1.5);
+                c.d = (c.d0 + (1.0 - c.d0) * progress.powf(0.7) + 0.05 * normal(&mut c.rng)).clamp(0.0, 1.5);
                 if c.phase_t >= c.phase_len {
                     if c.fails {
                         open_procedure(c, i, m, out, false);
@@ -342,7 +343,7 @@ fn step(c: &mut Company, i: u32, m: Month, first_written: Month, out: &mut Month
             }
             Phase::Recovering => {
                 c.d = (0.85 * c.d + 0.03 * normal(&mut c.rng)).clamp(0.0, 1.5);
-                if c.d < c.frailty * 0.5 + 0.05 {
+                if c.d < 0.1 * c.frailty.max(0.0) + 0.05 {
                     c.phase = Phase::Healthy;
                 }
             }
@@ -434,7 +435,7 @@ fn step(c: &mut Company, i: u32, m: Month, first_written: Month, out: &mut Month
 fn filing(c: &mut Company, i: u32, m: Month, turnover: f64, d: f64, out: &mut MonthOut) {
     let e = c.econ;
     let rng = &mut c.rng;
-    let va = turnover * e.va_rate * (1.0 - 0.35 * d.min(1.0)) * (0.08 * normal(rng)).exp();
+    let va = turnover * e.va_rate * (1.0 - 0.35 * d.min(1.0)) * (0.08 * normal(rng) - 0.05 * c.frailty).exp();
     let headcount = (c.headcount * (1.0 - 0.2 * d.min(1.0))).round();
     let staff = (headcount * 42_000.0 * (0.1 * normal(rng)).exp()).min(va.max(0.0) * 1.15 + headcount * 20_000.0);
     let ebitda = va - staff - 0.03 * va.abs();
@@ -445,7 +446,7 @@ fn filing(c: &mut Company, i: u32, m: Month, turnover: f64, d: f64, out: &mut Mo
     c.debt = (c.debt * (1.0 + 0.1 * d - 0.05) + 0.02 * assets * normal(rng)).max(0.0);
     let cash = (assets * (0.14 - 0.12 * d.min(1.0)) * (0.3 * normal(rng)).exp()).max(0.0);
     let receivables = turnover * 50.0 / 365.0 * (1.0 + 0.5 * d) * (0.2 * normal(rng)).exp();
-    let payables = turnover * 60.0 / 365.0 * (1.0 + 1.2 * d) * (0.2 * normal(rng)).exp();
+    let payables = turnover * 60.0 / 365.0 * (1.0 + 1.2 * d) * (0.2 * normal(rng) + 0.15 * c.frailty).exp();
     let inventory = turnover * e.inventory_days / 365.0 * (0.3 * normal(rng)).exp();
     let tax_social = turnover * 0.04 * (1.0 + 2.0 * d) + c.arrears + c.soc_emp + c.soc_empr;
     let investment = assets * 0.06 * (1.0 - 0.7 * d.min(1.0)) * (0.5 * normal(rng)).exp();

@@ -1,0 +1,125 @@
+//! Shared harness: paths, generated data sets (built once per test binary), panel runs.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use polars::prelude::*;
+use vigie_data::panel::{self, Panel, PanelOptions};
+use vigie_data::pseudo::Pseudonymiser;
+use vigie_data::rejects::RejectLog;
+use vigie_synth::{Format, GenerateOptions};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_owned()
+}
+
+/// The deliberately broken sample.
+pub fn broken() -> PathBuf {
+    root().join("data-samples/broken")
+}
+
+/// A fresh temporary directory.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temporary directory")
+}
+
+/// A pseudonymiser with a fixed test key.
+pub fn pseudo() -> Pseudonymiser {
+    Pseudonymiser::new(b"integration-test-key-0123456789").expect("valid key")
+}
+
+/// Builds a panel, returning it with its rejects.
+pub fn build(dir: &Path, opts: &PanelOptions) -> vigie_data::Result<(Panel, RejectLog)> {
+    let mut log = RejectLog::default();
+    let p = panel::build(dir, &pseudo(), opts, &mut log)?;
+    Ok((p, log))
+}
+
+/// A small generated data set in CSV (150 companies, 4 years), generated once.
+pub fn small_csv() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempdir();
+        let opts = GenerateOptions { companies: 150, years: 4, seed: 7, format: Format::Csv };
+        vigie_synth::generate(&opts, dir.path()).expect("generation");
+        dir
+    })
+    .path()
+}
+
+/// A larger generated data set in Parquet (20,000 companies, 8 years), generated once.
+pub fn large_parquet() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempdir();
+        let opts = GenerateOptions { companies: 20_000, years: 8, seed: 42, format: Format::Parquet };
+        vigie_synth::generate(&opts, dir.path()).expect("generation");
+        dir
+    })
+    .path()
+}
+
+/// The panel as a polars frame.
+pub fn frame(p: Panel) -> DataFrame {
+    p.table.into_frame().expect("frame")
+}
+
+/// A float column, NaN for null.
+pub fn floats(df: &DataFrame, name: &str) -> Vec<f64> {
+    df.column(name)
+        .unwrap_or_else(|_| panic!("column {name}"))
+        .cast(&DataType::Float64)
+        .expect("numeric")
+        .f64()
+        .expect("f64")
+        .iter()
+        .map(|x| x.unwrap_or(f64::NAN))
+        .collect()
+}
+
+/// A text column.
+pub fn texts(df: &DataFrame, name: &str) -> Vec<String> {
+    df.column(name)
+        .unwrap_or_else(|_| panic!("column {name}"))
+        .str()
+        .expect("text")
+        .iter()
+        .map(|x| x.unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// ROC AUC by the Mann–Whitney statistic, ties counted half.
+pub fn auc(scores: &[f64], labels: &[bool]) -> f64 {
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut ranks = vec![0.0; scores.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
+            j += 1;
+        }
+        let r = (i + j) as f64 / 2.0 + 1.0;
+        for k in i..=j {
+            ranks[idx[k]] = r;
+        }
+        i = j + 1;
+    }
+    let pos = labels.iter().filter(|&&l| l).count() as f64;
+    let neg = labels.len() as f64 - pos;
+    let sum: f64 = ranks.iter().zip(labels).filter(|(_, l)| **l).map(|(r, _)| r).sum();
+    (sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
+}
+
+/// Copies a directory (flat) into a new temporary one.
+pub fn copy_dir(src: &Path) -> tempfile::TempDir {
+    let dst = tempdir();
+    for entry in std::fs::read_dir(src).expect("readable") {
+        let entry = entry.expect("entry");
+        if entry.file_type().expect("type").is_file() {
+            std::fs::copy(entry.path(), dst.path().join(entry.file_name())).expect("copy");
+        }
+    }
+    dst
+}

@@ -1,0 +1,228 @@
+//! Validation with nothing lost: every rejection reason on the broken sample, file-level
+//! errors that stop the run, and no raw SIREN in any output.
+
+use std::collections::BTreeSet;
+
+use vigie_data::Error;
+use vigie_data::panel::PanelOptions;
+use vigie_data::rejects::Reason;
+use vigie_data::source::Format;
+use vigie_data::table::{Col, Table};
+
+use crate::common::{self, build, broken, copy_dir};
+
+#[test]
+fn every_rejection_reason_is_caught_and_counted() {
+    let (panel, log) = build(&broken(), &PanelOptions::default()).expect("bad rows do not stop the run");
+    let s = &panel.summary;
+    // Data rows in each file of the sample (header excluded).
+    let expected_rows = [("companies", 17), ("filings", 15), ("tax_monthly", 54), ("social_monthly", 13), ("events", 6)];
+    for (source, rows) in expected_rows {
+        let c = &s.sources[source];
+        assert_eq!(c.rows_read, rows, "{source}: rows read");
+        assert_eq!(c.rows_accepted + c.rows_rejected, c.rows_read, "{source}: nothing dropped");
+        let in_log = log.rejects().iter().filter(|r| r.source == source).count();
+        assert_eq!(in_log, c.rows_rejected, "{source}: every rejected row is in the log");
+        let by_reason: usize = c.rejects_by_reason.values().sum();
+        assert_eq!(by_reason, c.rows_rejected, "{source}: counts by reason add up");
+    }
+    assert_eq!(s.rows_rejected, log.len());
+    assert_eq!(s.sources["companies"].rows_rejected, 12);
+    assert_eq!(s.sources["filings"].rows_rejected, 11);
+    assert_eq!(s.sources["tax_monthly"].rows_rejected, 4);
+    assert_eq!(s.sources["social_monthly"].rows_rejected, 1);
+    assert_eq!(s.sources["events"].rows_rejected, 3);
+
+    let seen: BTreeSet<Reason> = log.rejects().iter().map(|r| r.reason).collect();
+    for reason in Reason::ALL {
+        assert!(seen.contains(&reason), "reason {} is exercised by the broken sample", reason.as_str());
+    }
+
+    // A few rows checked one by one: source, row, column, reason.
+    let find = |source: &str, row: u32| {
+        log.rejects().iter().find(|r| r.source == source && r.row == row).unwrap_or_else(|| panic!("{source} row {row} rejected"))
+    };
+    let r = find("companies", 7);
+    assert_eq!((r.column, r.reason), ("siren", Reason::InvalidSiren));
+    assert!(r.detail.contains("Luhn"));
+    let r = find("companies", 8);
+    assert_eq!((r.column, r.value.as_str(), r.reason), ("departement", "20", Reason::UnknownDepartement));
+    let r = find("companies", 13);
+    assert_eq!(r.reason, Reason::MalformedRow);
+    assert!(r.detail.contains("3 fields"), "{}", r.detail);
+    let r = find("filings", 5);
+    assert_eq!((r.column, r.value.as_str(), r.reason), ("turnover", "NaN", Reason::NotFinite));
+    let r = find("filings", 9);
+    assert_eq!((r.column, r.reason), ("total_assets", Reason::AbsurdAmount));
+    let r = find("tax_monthly", 50);
+    assert_eq!((r.column, r.value.as_str(), r.reason), ("late_declaration", "2", Reason::InvalidFlag));
+    let r = find("events", 4);
+    assert_eq!((r.column, r.value.as_str(), r.reason), ("kind", "bankruptcy", Reason::UnknownEventKind));
+
+    // The rejects file holds the same rows.
+    let dir = common::tempdir();
+    let path = dir.path().join("rejects.csv");
+    log.write_csv(&path).expect("written");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    assert_eq!(text.lines().next(), Some("source,row,column,value,reason,detail"));
+    assert_eq!(text.lines().count(), log.len() + 1);
+}
+
+#[test]
+fn good_rows_go_on_despite_bad_ones() {
+    let (panel, _) = build(&broken(), &PanelOptions::default()).expect("run");
+    // Companies A, B, C, D and M are valid; D closed in 2024 after a liquidation.
+    assert_eq!(panel.summary.companies, 5);
+    assert!(panel.summary.rows_written > 0);
+}
+
+fn replace_in(dir: &std::path::Path, file: &str, from: &str, to: &str) {
+    let p = dir.join(file);
+    let text = std::fs::read_to_string(&p).expect("readable");
+    assert!(text.contains(from), "{file} contains {from:?}");
+    std::fs::write(&p, text.replacen(from, to, 1)).expect("writable");
+}
+
+#[test]
+fn missing_required_column_stops_the_run_naming_file_and_column() {
+    let dir = copy_dir(&broken());
+    replace_in(dir.path(), "tax_monthly.csv", "siren,month,vat_turnover,tax_arrears,", "siren,month,vat_turnover,arrears,");
+    let err = build(dir.path(), &PanelOptions::default()).err().expect("must fail");
+    match &err {
+        Error::MissingColumn { path, column } => {
+            assert!(path.ends_with("tax_monthly.csv"));
+            assert_eq!(column, "tax_arrears");
+        }
+        other => panic!("unexpected error {other}"),
+    }
+    assert!(err.to_string().contains("tax_monthly.csv") && err.to_string().contains("tax_arrears"));
+}
+
+#[test]
+fn missing_source_stops_the_run_before_anything_is_read() {
+    let dir = copy_dir(&broken());
+    std::fs::remove_file(dir.path().join("events.csv")).expect("removed");
+    let err = build(dir.path(), &PanelOptions::default()).err().expect("must fail");
+    assert!(matches!(err, Error::SourceMissing { source_name: "events", .. }), "{err}");
+    // The social source is optional: without it the run goes on.
+    let dir = copy_dir(&broken());
+    std::fs::remove_file(dir.path().join("social_monthly.csv")).expect("removed");
+    let (panel, _) = build(dir.path(), &PanelOptions::default()).expect("optional source");
+    assert_eq!(panel.summary.sources["social_monthly"].rows_read, 0);
+}
+
+#[test]
+fn wrong_column_type_stops_the_run_csv() {
+    let dir = copy_dir(&broken());
+    let p = dir.path().join("social_monthly.csv");
+    let text = std::fs::read_to_string(&p).expect("readable");
+    // Every contributions_called value becomes text: a shifted or mislabelled column.
+    let broken: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                return l.to_owned();
+            }
+            let mut f: Vec<&str> = l.split(',').collect();
+            f[2] = "SAS";
+            f.join(",")
+        })
+        .collect();
+    std::fs::write(&p, broken.join("\n")).expect("writable");
+    let err = build(dir.path(), &PanelOptions::default()).err().expect("must fail");
+    match err {
+        Error::WrongType { path, column, .. } => {
+            assert!(path.ends_with("social_monthly.csv"));
+            assert_eq!(column, "contributions_called");
+        }
+        other => panic!("unexpected error {other}"),
+    }
+}
+
+#[test]
+fn wrong_column_type_stops_the_run_parquet() {
+    let dir = copy_dir(&broken());
+    std::fs::remove_file(dir.path().join("events.csv")).expect("removed");
+    // events.parquet whose `date` column is an integer.
+    Table::new(vec![
+        ("siren", Col::Str(vec![Some("100000025".into())])),
+        ("date", Col::I32(vec![Some(20_250_315)])),
+        ("kind", Col::Str(vec![Some("receivership".into())])),
+    ])
+    .write(&dir.path().join("events.parquet"), Format::Parquet)
+    .expect("written");
+    let err = build(dir.path(), &PanelOptions::default()).err().expect("must fail");
+    match err {
+        Error::WrongType { path, column, expected, found } => {
+            assert!(path.ends_with("events.parquet"));
+            assert_eq!(column, "date");
+            assert_eq!(expected, "string");
+            assert_eq!(found, "i32");
+        }
+        other => panic!("unexpected error {other}"),
+    }
+}
+
+#[test]
+fn unreadable_file_stops_the_run_naming_the_file() {
+    let dir = copy_dir(&broken());
+    std::fs::remove_file(dir.path().join("companies.csv")).expect("removed");
+    std::fs::write(dir.path().join("companies.parquet"), b"this is not parquet").expect("written");
+    let err = build(dir.path(), &PanelOptions::default()).err().expect("must fail");
+    assert!(matches!(&err, Error::Unreadable { path, .. } if path.ends_with("companies.parquet")), "{err}");
+}
+
+/// Every SIREN-like token (9 digits) of the input files.
+fn input_sirens(dir: &std::path::Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).expect("dir") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("text");
+        for line in text.lines().skip(1) {
+            let first = line.split(',').next().unwrap_or_default();
+            if first.len() >= 8 {
+                out.insert(first.to_owned());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_raw_siren_in_any_output() {
+    for input in [broken(), common::small_csv().to_owned()] {
+        let sirens = input_sirens(&input);
+        assert!(sirens.len() >= 10, "the inputs have SIRENs to leak");
+        let (panel, log) = build(&input, &PanelOptions::default()).expect("run");
+        let out = common::tempdir();
+        let rejects = out.path().join("rejects.csv");
+        log.write_csv(&rejects).expect("rejects");
+        let summary = serde_json::to_string(&panel.summary).expect("json");
+        let texts = [
+            std::fs::read_to_string(&rejects).expect("rejects"),
+            summary,
+            format!("{:?}", log.rejects()),
+        ];
+        for s in &sirens {
+            for t in &texts {
+                assert!(!t.contains(s.as_str()), "an output contains an input SIREN");
+            }
+        }
+        // The panel: text columns must not contain a SIREN, numeric ones must not hold one
+        // as a value (searching digits inside printed floats would find false positives).
+        let numeric: BTreeSet<u64> = sirens.iter().filter_map(|s| s.parse().ok()).collect();
+        let df = common::frame(panel);
+        for column in df.columns() {
+            let name = column.name().as_str();
+            if column.dtype() == &polars::prelude::DataType::String {
+                for v in common::texts(&df, name) {
+                    assert!(!sirens.iter().any(|s| v.contains(s.as_str())), "panel column {name} leaks a SIREN");
+                }
+            } else {
+                for v in common::floats(&df, name) {
+                    assert!(!(v.fract() == 0.0 && v >= 0.0 && numeric.contains(&(v as u64))), "panel column {name} holds a SIREN value");
+                }
+            }
+        }
+    }
+}
