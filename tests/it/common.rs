@@ -53,7 +53,8 @@ pub fn large_parquet() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempdir();
-        let opts = GenerateOptions { companies: 20_000, years: 8, seed: 42, format: Format::Parquet };
+        let opts =
+            GenerateOptions { companies: 20_000, years: 8, seed: 42, format: Format::Parquet };
         vigie_synth::generate(&opts, dir.path()).expect("generation");
         dir
     })

@@ -9,7 +9,8 @@ const BEGIN: &str = "<!-- BEGIN GENERATED -->";
 const END: &str = "<!-- END GENERATED -->";
 
 fn check(file: &Path, generated: &str) {
-    let text = std::fs::read_to_string(file).unwrap_or_else(|_| panic!("{} exists", file.display()));
+    let text =
+        std::fs::read_to_string(file).unwrap_or_else(|_| panic!("{} exists", file.display()));
     let (Some(b), Some(e)) = (text.find(BEGIN), text.find(END)) else {
         panic!("{} has generated markers", file.display())
     };
@@ -20,7 +21,10 @@ fn check(file: &Path, generated: &str) {
             let updated = format!("{}{BEGIN}{wanted}{}", &text[..b], &text[e..]);
             std::fs::write(file, updated).expect("writable");
         } else {
-            panic!("{} is out of date: run `VIGIE_UPDATE_DOCS=1 cargo test -p vigie-tests docs`", file.display());
+            panic!(
+                "{} is out of date: run `VIGIE_UPDATE_DOCS=1 cargo test -p vigie-tests docs`",
+                file.display()
+            );
         }
     }
 }

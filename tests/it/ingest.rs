@@ -9,14 +9,21 @@ use vigie_data::rejects::Reason;
 use vigie_data::source::Format;
 use vigie_data::table::{Col, Table};
 
-use crate::common::{self, build, broken, copy_dir};
+use crate::common::{self, broken, build, copy_dir};
 
 #[test]
 fn every_rejection_reason_is_caught_and_counted() {
-    let (panel, log) = build(&broken(), &PanelOptions::default()).expect("bad rows do not stop the run");
+    let (panel, log) =
+        build(&broken(), &PanelOptions::default()).expect("bad rows do not stop the run");
     let s = &panel.summary;
     // Data rows in each file of the sample (header excluded).
-    let expected_rows = [("companies", 17), ("filings", 15), ("tax_monthly", 54), ("social_monthly", 13), ("events", 6)];
+    let expected_rows = [
+        ("companies", 17),
+        ("filings", 15),
+        ("tax_monthly", 54),
+        ("social_monthly", 13),
+        ("events", 6),
+    ];
     for (source, rows) in expected_rows {
         let c = &s.sources[source];
         assert_eq!(c.rows_read, rows, "{source}: rows read");
@@ -35,18 +42,28 @@ fn every_rejection_reason_is_caught_and_counted() {
 
     let seen: BTreeSet<Reason> = log.rejects().iter().map(|r| r.reason).collect();
     for reason in Reason::ALL {
-        assert!(seen.contains(&reason), "reason {} is exercised by the broken sample", reason.as_str());
+        assert!(
+            seen.contains(&reason),
+            "reason {} is exercised by the broken sample",
+            reason.as_str()
+        );
     }
 
     // A few rows checked one by one: source, row, column, reason.
     let find = |source: &str, row: u32| {
-        log.rejects().iter().find(|r| r.source == source && r.row == row).unwrap_or_else(|| panic!("{source} row {row} rejected"))
+        log.rejects()
+            .iter()
+            .find(|r| r.source == source && r.row == row)
+            .unwrap_or_else(|| panic!("{source} row {row} rejected"))
     };
     let r = find("companies", 7);
     assert_eq!((r.column, r.reason), ("siren", Reason::InvalidSiren));
     assert!(r.detail.contains("Luhn"));
     let r = find("companies", 8);
-    assert_eq!((r.column, r.value.as_str(), r.reason), ("departement", "20", Reason::UnknownDepartement));
+    assert_eq!(
+        (r.column, r.value.as_str(), r.reason),
+        ("departement", "20", Reason::UnknownDepartement)
+    );
     let r = find("companies", 13);
     assert_eq!(r.reason, Reason::MalformedRow);
     assert!(r.detail.contains("3 fields"), "{}", r.detail);
@@ -55,9 +72,15 @@ fn every_rejection_reason_is_caught_and_counted() {
     let r = find("filings", 9);
     assert_eq!((r.column, r.reason), ("total_assets", Reason::AbsurdAmount));
     let r = find("tax_monthly", 50);
-    assert_eq!((r.column, r.value.as_str(), r.reason), ("late_declaration", "2", Reason::InvalidFlag));
+    assert_eq!(
+        (r.column, r.value.as_str(), r.reason),
+        ("late_declaration", "2", Reason::InvalidFlag)
+    );
     let r = find("events", 4);
-    assert_eq!((r.column, r.value.as_str(), r.reason), ("kind", "bankruptcy", Reason::UnknownEventKind));
+    assert_eq!(
+        (r.column, r.value.as_str(), r.reason),
+        ("kind", "bankruptcy", Reason::UnknownEventKind)
+    );
 
     // The rejects file holds the same rows.
     let dir = common::tempdir();
@@ -86,7 +109,12 @@ fn replace_in(dir: &std::path::Path, file: &str, from: &str, to: &str) {
 #[test]
 fn missing_required_column_stops_the_run_naming_file_and_column() {
     let dir = copy_dir(&broken());
-    replace_in(dir.path(), "tax_monthly.csv", "siren,month,vat_turnover,tax_arrears,", "siren,month,vat_turnover,arrears,");
+    replace_in(
+        dir.path(),
+        "tax_monthly.csv",
+        "siren,month,vat_turnover,tax_arrears,",
+        "siren,month,vat_turnover,arrears,",
+    );
     let err = build(dir.path(), &PanelOptions::default()).err().expect("must fail");
     match &err {
         Error::MissingColumn { path, column } => {
@@ -170,7 +198,10 @@ fn unreadable_file_stops_the_run_naming_the_file() {
     std::fs::remove_file(dir.path().join("companies.csv")).expect("removed");
     std::fs::write(dir.path().join("companies.parquet"), b"this is not parquet").expect("written");
     let err = build(dir.path(), &PanelOptions::default()).err().expect("must fail");
-    assert!(matches!(&err, Error::Unreadable { path, .. } if path.ends_with("companies.parquet")), "{err}");
+    assert!(
+        matches!(&err, Error::Unreadable { path, .. } if path.ends_with("companies.parquet")),
+        "{err}"
+    );
 }
 
 /// Every SIREN-like token (9 digits) of the input files.
@@ -216,11 +247,17 @@ fn no_raw_siren_in_any_output() {
             let name = column.name().as_str();
             if column.dtype() == &polars::prelude::DataType::String {
                 for v in common::texts(&df, name) {
-                    assert!(!sirens.iter().any(|s| v.contains(s.as_str())), "panel column {name} leaks a SIREN");
+                    assert!(
+                        !sirens.iter().any(|s| v.contains(s.as_str())),
+                        "panel column {name} leaks a SIREN"
+                    );
                 }
             } else {
                 for v in common::floats(&df, name) {
-                    assert!(!(v.fract() == 0.0 && v >= 0.0 && numeric.contains(&(v as u64))), "panel column {name} holds a SIREN value");
+                    assert!(
+                        !(v.fract() == 0.0 && v >= 0.0 && numeric.contains(&(v as u64))),
+                        "panel column {name} holds a SIREN value"
+                    );
                 }
             }
         }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use proptest::prelude::*;
-use vigie_core::{Date, Month};
 use vigie_core::features::CATALOGUE;
+use vigie_core::{Date, Month};
 use vigie_data::panel::PanelOptions;
 
 use crate::common::{self, build, copy_dir};
@@ -16,7 +16,8 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 =
+            self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -93,7 +94,9 @@ fn perturb(dir: &Path, m: Month, rng: &mut Lcg) {
                 return None;
             }
             f[1] = rng.date_after(m);
-            f[2] = ["safeguard", "receivership", "liquidation", "plan_adoption", "closure"][rng.below(5) as usize].to_owned();
+            ["safeguard", "receivership", "liquidation", "plan_adoption", "closure"]
+                [rng.below(5) as usize]
+                .clone_into(&mut f[2]);
         }
         if rng.chance(10) {
             extra.push(vec![f[0].clone(), rng.date_after(m), "liquidation".to_owned()]);

@@ -5,7 +5,7 @@ use approx::assert_relative_eq;
 use vigie_core::{Month, Siren};
 use vigie_data::panel::PanelOptions;
 
-use crate::common::{self, build, broken};
+use crate::common::{self, broken, build};
 
 struct Row {
     values: std::collections::HashMap<String, f64>,
@@ -44,8 +44,16 @@ fn tax_features_by_hand() {
     // L = 2024-05 (one month of publication lag). Arrears 5 × 2,000; VAT turnover of
     // 2023-06..2024-05 sums to 1,278,000 (12 declared months, so no annualisation needed).
     assert_relative_eq!(r.get("tax_arrears_ratio"), 10_000.0 / 1_278_000.0, max_relative = 1e-12);
-    assert_relative_eq!(r.get("tax_arrears_ratio_lag3"), 4_000.0 / 1_278_000.0, max_relative = 1e-12);
-    assert_relative_eq!(r.get("tax_arrears_trend_6m"), 10_000.0 / 1_278_000.0, max_relative = 1e-12);
+    assert_relative_eq!(
+        r.get("tax_arrears_ratio_lag3"),
+        4_000.0 / 1_278_000.0,
+        max_relative = 1e-12
+    );
+    assert_relative_eq!(
+        r.get("tax_arrears_trend_6m"),
+        10_000.0 / 1_278_000.0,
+        max_relative = 1e-12
+    );
     assert_eq!(r.get("tax_arrears_months_12m"), 5.0);
     assert_eq!(r.get("tax_late_declarations_12m"), 0.0);
     assert_eq!(r.get("tax_payment_plan"), 0.0);
@@ -78,9 +86,17 @@ fn filings_count_from_their_filing_date() {
     let r = row(A, "2024-05").expect("row");
     assert_eq!(r.get("fin_filing_age"), 5.0);
     assert_eq!(r.get("fin_filing_delay"), 5.0);
-    assert_relative_eq!(r.get("fin_turnover_growth"), 1_100_000.0 / 1_250_000.0 - 1.0, max_relative = 1e-12);
+    assert_relative_eq!(
+        r.get("fin_turnover_growth"),
+        1_100_000.0 / 1_250_000.0 - 1.0,
+        max_relative = 1e-12
+    );
     assert_relative_eq!(r.get("fin_ebitda_margin"), 95_000.0 / 1_100_000.0, max_relative = 1e-12);
-    assert_relative_eq!(r.get("fin_quick_ratio"), (85_000.0 + 175_000.0) / (140_000.0 + 70_000.0), max_relative = 1e-12);
+    assert_relative_eq!(
+        r.get("fin_quick_ratio"),
+        (85_000.0 + 175_000.0) / (140_000.0 + 70_000.0),
+        max_relative = 1e-12
+    );
     assert_relative_eq!(r.get("prof_log_headcount"), 15f64.ln(), max_relative = 1e-12);
     assert_relative_eq!(r.get("prof_age_years"), 110.0 / 12.0, max_relative = 1e-12);
 }
@@ -109,7 +125,10 @@ fn companies_in_procedure_or_closed_are_excluded_and_counted() {
     assert!(row(D, "2024-06").is_none(), "closed on 2024-05-31");
     let (panel, _) = build(&broken(), &PanelOptions::default()).expect("run");
     let s = panel.summary;
-    assert_eq!((s.from.as_str(), s.to.as_str(), s.as_of.as_str()), ("2023-02", "2025-03", "2025-03"));
+    assert_eq!(
+        (s.from.as_str(), s.to.as_str(), s.as_of.as_str()),
+        ("2023-02", "2025-03", "2025-03")
+    );
     assert_eq!(s.excluded.in_procedure, 4 + 1, "D over 2024-01..04, B in 2025-03");
     assert_eq!(s.excluded.closed, 11, "D over 2024-05..2025-03");
     assert_eq!(s.companies_excluded, 2);
@@ -131,6 +150,10 @@ fn month_range_and_step_are_respected() {
     months.sort();
     months.dedup();
     assert_eq!(months, ["2024-01", "2024-04", "2024-07", "2024-10"]);
-    let bad = PanelOptions { from: Some(Month::parse("2024-05").unwrap()), to: Some(Month::parse("2024-01").unwrap()), ..PanelOptions::default() };
+    let bad = PanelOptions {
+        from: Some(Month::parse("2024-05").unwrap()),
+        to: Some(Month::parse("2024-01").unwrap()),
+        ..PanelOptions::default()
+    };
     assert!(build(&broken(), &bad).is_err());
 }

@@ -243,7 +243,8 @@ mod tests {
     #[test]
     fn impossible_dates_are_refused() {
         assert!(Date::parse("2024-02-29").is_ok());
-        for bad in ["2023-02-29", "2023-02-30", "2023-04-31", "2023-13-01", "2023-1-01", "1850-01-01"]
+        for bad in
+            ["2023-02-29", "2023-02-30", "2023-04-31", "2023-13-01", "2023-1-01", "1850-01-01"]
         {
             assert!(Date::parse(bad).is_err(), "{bad}");
         }

@@ -29,7 +29,9 @@ pub enum Error {
     #[error("malformed NAF code {0:?}: expected NN.NNL with an existing division, e.g. 56.10A")]
     Naf(String),
     /// Not an INSEE headcount band code.
-    #[error("unknown headcount band {0:?}: expected an INSEE code (NN, 00, 01, 02, 03, 11, 12, 21, 22, 31, 32, 41, 42, 51, 52, 53)")]
+    #[error(
+        "unknown headcount band {0:?}: expected an INSEE code (NN, 00, 01, 02, 03, 11, 12, 21, 22, 31, 32, 41, 42, 51, 52, 53)"
+    )]
     HeadcountBand(String),
     /// Not one of 6, 12, 18 or 24 months.
     #[error("unknown horizon {0:?}: expected 6, 12, 18 or 24 months")]

@@ -93,52 +93,302 @@ use FeatureGroup::{Activity, Financial, Profile, Social, Tax};
 pub const CATALOGUE: &[FeatureSpec] = &[
     f("fin_ebitda_margin", Financial, "F.ebitda / F.turnover", "ratio", "Marge d'EBE"),
     f("fin_net_margin", Financial, "F.net_income / F.turnover", "ratio", "Marge nette"),
-    f("fin_roa", Financial, "F.operating_income / F.total_assets", "ratio", "Rentabilité économique"),
-    f("fin_equity_to_assets", Financial, "F.equity / F.total_assets", "ratio", "Fonds propres / total du bilan"),
-    f("fin_debt_to_assets", Financial, "F.financial_debt / F.total_assets", "ratio", "Dettes financières / total du bilan"),
-    f("fin_net_debt_to_turnover", Financial, "(F.financial_debt - F.cash) / F.turnover", "ratio", "Endettement net / chiffre d'affaires"),
-    f("fin_cash_to_assets", Financial, "F.cash / F.total_assets", "ratio", "Trésorerie / total du bilan"),
-    f("fin_quick_ratio", Financial, "(F.cash + F.trade_receivables) / (F.trade_payables + F.tax_social_liabilities)", "ratio", "Liquidité immédiate"),
-    f("fin_current_ratio", Financial, "(F.cash + F.trade_receivables + F.inventory) / (F.trade_payables + F.tax_social_liabilities)", "ratio", "Liquidité générale"),
-    f("fin_staff_costs_to_va", Financial, "F.staff_costs / F.value_added (null if value added <= 0)", "ratio", "Charges de personnel / valeur ajoutée"),
-    f("fin_va_per_employee", Financial, "F.value_added / F.headcount / 1000 (null if headcount = 0)", "k€ per employee", "Valeur ajoutée par salarié"),
-    f("fin_investment_rate", Financial, "F.investment / F.total_assets", "ratio", "Taux d'investissement"),
-    f("fin_payables_days", Financial, "365 * F.trade_payables / F.turnover", "days", "Délai de paiement des fournisseurs"),
-    f("fin_receivables_days", Financial, "365 * F.trade_receivables / F.turnover", "days", "Délai de paiement des clients"),
-    f("fin_tax_social_liab_to_turnover", Financial, "F.tax_social_liabilities / F.turnover", "ratio", "Dettes fiscales et sociales / chiffre d'affaires"),
-    f("fin_turnover_growth", Financial, "F.turnover / F-1.turnover - 1", "ratio", "Croissance du chiffre d'affaires (bilans)"),
-    f("fin_equity_change", Financial, "(F.equity - F-1.equity) / F.total_assets", "ratio", "Variation des fonds propres"),
-    f("fin_filing_age", Financial, "months from F.fiscal_year_end to the month", "months", "Ancienneté du dernier bilan"),
-    f("fin_filing_delay", Financial, "months from F.fiscal_year_end to F.filing_date", "months", "Délai de dépôt du dernier bilan"),
-    f("tax_arrears_ratio", Tax, "arrears(L) / sum of vat_turnover over L-11..L", "ratio", "Restes à recouvrer fiscaux / CA annuel"),
-    f("tax_arrears_ratio_lag3", Tax, "tax_arrears_ratio at L-3", "ratio", "Restes à recouvrer fiscaux il y a 3 mois"),
-    f("tax_arrears_ratio_lag6", Tax, "tax_arrears_ratio at L-6", "ratio", "Restes à recouvrer fiscaux il y a 6 mois"),
-    f("tax_arrears_ratio_lag12", Tax, "tax_arrears_ratio at L-12", "ratio", "Restes à recouvrer fiscaux il y a 12 mois"),
-    f("tax_arrears_trend_6m", Tax, "tax_arrears_ratio - tax_arrears_ratio_lag6", "ratio", "Évolution des restes à recouvrer sur 6 mois"),
-    f("tax_arrears_months_12m", Tax, "count of L-11..L with arrears > 0", "months", "Mois avec dette fiscale sur 12 mois"),
-    f("tax_late_declarations_12m", Tax, "count of L-11..L with a late or missing declaration", "months", "Déclarations en retard ou manquantes sur 12 mois"),
-    f("tax_payment_plan", Tax, "payment_plan(L) (0/1)", "flag", "Plan de règlement fiscal en cours"),
-    f("act_vat_growth_yoy", Activity, "sum vat_turnover L-2..L / sum vat_turnover L-14..L-12 - 1", "ratio", "Évolution du CA déclaré sur un an"),
-    f("act_vat_trend_6m", Activity, "sum vat_turnover L-5..L / sum vat_turnover L-11..L-6 - 1", "ratio", "Tendance du CA déclaré sur 6 mois"),
-    f("act_vat_to_filing_turnover", Activity, "sum vat_turnover L-11..L / F.turnover", "ratio", "CA déclaré sur 12 mois / CA du dernier bilan"),
-    f("soc_debt_ratio", Social, "(overdue_employee + overdue_employer)(L) / mean contributions_called over L-11..L", "months of contributions", "Dette sociale (en mois de cotisations)"),
-    f("soc_debt_ratio_lag3", Social, "soc_debt_ratio at L-3", "months of contributions", "Dette sociale il y a 3 mois"),
-    f("soc_debt_ratio_lag6", Social, "soc_debt_ratio at L-6", "months of contributions", "Dette sociale il y a 6 mois"),
-    f("soc_debt_ratio_lag12", Social, "soc_debt_ratio at L-12", "months of contributions", "Dette sociale il y a 12 mois"),
-    f("soc_debt_mean_12m", Social, "mean of soc_debt_ratio over L-11..L", "months of contributions", "Dette sociale moyenne sur 12 mois"),
-    f("soc_debt_months_12m", Social, "count of L-11..L with overdue contributions > 0", "months", "Mois avec dette sociale sur 12 mois"),
-    f("soc_payment_plan", Social, "payment_plan(L) (0/1)", "flag", "Plan d'apurement social en cours"),
+    f(
+        "fin_roa",
+        Financial,
+        "F.operating_income / F.total_assets",
+        "ratio",
+        "Rentabilité économique",
+    ),
+    f(
+        "fin_equity_to_assets",
+        Financial,
+        "F.equity / F.total_assets",
+        "ratio",
+        "Fonds propres / total du bilan",
+    ),
+    f(
+        "fin_debt_to_assets",
+        Financial,
+        "F.financial_debt / F.total_assets",
+        "ratio",
+        "Dettes financières / total du bilan",
+    ),
+    f(
+        "fin_net_debt_to_turnover",
+        Financial,
+        "(F.financial_debt - F.cash) / F.turnover",
+        "ratio",
+        "Endettement net / chiffre d'affaires",
+    ),
+    f(
+        "fin_cash_to_assets",
+        Financial,
+        "F.cash / F.total_assets",
+        "ratio",
+        "Trésorerie / total du bilan",
+    ),
+    f(
+        "fin_quick_ratio",
+        Financial,
+        "(F.cash + F.trade_receivables) / (F.trade_payables + F.tax_social_liabilities)",
+        "ratio",
+        "Liquidité immédiate",
+    ),
+    f(
+        "fin_current_ratio",
+        Financial,
+        "(F.cash + F.trade_receivables + F.inventory) / (F.trade_payables + F.tax_social_liabilities)",
+        "ratio",
+        "Liquidité générale",
+    ),
+    f(
+        "fin_staff_costs_to_va",
+        Financial,
+        "F.staff_costs / F.value_added (null if value added <= 0)",
+        "ratio",
+        "Charges de personnel / valeur ajoutée",
+    ),
+    f(
+        "fin_va_per_employee",
+        Financial,
+        "F.value_added / F.headcount / 1000 (null if headcount = 0)",
+        "k€ per employee",
+        "Valeur ajoutée par salarié",
+    ),
+    f(
+        "fin_investment_rate",
+        Financial,
+        "F.investment / F.total_assets",
+        "ratio",
+        "Taux d'investissement",
+    ),
+    f(
+        "fin_payables_days",
+        Financial,
+        "365 * F.trade_payables / F.turnover",
+        "days",
+        "Délai de paiement des fournisseurs",
+    ),
+    f(
+        "fin_receivables_days",
+        Financial,
+        "365 * F.trade_receivables / F.turnover",
+        "days",
+        "Délai de paiement des clients",
+    ),
+    f(
+        "fin_tax_social_liab_to_turnover",
+        Financial,
+        "F.tax_social_liabilities / F.turnover",
+        "ratio",
+        "Dettes fiscales et sociales / chiffre d'affaires",
+    ),
+    f(
+        "fin_turnover_growth",
+        Financial,
+        "F.turnover / F-1.turnover - 1",
+        "ratio",
+        "Croissance du chiffre d'affaires (bilans)",
+    ),
+    f(
+        "fin_equity_change",
+        Financial,
+        "(F.equity - F-1.equity) / F.total_assets",
+        "ratio",
+        "Variation des fonds propres",
+    ),
+    f(
+        "fin_filing_age",
+        Financial,
+        "months from F.fiscal_year_end to the month",
+        "months",
+        "Ancienneté du dernier bilan",
+    ),
+    f(
+        "fin_filing_delay",
+        Financial,
+        "months from F.fiscal_year_end to F.filing_date",
+        "months",
+        "Délai de dépôt du dernier bilan",
+    ),
+    f(
+        "tax_arrears_ratio",
+        Tax,
+        "arrears(L) / sum of vat_turnover over L-11..L",
+        "ratio",
+        "Restes à recouvrer fiscaux / CA annuel",
+    ),
+    f(
+        "tax_arrears_ratio_lag3",
+        Tax,
+        "tax_arrears_ratio at L-3",
+        "ratio",
+        "Restes à recouvrer fiscaux il y a 3 mois",
+    ),
+    f(
+        "tax_arrears_ratio_lag6",
+        Tax,
+        "tax_arrears_ratio at L-6",
+        "ratio",
+        "Restes à recouvrer fiscaux il y a 6 mois",
+    ),
+    f(
+        "tax_arrears_ratio_lag12",
+        Tax,
+        "tax_arrears_ratio at L-12",
+        "ratio",
+        "Restes à recouvrer fiscaux il y a 12 mois",
+    ),
+    f(
+        "tax_arrears_trend_6m",
+        Tax,
+        "tax_arrears_ratio - tax_arrears_ratio_lag6",
+        "ratio",
+        "Évolution des restes à recouvrer sur 6 mois",
+    ),
+    f(
+        "tax_arrears_months_12m",
+        Tax,
+        "count of L-11..L with arrears > 0",
+        "months",
+        "Mois avec dette fiscale sur 12 mois",
+    ),
+    f(
+        "tax_late_declarations_12m",
+        Tax,
+        "count of L-11..L with a late or missing declaration",
+        "months",
+        "Déclarations en retard ou manquantes sur 12 mois",
+    ),
+    f(
+        "tax_payment_plan",
+        Tax,
+        "payment_plan(L) (0/1)",
+        "flag",
+        "Plan de règlement fiscal en cours",
+    ),
+    f(
+        "act_vat_growth_yoy",
+        Activity,
+        "sum vat_turnover L-2..L / sum vat_turnover L-14..L-12 - 1",
+        "ratio",
+        "Évolution du CA déclaré sur un an",
+    ),
+    f(
+        "act_vat_trend_6m",
+        Activity,
+        "sum vat_turnover L-5..L / sum vat_turnover L-11..L-6 - 1",
+        "ratio",
+        "Tendance du CA déclaré sur 6 mois",
+    ),
+    f(
+        "act_vat_to_filing_turnover",
+        Activity,
+        "sum vat_turnover L-11..L / F.turnover",
+        "ratio",
+        "CA déclaré sur 12 mois / CA du dernier bilan",
+    ),
+    f(
+        "soc_debt_ratio",
+        Social,
+        "(overdue_employee + overdue_employer)(L) / mean contributions_called over L-11..L",
+        "months of contributions",
+        "Dette sociale (en mois de cotisations)",
+    ),
+    f(
+        "soc_debt_ratio_lag3",
+        Social,
+        "soc_debt_ratio at L-3",
+        "months of contributions",
+        "Dette sociale il y a 3 mois",
+    ),
+    f(
+        "soc_debt_ratio_lag6",
+        Social,
+        "soc_debt_ratio at L-6",
+        "months of contributions",
+        "Dette sociale il y a 6 mois",
+    ),
+    f(
+        "soc_debt_ratio_lag12",
+        Social,
+        "soc_debt_ratio at L-12",
+        "months of contributions",
+        "Dette sociale il y a 12 mois",
+    ),
+    f(
+        "soc_debt_mean_12m",
+        Social,
+        "mean of soc_debt_ratio over L-11..L",
+        "months of contributions",
+        "Dette sociale moyenne sur 12 mois",
+    ),
+    f(
+        "soc_debt_months_12m",
+        Social,
+        "count of L-11..L with overdue contributions > 0",
+        "months",
+        "Mois avec dette sociale sur 12 mois",
+    ),
+    f(
+        "soc_payment_plan",
+        Social,
+        "payment_plan(L) (0/1)",
+        "flag",
+        "Plan d'apurement social en cours",
+    ),
     f("prof_age_years", Profile, "(month - creation_date) / 12", "years", "Âge de l'entreprise"),
-    f("prof_log_headcount", Profile, "ln(1 + F.headcount), else ln(1 + midpoint of headcount_band)", "log employees", "Effectif"),
+    f(
+        "prof_log_headcount",
+        Profile,
+        "ln(1 + F.headcount), else ln(1 + midpoint of headcount_band)",
+        "log employees",
+        "Effectif",
+    ),
     f("prof_log_turnover", Profile, "ln(1 + F.turnover)", "log €", "Taille (chiffre d'affaires)"),
-    f("prof_sector", Profile, "index of the NAF section (A = 0 … U = 20)", "category", "Secteur d'activité"),
-    f("prof_past_procedure", Profile, "1 if a collective procedure ended with a plan before the month", "flag", "Procédure collective passée"),
+    f(
+        "prof_sector",
+        Profile,
+        "index of the NAF section (A = 0 … U = 20)",
+        "category",
+        "Secteur d'activité",
+    ),
+    f(
+        "prof_past_procedure",
+        Profile,
+        "1 if a collective procedure ended with a plan before the month",
+        "flag",
+        "Procédure collective passée",
+    ),
 ];
 
 /// Position of a feature in [`CATALOGUE`].
 #[must_use]
 pub fn index_of(name: &str) -> Option<usize> {
     CATALOGUE.iter().position(|s| s.name == name)
+}
+
+/// Position of a feature in [`CATALOGUE`], usable in constants: an unknown name fails the
+/// build when evaluated in a `const` context.
+#[must_use]
+pub const fn index_const(name: &str) -> usize {
+    let mut i = 0;
+    while i < CATALOGUE.len() {
+        let a = CATALOGUE[i].name.as_bytes();
+        let b = name.as_bytes();
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("unknown feature name")
 }
 
 /// Feature names in catalogue order.
@@ -151,7 +401,8 @@ pub fn names() -> Vec<&'static str> {
 #[must_use]
 pub fn markdown_table() -> String {
     use std::fmt::Write;
-    let mut s = String::from("| name | group | formula | unit | label (fr) |\n|---|---|---|---|---|\n");
+    let mut s =
+        String::from("| name | group | formula | unit | label (fr) |\n|---|---|---|---|---|\n");
     for spec in CATALOGUE {
         let _ = writeln!(
             s,
@@ -191,5 +442,8 @@ mod tests {
             assert!(s.name.starts_with(prefix), "{} is named after its group", s.name);
         }
         assert_eq!(index_of("tax_arrears_ratio"), Some(19));
+        for (i, spec) in CATALOGUE.iter().enumerate() {
+            assert_eq!(index_const(spec.name), i);
+        }
     }
 }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The file of a source could not be found in the input directory.
-    #[error("source `{source_name}`: no file {dir}/{source_name}.parquet or {dir}/{source_name}.csv")]
+    #[error(
+        "source `{source_name}`: no file {dir}/{source_name}.parquet or {dir}/{source_name}.csv"
+    )]
     SourceMissing {
         /// Source name.
         source_name: &'static str,

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use vigie_core::{CompanyId, Date, Departement, HeadcountBand, Month, Naf, Siren};
 
 use crate::pseudo::Pseudonymiser;
@@ -255,16 +256,13 @@ pub fn ingest(
 
     let (tax_path, tax_fmt) = tax_f.expect("required");
     let latest_tax_month;
-    let window = match opts.monthly_window {
-        Some(w) => {
-            latest_tax_month = month_range(&tax_path, tax_fmt)?.map(|r| r.1);
-            w
-        }
-        None => {
-            let range = month_range(&tax_path, tax_fmt)?;
-            latest_tax_month = range.map(|r| r.1);
-            range.unwrap_or((Month::new(2000, 1).expect("valid"), Month::new(2000, 1).expect("valid")))
-        }
+    let window = if let Some(w) = opts.monthly_window {
+        latest_tax_month = month_range(&tax_path, tax_fmt)?.map(|r| r.1);
+        w
+    } else {
+        let range = month_range(&tax_path, tax_fmt)?;
+        latest_tax_month = range.map(|r| r.1);
+        range.unwrap_or((Month::new(2000, 1).expect("valid"), Month::new(2000, 1).expect("valid")))
     };
     let mw = MonthWindow { from: window.0.to_string(), to: window.1.to_string() };
     let len = (window.1.since(window.0) + 1).max(0) as usize;
@@ -276,19 +274,16 @@ pub fn ingest(
     counts.insert("tax_monthly", c.finish());
     drop(raw);
 
-    let social = match social_f {
-        Some((path, fmt)) => {
-            let raw = source::read(&source::SOCIAL_MONTHLY, &path, fmt, Some(&mw))?;
-            let mut c = Counter::new(&raw, rejects);
-            let mut grid = MonthlyGrid::new(window.0, len, companies.len());
-            validate_monthly(&raw, &companies, &mut grid, MonthlyKind::Social, &mut c)?;
-            counts.insert("social_monthly", c.finish());
-            Some(grid)
-        }
-        None => {
-            counts.insert("social_monthly", SourceCounts::default());
-            None
-        }
+    let social = if let Some((path, fmt)) = social_f {
+        let raw = source::read(&source::SOCIAL_MONTHLY, &path, fmt, Some(&mw))?;
+        let mut c = Counter::new(&raw, rejects);
+        let mut grid = MonthlyGrid::new(window.0, len, companies.len());
+        validate_monthly(&raw, &companies, &mut grid, MonthlyKind::Social, &mut c)?;
+        counts.insert("social_monthly", c.finish());
+        Some(grid)
+    } else {
+        counts.insert("social_monthly", SourceCounts::default());
+        None
     };
 
     Ok(Dataset {
@@ -306,18 +301,24 @@ pub fn ingest(
 
 /// The range of valid months of a monthly source (reads the `month` column only).
 pub fn month_range(path: &Path, format: Format) -> Result<Option<(Month, Month)>> {
-    let err = |e: &dyn std::fmt::Display| Error::Unreadable { path: path.to_owned(), message: e.to_string() };
+    let err = |e: &dyn std::fmt::Display| Error::Unreadable {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
     let lf = match format {
         Format::Parquet => {
             let p = path.to_str().ok_or_else(|| err(&"path is not UTF-8"))?;
-            LazyFrame::scan_parquet(PlRefPath::new(p), ScanArgsParquet::default()).map_err(|e| err(&e))?
+            LazyFrame::scan_parquet(PlRefPath::new(p), ScanArgsParquet::default())
+                .map_err(|e| err(&e))?
         }
         Format::Csv => {
             let df = CsvReadOptions::default()
                 .with_has_header(true)
                 .with_infer_schema_length(Some(0))
                 .with_columns(Some(Arc::from(vec![PlSmallStr::from("month")])))
-                .map_parse_options(|o| o.with_truncate_ragged_lines(true).with_missing_is_null(true))
+                .map_parse_options(|o| {
+                    o.with_truncate_ragged_lines(true).with_missing_is_null(true)
+                })
                 .try_into_reader_with_file_path(Some(path.to_owned()))
                 .map_err(|e| err(&e))?
                 .finish()
@@ -369,7 +370,10 @@ enum View {
 impl View {
     fn of(raw: &RawTable, name: &str) -> Result<Self> {
         let Ok(column) = raw.df.column(name) else { return Ok(View::Absent) };
-        let err = |e: &dyn std::fmt::Display| Error::Unreadable { path: raw.path.clone(), message: e.to_string() };
+        let err = |e: &dyn std::fmt::Display| Error::Unreadable {
+            path: raw.path.clone(),
+            message: e.to_string(),
+        };
         let s = column.as_materialized_series().rechunk();
         Ok(match s.dtype() {
             DataType::String => View::Text(s.str().map_err(|e| err(&e))?.clone()),
@@ -385,7 +389,9 @@ impl View {
     fn get(&self, i: usize) -> Cell<'_> {
         match self {
             View::Absent => Cell::Null,
-            View::Text(ca) => ca.get(i).map_or(Cell::Null, |s| if s.trim().is_empty() { Cell::Null } else { Cell::Text(s) }),
+            View::Text(ca) => ca.get(i).map_or(Cell::Null, |s| {
+                if s.trim().is_empty() { Cell::Null } else { Cell::Text(s) }
+            }),
             View::Num(ca) => ca.get(i).map_or(Cell::Null, Cell::Num),
             View::Bool(ca) => ca.get(i).map_or(Cell::Null, Cell::Bool),
         }
@@ -526,7 +532,8 @@ impl<'a> Rows<'a> {
 
     fn siren(&self, i: usize) -> Check<Siren> {
         let s = self.text(i, "siren")?.unwrap_or_default();
-        Siren::parse(s).map_err(|e| bad("siren", Cell::Text(s), Reason::InvalidSiren, e.to_string()))
+        Siren::parse(s)
+            .map_err(|e| bad("siren", Cell::Text(s), Reason::InvalidSiren, e.to_string()))
     }
 
     fn date(&self, i: usize, name: &str) -> Check<Option<Date>> {
@@ -541,7 +548,8 @@ impl<'a> Rows<'a> {
 
     fn month(&self, i: usize) -> Check<Month> {
         let s = self.text(i, "month")?.unwrap_or_default();
-        Month::parse(s).map_err(|e| bad("month", Cell::Text(s), Reason::InvalidMonth, e.to_string()))
+        Month::parse(s)
+            .map_err(|e| bad("month", Cell::Text(s), Reason::InvalidMonth, e.to_string()))
     }
 
     /// A numeric value with its range checks; NaN when null and nullable.
@@ -549,11 +557,18 @@ impl<'a> Rows<'a> {
         let (n, kind, nullable, cell) = self.cell(i, name);
         let x = match cell {
             Cell::Null if nullable => return Ok(f64::NAN),
-            Cell::Null => return Err(bad(n, cell, Reason::MissingValue, format!("`{n}` is required"))),
+            Cell::Null => {
+                return Err(bad(n, cell, Reason::MissingValue, format!("`{n}` is required")));
+            }
             Cell::Num(x) => x,
             Cell::Bool(b) => f64::from(u8::from(b)),
             Cell::Text(s) => parse_number(s).ok_or_else(|| {
-                bad(n, cell, Reason::NotANumber, format!("`{n}` must be a number (decimal point, no thousands separator)"))
+                bad(
+                    n,
+                    cell,
+                    Reason::NotANumber,
+                    format!("`{n}` must be a number (decimal point, no thousands separator)"),
+                )
             })?,
         };
         if !x.is_finite() {
@@ -562,24 +577,39 @@ impl<'a> Rows<'a> {
         match kind {
             Kind::Amount { signed } => {
                 if !signed && x < 0.0 {
-                    return Err(bad(n, cell, Reason::NegativeAmount, format!("`{n}` cannot be negative")));
+                    return Err(bad(
+                        n,
+                        cell,
+                        Reason::NegativeAmount,
+                        format!("`{n}` cannot be negative"),
+                    ));
                 }
                 if x.abs() > MAX_AMOUNT {
-                    return Err(bad(n, cell, Reason::AbsurdAmount, format!("`{n}` exceeds 10^12 €")));
+                    return Err(bad(
+                        n,
+                        cell,
+                        Reason::AbsurdAmount,
+                        format!("`{n}` exceeds 10^12 €"),
+                    ));
                 }
             }
             Kind::Count => {
                 if x < 0.0 {
-                    return Err(bad(n, cell, Reason::NegativeAmount, format!("`{n}` cannot be negative")));
+                    return Err(bad(
+                        n,
+                        cell,
+                        Reason::NegativeAmount,
+                        format!("`{n}` cannot be negative"),
+                    ));
                 }
                 if x > MAX_HEADCOUNT {
                     return Err(bad(n, cell, Reason::AbsurdAmount, format!("`{n}` exceeds 10^6")));
                 }
             }
-            Kind::Flag => {
-                if x != 0.0 && x != 1.0 {
-                    return Err(bad(n, cell, Reason::InvalidFlag, format!("`{n}` must be 0 or 1")));
-                }
+            // Exact comparison on purpose: a flag is exactly 0 or 1.
+            #[allow(clippy::float_cmp)]
+            Kind::Flag if x != 0.0 && x != 1.0 => {
+                return Err(bad(n, cell, Reason::InvalidFlag, format!("`{n}` must be 0 or 1")));
             }
             _ => {}
         }
@@ -620,7 +650,8 @@ fn check_column_type(raw: &RawTable, name: &'static str, kind: Kind, v: &View) -
         }
         non_empty += 1;
         let ok = parse_number(t).is_some()
-            || (kind == Kind::Flag && matches!(t, "true" | "false" | "TRUE" | "FALSE" | "True" | "False"));
+            || (kind == Kind::Flag
+                && matches!(t, "true" | "false" | "TRUE" | "FALSE" | "True" | "False"));
         if ok {
             numeric += 1;
         } else if example.is_none() {
@@ -638,7 +669,11 @@ fn check_column_type(raw: &RawTable, name: &'static str, kind: Kind, v: &View) -
     Ok(())
 }
 
-fn validate_companies(raw: &RawTable, pseudo: &Pseudonymiser, c: &mut Counter<'_>) -> Result<Companies> {
+fn validate_companies(
+    raw: &RawTable,
+    pseudo: &Pseudonymiser,
+    c: &mut Counter<'_>,
+) -> Result<Companies> {
     let rows = Rows::new(raw)?;
     let mut out = Companies::default();
     let mut sirens = Vec::new();
@@ -653,27 +688,37 @@ fn validate_companies(raw: &RawTable, pseudo: &Pseudonymiser, c: &mut Counter<'_
             let dep = Departement::parse(dep_s).map_err(|e| {
                 bad("departement", Cell::Text(dep_s), Reason::UnknownDepartement, e.to_string())
             })?;
-            if let Some(lf) = rows.text(i, "legal_form")? {
-                if lf.chars().count() > 64 {
-                    return Err(bad("legal_form", Cell::Text(lf), Reason::TextTooLong, "at most 64 characters"));
-                }
+            if let Some(lf) = rows.text(i, "legal_form")?
+                && lf.chars().count() > 64
+            {
+                return Err(bad(
+                    "legal_form",
+                    Cell::Text(lf),
+                    Reason::TextTooLong,
+                    "at most 64 characters",
+                ));
             }
             let creation = rows.date(i, "creation_date")?.expect("not nullable");
             let closure = rows.date(i, "closure_date")?;
-            if let Some(cl) = closure {
-                if cl < creation {
-                    return Err(bad(
-                        "closure_date",
-                        Cell::Text(&cl.to_string()),
-                        Reason::ImpossibleDate,
-                        "closure date is before the creation date",
-                    ));
-                }
+            if let Some(cl) = closure
+                && cl < creation
+            {
+                return Err(bad(
+                    "closure_date",
+                    Cell::Text(&cl.to_string()),
+                    Reason::ImpossibleDate,
+                    "closure date is before the creation date",
+                ));
             }
             let band = match rows.text(i, "headcount_band")? {
                 None => HeadcountBand::parse("NN").expect("valid"),
                 Some(s) => HeadcountBand::parse(s).map_err(|e| {
-                    bad("headcount_band", Cell::Text(s), Reason::InvalidHeadcountBand, e.to_string())
+                    bad(
+                        "headcount_band",
+                        Cell::Text(s),
+                        Reason::InvalidHeadcountBand,
+                        e.to_string(),
+                    )
                 })?,
             };
             Ok((siren, naf, dep, creation, closure, band))
@@ -684,7 +729,12 @@ fn validate_companies(raw: &RawTable, pseudo: &Pseudonymiser, c: &mut Counter<'_
                 if out.index.contains_key(&siren) {
                     c.reject(
                         rows.row_number(i),
-                        bad("siren", Cell::Null, Reason::DuplicateKey, "a company with this SIREN was already read; the first row is kept"),
+                        bad(
+                            "siren",
+                            Cell::Null,
+                            Reason::DuplicateKey,
+                            "a company with this SIREN was already read; the first row is kept",
+                        ),
                     );
                     continue;
                 }
@@ -698,7 +748,6 @@ fn validate_companies(raw: &RawTable, pseudo: &Pseudonymiser, c: &mut Counter<'_
             }
         }
     }
-    use rayon::prelude::*;
     out.id = sirens.par_iter().map(|s| pseudo.company_id(*s)).collect();
     Ok(out)
 }
@@ -706,7 +755,12 @@ fn validate_companies(raw: &RawTable, pseudo: &Pseudonymiser, c: &mut Counter<'_
 fn company_of(rows: &Rows<'_>, companies: &Companies, i: usize) -> Check<u32> {
     let siren = rows.siren(i)?;
     companies.index.get(&siren).copied().ok_or_else(|| {
-        bad("siren", Cell::Null, Reason::UnknownCompany, "no valid row for this company in `companies`")
+        bad(
+            "siren",
+            Cell::Null,
+            Reason::UnknownCompany,
+            "no valid row for this company in `companies`",
+        )
     })
 }
 
@@ -723,7 +777,11 @@ fn csr<T>(mut items: Vec<T>, n: usize, company: impl Fn(&T) -> u32) -> (Vec<T>, 
     (items, offsets)
 }
 
-fn validate_filings(raw: &RawTable, companies: &Companies, c: &mut Counter<'_>) -> Result<(Vec<Filing>, Vec<usize>)> {
+fn validate_filings(
+    raw: &RawTable,
+    companies: &Companies,
+    c: &mut Counter<'_>,
+) -> Result<(Vec<Filing>, Vec<usize>)> {
     let rows = Rows::new(raw)?;
     let mut out: Vec<(Filing, u32)> = Vec::with_capacity(rows.len());
     for i in 0..rows.len() {
@@ -757,7 +815,8 @@ fn validate_filings(raw: &RawTable, companies: &Companies, c: &mut Counter<'_>) 
     out.sort_by_key(|(f, row)| (f.company, f.year_end, f.filed, *row));
     let mut kept = Vec::with_capacity(out.len());
     for (f, row) in out {
-        if kept.last().is_some_and(|k: &Filing| k.company == f.company && k.year_end == f.year_end) {
+        if kept.last().is_some_and(|k: &Filing| k.company == f.company && k.year_end == f.year_end)
+        {
             c.reject(row, bad("fiscal_year_end", Cell::Text(&f.year_end.to_string()), Reason::DuplicateKey, "another return for this company and fiscal year was filed earlier; the earliest is kept"));
         } else {
             kept.push(f);
@@ -766,7 +825,11 @@ fn validate_filings(raw: &RawTable, companies: &Companies, c: &mut Counter<'_>) 
     Ok(csr(kept, companies.len(), |f| f.company))
 }
 
-fn validate_events(raw: &RawTable, companies: &Companies, c: &mut Counter<'_>) -> Result<(Vec<Event>, Vec<usize>)> {
+fn validate_events(
+    raw: &RawTable,
+    companies: &Companies,
+    c: &mut Counter<'_>,
+) -> Result<(Vec<Event>, Vec<usize>)> {
     let rows = Rows::new(raw)?;
     let mut out: Vec<(Event, u32)> = Vec::new();
     for i in 0..rows.len() {
@@ -776,10 +839,20 @@ fn validate_events(raw: &RawTable, companies: &Companies, c: &mut Counter<'_>) -
             let date = rows.date(i, "date")?.expect("not nullable");
             let kind_s = rows.text(i, "kind")?.unwrap_or_default();
             let kind = EventKind::parse(kind_s).ok_or_else(|| {
-                bad("kind", Cell::Text(kind_s), Reason::UnknownEventKind, "expected safeguard, receivership, liquidation, plan_adoption or closure")
+                bad(
+                    "kind",
+                    Cell::Text(kind_s),
+                    Reason::UnknownEventKind,
+                    "expected safeguard, receivership, liquidation, plan_adoption or closure",
+                )
             })?;
             if date < companies.creation[company as usize] {
-                return Err(bad("date", Cell::Text(&date.to_string()), Reason::ImpossibleDate, "judgment before the company's creation"));
+                return Err(bad(
+                    "date",
+                    Cell::Text(&date.to_string()),
+                    Reason::ImpossibleDate,
+                    "judgment before the company's creation",
+                ));
             }
             Ok(Event { company, date, kind })
         })();
@@ -792,7 +865,15 @@ fn validate_events(raw: &RawTable, companies: &Companies, c: &mut Counter<'_>) -
     let mut kept: Vec<Event> = Vec::with_capacity(out.len());
     for (e, row) in out {
         if kept.last() == Some(&e) {
-            c.reject(row, bad("kind", Cell::Text(e.kind.as_str()), Reason::DuplicateKey, "the same judgment was already read; the first row is kept"));
+            c.reject(
+                row,
+                bad(
+                    "kind",
+                    Cell::Text(e.kind.as_str()),
+                    Reason::DuplicateKey,
+                    "the same judgment was already read; the first row is kept",
+                ),
+            );
         } else {
             kept.push(e);
         }

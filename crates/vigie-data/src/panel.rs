@@ -17,7 +17,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 use vigie_core::features::{self, CATALOGUE};
-use vigie_core::{Horizon, Month, Naf};
+use vigie_core::{Horizon, Month};
 
 use crate::ingest::{self, Dataset, EventKind, Filing, IngestOptions, MonthlyGrid};
 use crate::pseudo::Pseudonymiser;
@@ -126,10 +126,10 @@ pub fn build(
     if opts.step == 0 {
         return Err(Error::Arguments("--step must be at least 1".into()));
     }
-    if let (Some(f), Some(t)) = (opts.from, opts.to) {
-        if f > t {
-            return Err(Error::Arguments(format!("--from {f} is after --to {t}")));
-        }
+    if let (Some(f), Some(t)) = (opts.from, opts.to)
+        && f > t
+    {
+        return Err(Error::Arguments(format!("--from {f} is after --to {t}")));
     }
     let max_lag = opts.tax_lag.max(opts.social_lag) as i32;
     let min_lag = opts.tax_lag.min(opts.social_lag) as i32;
@@ -162,9 +162,15 @@ struct Chunk {
     companies_excluded: usize,
 }
 
-fn assemble(data: &Dataset, months: &[Month], opts: &PanelOptions, as_of: Month, rejected: usize) -> Panel {
-    let n = data.companies.len();
+fn assemble(
+    data: &Dataset,
+    months: &[Month],
+    opts: &PanelOptions,
+    as_of: Month,
+    rejected: usize,
+) -> Panel {
     const CHUNK: usize = 2048;
+    let n = data.companies.len();
     let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
     let chunks: Vec<Chunk> = starts
         .par_iter()
@@ -225,7 +231,8 @@ fn assemble(data: &Dataset, months: &[Month], opts: &PanelOptions, as_of: Month,
     let month_names = Arc::new(months.iter().map(ToString::to_string).collect::<Vec<_>>());
     let deps = Arc::new(c.departement.iter().map(|d| d.as_str().to_owned()).collect::<Vec<_>>());
     let nafs = Arc::new(c.naf.iter().map(|x| x.as_str().to_owned()).collect::<Vec<_>>());
-    let bands = Arc::new(c.band.iter().map(|b| b.size_band().as_str().to_owned()).collect::<Vec<_>>());
+    let bands =
+        Arc::new(c.band.iter().map(|b| b.size_band().as_str().to_owned()).collect::<Vec<_>>());
     let mut cols: Vec<(String, Col)> = vec![
         ("company_id".into(), Col::Dict(ids, company.clone())),
         ("month".into(), Col::Dict(month_names, month)),
@@ -435,8 +442,13 @@ fn features_at(
     s: &Series,
     out: &mut [f64],
 ) {
-    let idx = |name: &str| features::index_of(name).expect("feature of the catalogue");
-    let mut set = |name: &str, v: f64| out[idx(name)] = v;
+    // Feature positions are resolved at compile time (a misspelt name fails the build).
+    macro_rules! set {
+        ($name:literal, $v:expr $(,)?) => {{
+            const I: usize = features::index_const($name);
+            out[I] = $v;
+        }};
+    }
     let cs = &data.companies;
     let ci = c as usize;
 
@@ -450,31 +462,31 @@ fn features_at(
         let assets = v(f, "total_assets");
         let va = v(f, "value_added");
         let short_liab = v(f, "trade_payables") + v(f, "tax_social_liabilities");
-        set("fin_ebitda_margin", div_pos(v(f, "ebitda"), turnover));
-        set("fin_net_margin", div_pos(v(f, "net_income"), turnover));
-        set("fin_roa", div_pos(v(f, "operating_income"), assets));
-        set("fin_equity_to_assets", div_pos(v(f, "equity"), assets));
-        set("fin_debt_to_assets", div_pos(v(f, "financial_debt"), assets));
-        set("fin_net_debt_to_turnover", div_pos(v(f, "financial_debt") - v(f, "cash"), turnover));
-        set("fin_cash_to_assets", div_pos(v(f, "cash"), assets));
-        set("fin_quick_ratio", div_pos(v(f, "cash") + v(f, "trade_receivables"), short_liab));
-        set(
+        set!("fin_ebitda_margin", div_pos(v(f, "ebitda"), turnover));
+        set!("fin_net_margin", div_pos(v(f, "net_income"), turnover));
+        set!("fin_roa", div_pos(v(f, "operating_income"), assets));
+        set!("fin_equity_to_assets", div_pos(v(f, "equity"), assets));
+        set!("fin_debt_to_assets", div_pos(v(f, "financial_debt"), assets));
+        set!("fin_net_debt_to_turnover", div_pos(v(f, "financial_debt") - v(f, "cash"), turnover));
+        set!("fin_cash_to_assets", div_pos(v(f, "cash"), assets));
+        set!("fin_quick_ratio", div_pos(v(f, "cash") + v(f, "trade_receivables"), short_liab));
+        set!(
             "fin_current_ratio",
             div_pos(v(f, "cash") + v(f, "trade_receivables") + v(f, "inventory"), short_liab),
         );
-        set("fin_staff_costs_to_va", div_pos(v(f, "staff_costs"), va));
-        set("fin_va_per_employee", div_pos(va, v(f, "headcount")) / 1000.0);
-        set("fin_investment_rate", div_pos(v(f, "investment"), assets));
-        set("fin_payables_days", 365.0 * div_pos(v(f, "trade_payables"), turnover));
-        set("fin_receivables_days", 365.0 * div_pos(v(f, "trade_receivables"), turnover));
-        set("fin_tax_social_liab_to_turnover", div_pos(v(f, "tax_social_liabilities"), turnover));
+        set!("fin_staff_costs_to_va", div_pos(v(f, "staff_costs"), va));
+        set!("fin_va_per_employee", div_pos(va, v(f, "headcount")) / 1000.0);
+        set!("fin_investment_rate", div_pos(v(f, "investment"), assets));
+        set!("fin_payables_days", 365.0 * div_pos(v(f, "trade_payables"), turnover));
+        set!("fin_receivables_days", 365.0 * div_pos(v(f, "trade_receivables"), turnover));
+        set!("fin_tax_social_liab_to_turnover", div_pos(v(f, "tax_social_liabilities"), turnover));
         if let Some(p) = fp {
-            set("fin_turnover_growth", div_pos(turnover, v(p, "turnover")) - 1.0);
-            set("fin_equity_change", div_pos(v(f, "equity") - v(p, "equity"), assets));
+            set!("fin_turnover_growth", div_pos(turnover, v(p, "turnover")) - 1.0);
+            set!("fin_equity_change", div_pos(v(f, "equity") - v(p, "equity"), assets));
         }
-        set("fin_filing_age", f64::from(m.since(f.year_end.month())));
-        set("fin_filing_delay", f64::from(f.filed.month().since(f.year_end.month())));
-        set("prof_log_turnover", if turnover.is_nan() { f64::NAN } else { turnover.ln_1p() });
+        set!("fin_filing_age", f64::from(m.since(f.year_end.month())));
+        set!("fin_filing_delay", f64::from(f.filed.month().since(f.year_end.month())));
+        set!("prof_log_turnover", if turnover.is_nan() { f64::NAN } else { turnover.ln_1p() });
     }
 
     // Tax and activity, at the latest published month L.
@@ -484,64 +496,70 @@ fn features_at(
         if t >= 0 && (t as usize) < series.len() { series[t as usize] } else { f64::NAN }
     };
     let base = ci * g.len;
-    let flags = |t: i32| -> u8 { if t >= 0 && (t as usize) < g.len { g.flags[base + t as usize] } else { 0 } };
+    let flags = |t: i32| -> u8 {
+        if t >= 0 && (t as usize) < g.len { g.flags[base + t as usize] } else { 0 }
+    };
     let vat = |t: i32| -> f64 {
         if t >= 0 && (t as usize) < g.len { f64::from(g.a[base + t as usize]) } else { f64::NAN }
     };
     let ratio = at(&s.tax_ratio, l);
-    set("tax_arrears_ratio", ratio);
-    set("tax_arrears_ratio_lag3", at(&s.tax_ratio, l - 3));
-    set("tax_arrears_ratio_lag6", at(&s.tax_ratio, l - 6));
-    set("tax_arrears_ratio_lag12", at(&s.tax_ratio, l - 12));
-    set("tax_arrears_trend_6m", ratio - at(&s.tax_ratio, l - 6));
-    let present: Vec<i32> = (l - 11..=l).filter(|&t| flags(t) & MonthlyGrid::PRESENT != 0).collect();
+    set!("tax_arrears_ratio", ratio);
+    set!("tax_arrears_ratio_lag3", at(&s.tax_ratio, l - 3));
+    set!("tax_arrears_ratio_lag6", at(&s.tax_ratio, l - 6));
+    set!("tax_arrears_ratio_lag12", at(&s.tax_ratio, l - 12));
+    set!("tax_arrears_trend_6m", ratio - at(&s.tax_ratio, l - 6));
+    let present: Vec<i32> =
+        (l - 11..=l).filter(|&t| flags(t) & MonthlyGrid::PRESENT != 0).collect();
     if !present.is_empty() {
-        let count = |pred: &dyn Fn(i32) -> bool| present.iter().filter(|&&t| pred(t)).count() as f64;
-        set("tax_arrears_months_12m", count(&|t| g.b[base + t as usize] > 0.0));
-        set("tax_late_declarations_12m", count(&|t| flags(t) & MonthlyGrid::LATE != 0));
+        let count =
+            |pred: &dyn Fn(i32) -> bool| present.iter().filter(|&&t| pred(t)).count() as f64;
+        set!("tax_arrears_months_12m", count(&|t| g.b[base + t as usize] > 0.0));
+        set!("tax_late_declarations_12m", count(&|t| flags(t) & MonthlyGrid::LATE != 0));
     }
     if flags(l) & MonthlyGrid::PRESENT != 0 {
-        set("tax_payment_plan", f64::from(u8::from(flags(l) & MonthlyGrid::PLAN != 0)));
+        set!("tax_payment_plan", f64::from(u8::from(flags(l) & MonthlyGrid::PLAN != 0)));
     }
     let mean_vat = |lo: i32, hi: i32| nan_mean((lo..=hi).map(vat));
-    set("act_vat_growth_yoy", div_pos(mean_vat(l - 2, l), mean_vat(l - 14, l - 12)) - 1.0);
-    set("act_vat_trend_6m", div_pos(mean_vat(l - 5, l), mean_vat(l - 11, l - 6)) - 1.0);
+    set!("act_vat_growth_yoy", div_pos(mean_vat(l - 2, l), mean_vat(l - 14, l - 12)) - 1.0);
+    set!("act_vat_trend_6m", div_pos(mean_vat(l - 5, l), mean_vat(l - 11, l - 6)) - 1.0);
     if let Some(f) = f {
-        set("act_vat_to_filing_turnover", div_pos(at(&s.vat_annual, l), v(f, "turnover")));
+        set!("act_vat_to_filing_turnover", div_pos(at(&s.vat_annual, l), v(f, "turnover")));
     }
 
     // Social debt, at the latest published month of the social source.
     if let Some(sg) = &data.social {
         let ls = m.plus(-(opts.social_lag as i32)).since(sg.start);
         let sbase = ci * sg.len;
-        let sflags = |t: i32| -> u8 { if t >= 0 && (t as usize) < sg.len { sg.flags[sbase + t as usize] } else { 0 } };
+        let sflags = |t: i32| -> u8 {
+            if t >= 0 && (t as usize) < sg.len { sg.flags[sbase + t as usize] } else { 0 }
+        };
         let r = at(&s.soc_ratio, ls);
-        set("soc_debt_ratio", r);
-        set("soc_debt_ratio_lag3", at(&s.soc_ratio, ls - 3));
-        set("soc_debt_ratio_lag6", at(&s.soc_ratio, ls - 6));
-        set("soc_debt_ratio_lag12", at(&s.soc_ratio, ls - 12));
-        set("soc_debt_mean_12m", nan_mean((ls - 11..=ls).map(|t| at(&s.soc_ratio, t))));
-        let present: Vec<i32> = (ls - 11..=ls).filter(|&t| sflags(t) & MonthlyGrid::PRESENT != 0).collect();
+        set!("soc_debt_ratio", r);
+        set!("soc_debt_ratio_lag3", at(&s.soc_ratio, ls - 3));
+        set!("soc_debt_ratio_lag6", at(&s.soc_ratio, ls - 6));
+        set!("soc_debt_ratio_lag12", at(&s.soc_ratio, ls - 12));
+        set!("soc_debt_mean_12m", nan_mean((ls - 11..=ls).map(|t| at(&s.soc_ratio, t))));
+        let present: Vec<i32> =
+            (ls - 11..=ls).filter(|&t| sflags(t) & MonthlyGrid::PRESENT != 0).collect();
         if !present.is_empty() {
             let months = present.iter().filter(|&&t| sg.b[sbase + t as usize] > 0.0).count();
-            set("soc_debt_months_12m", months as f64);
+            set!("soc_debt_months_12m", months as f64);
         }
         if sflags(ls) & MonthlyGrid::PRESENT != 0 {
-            set("soc_payment_plan", f64::from(u8::from(sflags(ls) & MonthlyGrid::PLAN != 0)));
+            set!("soc_payment_plan", f64::from(u8::from(sflags(ls) & MonthlyGrid::PLAN != 0)));
         }
     }
 
     // Profile.
-    set("prof_age_years", f64::from(m.since(cs.creation[ci].month())) / 12.0);
+    set!("prof_age_years", f64::from(m.since(cs.creation[ci].month())) / 12.0);
     let filed_headcount = f.map_or(f64::NAN, |f| v(f, "headcount"));
     let headcount = if filed_headcount.is_nan() {
         cs.band[ci].midpoint().unwrap_or(f64::NAN)
     } else {
         filed_headcount
     };
-    set("prof_log_headcount", if headcount.is_nan() { f64::NAN } else { headcount.ln_1p() });
-    let section = cs.naf[ci].section();
-    let sections = Naf::sections();
-    set("prof_sector", sections.iter().position(|&x| x == section).map_or(f64::NAN, |i| i as f64));
-    set("prof_past_procedure", f64::from(u8::from(st.past_procedure)));
+    set!("prof_log_headcount", if headcount.is_nan() { f64::NAN } else { headcount.ln_1p() });
+    // NAF sections are the consecutive letters A to U.
+    set!("prof_sector", f64::from(cs.naf[ci].section() as u8 - b'A'));
+    set!("prof_past_procedure", f64::from(u8::from(st.past_procedure)));
 }

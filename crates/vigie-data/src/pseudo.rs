@@ -42,8 +42,8 @@ impl Pseudonymiser {
                 key.len()
             )));
         }
-        let mac = Hmac::<Sha256>::new_from_slice(key)
-            .map_err(|e| Error::InvalidKey(e.to_string()))?;
+        let mac =
+            Hmac::<Sha256>::new_from_slice(key).map_err(|e| Error::InvalidKey(e.to_string()))?;
         Ok(Self { mac, demo: false })
     }
 
@@ -120,19 +120,30 @@ mod tests {
     #[test]
     fn key_resolution_order() {
         assert!(matches!(Pseudonymiser::resolve(false, None, None), Err(Error::MissingKey)));
-        assert!(matches!(Pseudonymiser::resolve(false, None, Some(String::new())), Err(Error::MissingKey)));
+        assert!(matches!(
+            Pseudonymiser::resolve(false, None, Some(String::new())),
+            Err(Error::MissingKey)
+        ));
         assert!(Pseudonymiser::resolve(true, None, None).unwrap().is_demo());
         let env = Pseudonymiser::resolve(false, None, Some("0123456789abcdef".into())).unwrap();
         assert!(!env.is_demo());
         let dir = std::env::temp_dir().join(format!("vigie-key-{}", std::process::id()));
         std::fs::write(&dir, "  fedcba9876543210fedcba  \nignored\n").unwrap();
-        let from_file = Pseudonymiser::resolve(false, Some(&dir), Some("0123456789abcdef".into())).unwrap();
+        let from_file =
+            Pseudonymiser::resolve(false, Some(&dir), Some("0123456789abcdef".into())).unwrap();
         let direct = Pseudonymiser::new(b"fedcba9876543210fedcba").unwrap();
         let s = Siren::parse("552032534").unwrap();
-        assert_eq!(from_file.company_id(s), direct.company_id(s), "the key file wins over the environment");
+        assert_eq!(
+            from_file.company_id(s),
+            direct.company_id(s),
+            "the key file wins over the environment"
+        );
         std::fs::remove_file(&dir).unwrap();
         let missing = std::path::Path::new("/nonexistent/vigie.key");
-        assert!(matches!(Pseudonymiser::resolve(false, Some(missing), None), Err(Error::Io { .. })));
+        assert!(matches!(
+            Pseudonymiser::resolve(false, Some(missing), None),
+            Err(Error::Io { .. })
+        ));
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::table::{Col, Table};
 use crate::Result;
+use crate::table::{Col, Table};
 
 /// Why a row was refused. The snake_case names are stable: they appear in rejects files
 /// and summaries that operations tooling may read.

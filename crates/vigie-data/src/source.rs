@@ -122,8 +122,14 @@ const fn spec_col(
 
 const SIGNED: Kind = Kind::Amount { signed: true };
 const UNSIGNED: Kind = Kind::Amount { signed: false };
-const SIREN_COL: ColumnSpec =
-    spec_col("siren", Kind::Siren, true, false, "SIREN of the company (9 digits, Luhn checksum); pseudonymised on read", "552032534");
+const SIREN_COL: ColumnSpec = spec_col(
+    "siren",
+    Kind::Siren,
+    true,
+    false,
+    "SIREN of the company (9 digits, Luhn checksum); pseudonymised on read",
+    "552032534",
+);
 
 /// `companies`: one row per company.
 pub static COMPANIES: SourceSpec = SourceSpec {
@@ -134,11 +140,32 @@ pub static COMPANIES: SourceSpec = SourceSpec {
     columns: &[
         SIREN_COL,
         spec_col("naf", Kind::Naf, true, false, "NAF rév. 2 activity code (APE)", "56.10A"),
-        spec_col("departement", Kind::Departement, true, false, "département of the head office", "21"),
+        spec_col(
+            "departement",
+            Kind::Departement,
+            true,
+            false,
+            "département of the head office",
+            "21",
+        ),
         spec_col("legal_form", Kind::Text, false, true, "legal form (SARL, SAS, SA, EI, …)", "SAS"),
         spec_col("creation_date", Kind::Date, true, false, "date of creation", "2011-04-18"),
-        spec_col("closure_date", Kind::Date, true, true, "date of closure (ceased activity), empty if active", "2024-09-30"),
-        spec_col("headcount_band", Kind::HeadcountBand, true, true, "INSEE headcount band of the register; empty or NN if unknown", "12"),
+        spec_col(
+            "closure_date",
+            Kind::Date,
+            true,
+            true,
+            "date of closure (ceased activity), empty if active",
+            "2024-09-30",
+        ),
+        spec_col(
+            "headcount_band",
+            Kind::HeadcountBand,
+            true,
+            true,
+            "INSEE headcount band of the register; empty or NN if unknown",
+            "12",
+        ),
     ],
 };
 
@@ -150,22 +177,64 @@ pub static FILINGS: SourceSpec = SourceSpec {
     key: &["siren", "fiscal_year_end"],
     columns: &[
         SIREN_COL,
-        spec_col("fiscal_year_end", Kind::Date, true, false, "closing date of the fiscal year", "2023-12-31"),
-        spec_col("filing_date", Kind::Date, true, false, "date the return was filed, i.e. became available; not before the fiscal year end", "2024-05-03"),
+        spec_col(
+            "fiscal_year_end",
+            Kind::Date,
+            true,
+            false,
+            "closing date of the fiscal year",
+            "2023-12-31",
+        ),
+        spec_col(
+            "filing_date",
+            Kind::Date,
+            true,
+            false,
+            "date the return was filed, i.e. became available; not before the fiscal year end",
+            "2024-05-03",
+        ),
         spec_col("turnover", UNSIGNED, true, true, "net turnover of the year (€)", "1250000"),
         spec_col("value_added", SIGNED, true, true, "value added (€)", "480000"),
         spec_col("ebitda", SIGNED, true, true, "EBITDA, excédent brut d'exploitation (€)", "95000"),
         spec_col("operating_income", SIGNED, true, true, "operating income (€)", "61000"),
         spec_col("net_income", SIGNED, true, true, "net income (€)", "38000"),
         spec_col("total_assets", UNSIGNED, true, true, "balance-sheet total (€)", "900000"),
-        spec_col("equity", SIGNED, true, true, "equity, capitaux propres (€), negative when losses exceed capital", "310000"),
+        spec_col(
+            "equity",
+            SIGNED,
+            true,
+            true,
+            "equity, capitaux propres (€), negative when losses exceed capital",
+            "310000",
+        ),
         spec_col("financial_debt", UNSIGNED, true, true, "financial debt (€)", "220000"),
-        spec_col("trade_payables", UNSIGNED, true, true, "trade payables, dettes fournisseurs (€)", "140000"),
-        spec_col("trade_receivables", UNSIGNED, true, true, "trade receivables, créances clients (€)", "175000"),
+        spec_col(
+            "trade_payables",
+            UNSIGNED,
+            true,
+            true,
+            "trade payables, dettes fournisseurs (€)",
+            "140000",
+        ),
+        spec_col(
+            "trade_receivables",
+            UNSIGNED,
+            true,
+            true,
+            "trade receivables, créances clients (€)",
+            "175000",
+        ),
         spec_col("inventory", UNSIGNED, true, true, "inventory, stocks (€)", "60000"),
         spec_col("cash", UNSIGNED, true, true, "cash and equivalents (€)", "85000"),
         spec_col("staff_costs", UNSIGNED, true, true, "wages and social charges (€)", "370000"),
-        spec_col("tax_social_liabilities", UNSIGNED, true, true, "tax and social liabilities at closing (€)", "70000"),
+        spec_col(
+            "tax_social_liabilities",
+            UNSIGNED,
+            true,
+            true,
+            "tax and social liabilities at closing (€)",
+            "70000",
+        ),
         spec_col("investment", UNSIGNED, true, true, "investment of the year (€)", "40000"),
         spec_col("headcount", Kind::Count, true, true, "average headcount of the year", "14"),
     ],
@@ -180,9 +249,30 @@ pub static TAX_MONTHLY: SourceSpec = SourceSpec {
     columns: &[
         SIREN_COL,
         spec_col("month", Kind::Month, true, false, "the period declared", "2024-03"),
-        spec_col("vat_turnover", UNSIGNED, true, true, "turnover declared for VAT for the month (€); empty when no declaration was filed", "104000"),
-        spec_col("tax_arrears", UNSIGNED, true, false, "tax overdue at the end of the month, restes à recouvrer (€)", "12500"),
-        spec_col("late_declaration", Kind::Flag, true, false, "1 if the declaration was late or missing", "0"),
+        spec_col(
+            "vat_turnover",
+            UNSIGNED,
+            true,
+            true,
+            "turnover declared for VAT for the month (€); empty when no declaration was filed",
+            "104000",
+        ),
+        spec_col(
+            "tax_arrears",
+            UNSIGNED,
+            true,
+            false,
+            "tax overdue at the end of the month, restes à recouvrer (€)",
+            "12500",
+        ),
+        spec_col(
+            "late_declaration",
+            Kind::Flag,
+            true,
+            false,
+            "1 if the declaration was late or missing",
+            "0",
+        ),
         spec_col("payment_plan", Kind::Flag, true, false, "1 if a tax payment plan is active", "0"),
     ],
 };
@@ -196,10 +286,38 @@ pub static SOCIAL_MONTHLY: SourceSpec = SourceSpec {
     columns: &[
         SIREN_COL,
         spec_col("month", Kind::Month, true, false, "the period", "2024-03"),
-        spec_col("contributions_called", UNSIGNED, true, false, "social contributions called for the month (€)", "31000"),
-        spec_col("overdue_employee", UNSIGNED, true, false, "overdue employee share at the end of the month (€)", "0"),
-        spec_col("overdue_employer", UNSIGNED, true, false, "overdue employer share at the end of the month (€)", "4200"),
-        spec_col("payment_plan", Kind::Flag, true, false, "1 if a social payment plan is active", "0"),
+        spec_col(
+            "contributions_called",
+            UNSIGNED,
+            true,
+            false,
+            "social contributions called for the month (€)",
+            "31000",
+        ),
+        spec_col(
+            "overdue_employee",
+            UNSIGNED,
+            true,
+            false,
+            "overdue employee share at the end of the month (€)",
+            "0",
+        ),
+        spec_col(
+            "overdue_employer",
+            UNSIGNED,
+            true,
+            false,
+            "overdue employer share at the end of the month (€)",
+            "4200",
+        ),
+        spec_col(
+            "payment_plan",
+            Kind::Flag,
+            true,
+            false,
+            "1 if a social payment plan is active",
+            "0",
+        ),
     ],
 };
 
@@ -212,7 +330,14 @@ pub static EVENTS: SourceSpec = SourceSpec {
     columns: &[
         SIREN_COL,
         spec_col("date", Kind::Date, true, false, "date of the judgment", "2024-11-05"),
-        spec_col("kind", Kind::EventKind, true, false, "safeguard, receivership, liquidation (openings of a collective procedure), plan_adoption, closure", "receivership"),
+        spec_col(
+            "kind",
+            Kind::EventKind,
+            true,
+            false,
+            "safeguard, receivership, liquidation (openings of a collective procedure), plan_adoption, closure",
+            "receivership",
+        ),
     ],
 };
 
@@ -325,7 +450,7 @@ fn read_csv(
             df.height()
         )));
     }
-    let df = select_columns(spec, path, df)?;
+    let df = select_columns(spec, path, &df)?;
     let row_numbers = (1..=df.height() as u32).collect();
     Ok(RawTable {
         spec,
@@ -402,7 +527,7 @@ fn read_parquet(
 }
 
 /// Keeps the spec's columns (in spec order), failing on a missing required one.
-fn select_columns(spec: &SourceSpec, path: &Path, df: DataFrame) -> Result<DataFrame> {
+fn select_columns(spec: &SourceSpec, path: &Path, df: &DataFrame) -> Result<DataFrame> {
     let mut cols = Vec::with_capacity(spec.columns.len());
     for c in spec.columns {
         match df.column(c.name) {
@@ -426,7 +551,9 @@ fn check_parquet_types(spec: &SourceSpec, path: &Path, df: &DataFrame) -> Result
         let dt = column.dtype();
         let ok = match c.kind {
             k if k.is_text() => matches!(dt, DataType::String | DataType::Null),
-            Kind::Flag => dt.is_primitive_numeric() || matches!(dt, DataType::Boolean | DataType::Null),
+            Kind::Flag => {
+                dt.is_primitive_numeric() || matches!(dt, DataType::Boolean | DataType::Null)
+            }
             _ => dt.is_primitive_numeric() || matches!(dt, DataType::Null),
         };
         if !ok {
@@ -509,38 +636,24 @@ pub fn scan_csv_shape(bytes: &[u8]) -> CsvShape {
     shape
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_shape_counts_records_and_ragged_rows() {
-        let s = scan_csv_shape(b"a,b,c\n1,2,3\n\n4,5\n\"x,y\",\"q\"\"\n\",z\r\n7,8,9,10");
-        assert_eq!(s.header_fields, Some(3));
-        assert_eq!(s.records, 4);
-        assert_eq!(s.ragged, vec![(2, 2), (4, 4)]);
-        assert_eq!(scan_csv_shape(b"").header_fields, None);
-    }
-
-    #[test]
-    fn every_source_has_siren_and_its_key_columns() {
-        for spec in ALL {
-            assert_eq!(spec.columns[0].name, "siren");
-            for k in spec.key {
-                assert!(spec.column(k).is_some_and(|c| c.required && !c.nullable), "{k}");
-            }
-        }
-    }
-}
-
 /// The column tables of `docs/data-format.md`, generated from the specs.
 #[must_use]
 pub fn markdown() -> String {
     use std::fmt::Write;
     let mut s = String::new();
     for spec in ALL {
-        let _ = writeln!(s, "### `{}`{}\n", spec.name, if spec.optional { " (optional source)" } else { "" });
-        let _ = writeln!(s, "Grain: {}. Unique key: {}.\n", spec.grain, spec.key.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" + "));
+        let _ = writeln!(
+            s,
+            "### `{}`{}\n",
+            spec.name,
+            if spec.optional { " (optional source)" } else { "" }
+        );
+        let _ = writeln!(
+            s,
+            "Grain: {}. Unique key: {}.\n",
+            spec.grain,
+            spec.key.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" + ")
+        );
         s.push_str("| column | type | unit / format | column required | empty allowed | meaning | example |\n");
         s.push_str("|---|---|---|---|---|---|---|\n");
         for c in spec.columns {
@@ -574,4 +687,28 @@ pub fn markdown() -> String {
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_shape_counts_records_and_ragged_rows() {
+        let s = scan_csv_shape(b"a,b,c\n1,2,3\n\n4,5\n\"x,y\",\"q\"\"\n\",z\r\n7,8,9,10");
+        assert_eq!(s.header_fields, Some(3));
+        assert_eq!(s.records, 4);
+        assert_eq!(s.ragged, vec![(2, 2), (4, 4)]);
+        assert_eq!(scan_csv_shape(b"").header_fields, None);
+    }
+
+    #[test]
+    fn every_source_has_siren_and_its_key_columns() {
+        for spec in ALL {
+            assert_eq!(spec.columns[0].name, "siren");
+            for k in spec.key {
+                assert!(spec.column(k).is_some_and(|c| c.required && !c.nullable), "{k}");
+            }
+        }
+    }
 }

@@ -106,11 +106,12 @@ impl Table {
 /// Writes a polars frame to `path` atomically.
 pub fn write_frame(df: &mut DataFrame, path: &Path, format: Format) -> Result<()> {
     let tmp = temp_path(path);
-    let err = |e: &dyn std::fmt::Display| Error::Write { path: path.to_owned(), message: e.to_string() };
+    let err =
+        |e: &dyn std::fmt::Display| Error::Write { path: path.to_owned(), message: e.to_string() };
     let file = File::create(&tmp).map_err(|e| err(&e))?;
     let mut w = BufWriter::new(file);
     match format {
-        Format::Csv => CsvWriter::new(&mut w).include_header(true).finish(df).map(|_| ()),
+        Format::Csv => CsvWriter::new(&mut w).include_header(true).finish(df),
         Format::Parquet => ParquetWriter::new(&mut w).finish(df).map(|_| ()),
     }
     .map_err(|e| err(&e))?;
@@ -124,13 +125,16 @@ fn temp_path(path: &Path) -> PathBuf {
 }
 
 fn finish_file(w: BufWriter<File>, tmp: &Path, path: &Path) -> Result<()> {
-    let err = |e: &dyn std::fmt::Display| Error::Write { path: path.to_owned(), message: e.to_string() };
+    let err =
+        |e: &dyn std::fmt::Display| Error::Write { path: path.to_owned(), message: e.to_string() };
     let file = w.into_inner().map_err(|e| err(&e))?;
     file.sync_all().map_err(|e| err(&e))?;
     drop(file);
     std::fs::rename(tmp, path).map_err(|e| err(&e))
 }
 
+// Both writers are large; one lives per output file, so boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
 enum Inner {
     Csv(polars::io::csv::write::BatchedWriter<BufWriter<File>>),
     Parquet(polars::io::parquet::write::BatchedWriter<BufWriter<File>>),
@@ -155,7 +159,10 @@ impl TableWriter {
     /// Appends a batch. Every batch must have the same columns and types.
     pub fn write(&mut self, table: Table) -> Result<()> {
         let path = self.path.clone();
-        let err = move |e: &dyn std::fmt::Display| Error::Write { path: path.clone(), message: e.to_string() };
+        let err = move |e: &dyn std::fmt::Display| Error::Write {
+            path: path.clone(),
+            message: e.to_string(),
+        };
         let df = table.into_frame()?;
         self.rows += df.height();
         if self.inner.is_none() {
@@ -163,7 +170,10 @@ impl TableWriter {
             let schema = df.schema().clone();
             self.inner = Some(match self.format {
                 Format::Csv => Inner::Csv(
-                    CsvWriter::new(file).include_header(true).batched(&schema).map_err(|e| err(&e))?,
+                    CsvWriter::new(file)
+                        .include_header(true)
+                        .batched(&schema)
+                        .map_err(|e| err(&e))?,
                 ),
                 Format::Parquet => {
                     Inner::Parquet(ParquetWriter::new(file).batched(&schema).map_err(|e| err(&e))?)
@@ -180,7 +190,10 @@ impl TableWriter {
     /// Finishes the file and renames it into place. Returns the number of rows written.
     /// A writer that received no batch writes nothing and returns 0.
     pub fn finish(self) -> Result<usize> {
-        let err = |e: &dyn std::fmt::Display| Error::Write { path: self.path.clone(), message: e.to_string() };
+        let err = |e: &dyn std::fmt::Display| Error::Write {
+            path: self.path.clone(),
+            message: e.to_string(),
+        };
         match self.inner {
             None => return Ok(0),
             Some(Inner::Csv(mut w)) => w.finish().map_err(|e| err(&e))?,

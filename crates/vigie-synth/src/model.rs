@@ -167,10 +167,8 @@ impl Company {
         // Heavy-tailed headcount: a Pareto tail (alpha 1.2) over a mass of very small firms.
         let u: f64 = rng.random::<f64>().max(1e-9);
         let headcount = (3.0 * u.powf(-1.0 / 1.2) - 3.0).floor().clamp(0.0, 20_000.0);
-        let base_turnover = headcount.max(0.5)
-            * econ.productivity
-            * 1000.0
-            * (0.5 * normal(&mut rng)).exp();
+        let base_turnover =
+            headcount.max(0.5) * econ.productivity * 1000.0 * (0.5 * normal(&mut rng)).exp();
         let legal_form = match headcount as u32 {
             0 => ["EI", "EURL", "SASU"][rng.random_range(0..3)],
             1..=49 => ["SARL", "SAS", "SAS"][rng.random_range(0..3)],
@@ -178,7 +176,8 @@ impl Company {
         };
         let frailty: f64 = normal(&mut rng);
         let visibility = 0.3 + 0.7 * rng.random::<f64>();
-        let fy_end = if rng.random::<f64>() < 0.85 { 12 } else { [3, 6, 9][rng.random_range(0..3)] };
+        let fy_end =
+            if rng.random::<f64>() < 0.85 { 12 } else { [3, 6, 9][rng.random_range(0..3)] };
         let trend = 0.02 + 0.05 * normal(&mut rng);
         let assets = base_turnover * econ.assets_to_turnover;
         let equity = assets * (0.2 + 0.3 * rng.random::<f64>()) * (-0.4 * frailty).exp();
@@ -238,7 +237,11 @@ impl Company {
             50..=249 => 0.5,
             _ => 0.3,
         };
-        EPISODE_RATE * self.econ.hazard * age_mult * size_mult * (self.frailty - 0.5).exp()
+        EPISODE_RATE
+            * self.econ.hazard
+            * age_mult
+            * size_mult
+            * (self.frailty - 0.5).exp()
             * macro_factor(m.year())
     }
 }
@@ -273,7 +276,48 @@ fn step(c: &mut Company, i: u32, m: Month, first_written: Month, out: &mut Month
         return;
     }
     // Procedure: its next judgment.
-    if c.proc != Proc::None {
+    if c.proc == Proc::None {
+        // Latent dynamics of a company outside any procedure.
+        match c.phase {
+            Phase::Healthy => {
+                c.d = (0.85 * c.d + 0.15 * 0.1 * c.frailty.max(0.0) + 0.03 * normal(&mut c.rng))
+                    .clamp(0.0, 1.5);
+                if c.rng.random::<f64>() < c.episode_rate(m) {
+                    c.phase = Phase::Deteriorating;
+                    c.phase_t = 0;
+                    c.phase_len = c.rng.random_range(6..=24);
+                    c.fails = c.rng.random::<f64>() < EPISODE_FAILS;
+                    c.d0 = c.d;
+                } else if c.rng.random::<f64>() < SUDDEN_RATE * macro_factor(m.year()) {
+                    open_procedure(c, i, m, out, true);
+                } else if c.rng.random::<f64>() < CLOSURE_RATE {
+                    let day = random_day(&mut c.rng, m, c.creation);
+                    c.closed = true;
+                    c.closure = Some(day);
+                    return;
+                }
+            }
+            Phase::Deteriorating => {
+                c.phase_t += 1;
+                let progress = f64::from(c.phase_t) / f64::from(c.phase_len);
+                c.d = (c.d0 + (1.0 - c.d0) * progress.powf(0.7) + 0.05 * normal(&mut c.rng))
+                    .clamp(0.0, 1.5);
+                if c.phase_t >= c.phase_len {
+                    if c.fails {
+                        open_procedure(c, i, m, out, false);
+                    } else {
+                        c.phase = Phase::Recovering;
+                    }
+                }
+            }
+            Phase::Recovering => {
+                c.d = (0.85 * c.d + 0.03 * normal(&mut c.rng)).clamp(0.0, 1.5);
+                if c.d < 0.1 * c.frailty.max(0.0) + 0.05 {
+                    c.phase = Phase::Healthy;
+                }
+            }
+        }
+    } else {
         c.proc_left -= 1;
         if c.proc_left <= 0 {
             let x: f64 = c.rng.random();
@@ -309,45 +353,6 @@ fn step(c: &mut Company, i: u32, m: Month, first_written: Month, out: &mut Month
                 Proc::None => unreachable!(),
             }
         }
-    } else {
-        // Latent dynamics of a company outside any procedure.
-        match c.phase {
-            Phase::Healthy => {
-                c.d = (0.85 * c.d + 0.15 * 0.1 * c.frailty.max(0.0) + 0.03 * normal(&mut c.rng)).clamp(0.0, 1.5);
-                if c.rng.random::<f64>() < c.episode_rate(m) {
-                    c.phase = Phase::Deteriorating;
-                    c.phase_t = 0;
-                    c.phase_len = c.rng.random_range(6..=24);
-                    c.fails = c.rng.random::<f64>() < EPISODE_FAILS;
-                    c.d0 = c.d;
-                } else if c.rng.random::<f64>() < SUDDEN_RATE * macro_factor(m.year()) {
-                    open_procedure(c, i, m, out, true);
-                } else if c.rng.random::<f64>() < CLOSURE_RATE {
-                    let day = random_day(&mut c.rng, m, c.creation);
-                    c.closed = true;
-                    c.closure = Some(day);
-                    return;
-                }
-            }
-            Phase::Deteriorating => {
-                c.phase_t += 1;
-                let progress = f64::from(c.phase_t) / f64::from(c.phase_len);
-                c.d = (c.d0 + (1.0 - c.d0) * progress.powf(0.7) + 0.05 * normal(&mut c.rng)).clamp(0.0, 1.5);
-                if c.phase_t >= c.phase_len {
-                    if c.fails {
-                        open_procedure(c, i, m, out, false);
-                    } else {
-                        c.phase = Phase::Recovering;
-                    }
-                }
-            }
-            Phase::Recovering => {
-                c.d = (0.85 * c.d + 0.03 * normal(&mut c.rng)).clamp(0.0, 1.5);
-                if c.d < 0.1 * c.frailty.max(0.0) + 0.05 {
-                    c.phase = Phase::Healthy;
-                }
-            }
-        }
     }
     if c.proc == Proc::Liquidation {
         // Activity has ceased: no declarations until the closure.
@@ -358,7 +363,10 @@ fn step(c: &mut Company, i: u32, m: Month, first_written: Month, out: &mut Month
     let d = c.d.min(1.2);
     c.growth *= 1.0 + c.trend / 12.0;
     let season = c.econ.season[(m.month() - 1) as usize];
-    let turnover = (c.base_turnover / 12.0 * c.growth * season * (1.0 - 0.6 * d.min(1.0))
+    let turnover = (c.base_turnover / 12.0
+        * c.growth
+        * season
+        * (1.0 - 0.6 * d.min(1.0))
         * (0.12 * normal(&mut c.rng)).exp())
     .max(0.0);
     c.year_turnover += turnover;
@@ -385,10 +393,12 @@ fn step(c: &mut Company, i: u32, m: Month, first_written: Month, out: &mut Month
     let late = missing || c.rng.random::<f64>() < 0.03 + 0.3 * vis * d;
     // Social contributions, for employers.
     let social = if c.headcount >= 1.0 {
-        let called = c.headcount * 1900.0 * (1.0 - 0.3 * d.min(1.0)) * (0.05 * normal(&mut c.rng)).exp();
+        let called =
+            c.headcount * 1900.0 * (1.0 - 0.3 * d.min(1.0)) * (0.05 * normal(&mut c.rng)).exp();
         let srepay = if c.soc_plan_left > 0 { 0.2 } else { 0.7 * (1.0 - d.min(1.0)) + 0.05 };
         let unpaid = called * (vis * d).powf(1.3) * c.rng.random::<f64>() * 1.5;
-        let spike = if c.rng.random::<f64>() < 0.03 { called * 0.5 * c.rng.random::<f64>() } else { 0.0 };
+        let spike =
+            if c.rng.random::<f64>() < 0.03 { called * 0.5 * c.rng.random::<f64>() } else { 0.0 };
         c.soc_emp = (c.soc_emp * (1.0 - srepay) + 0.22 * (unpaid + spike)).max(0.0);
         c.soc_empr = (c.soc_empr * (1.0 - srepay) + 0.78 * (unpaid + spike)).max(0.0);
         if c.soc_emp + c.soc_empr < 20.0 {
@@ -410,10 +420,16 @@ fn step(c: &mut Company, i: u32, m: Month, first_written: Month, out: &mut Month
             let vat = if missing { f64::NAN } else { turnover.round() };
             out.tax.push((i, vat, c.arrears.round(), u8::from(late), u8::from(c.plan_left > 0)));
         }
-        if let Some(called) = social {
-            if c.rng.random::<f64>() > 0.02 {
-                out.social.push((i, called.round(), c.soc_emp.round(), c.soc_empr.round(), u8::from(c.soc_plan_left > 0)));
-            }
+        if let Some(called) = social
+            && c.rng.random::<f64>() > 0.02
+        {
+            out.social.push((
+                i,
+                called.round(),
+                c.soc_emp.round(),
+                c.soc_empr.round(),
+                u8::from(c.soc_plan_left > 0),
+            ));
         }
     }
 
@@ -435,9 +451,13 @@ fn step(c: &mut Company, i: u32, m: Month, first_written: Month, out: &mut Month
 fn filing(c: &mut Company, i: u32, m: Month, turnover: f64, d: f64, out: &mut MonthOut) {
     let e = c.econ;
     let rng = &mut c.rng;
-    let va = turnover * e.va_rate * (1.0 - 0.35 * d.min(1.0)) * (0.08 * normal(rng) - 0.05 * c.frailty).exp();
+    let va = turnover
+        * e.va_rate
+        * (1.0 - 0.35 * d.min(1.0))
+        * (0.08 * normal(rng) - 0.05 * c.frailty).exp();
     let headcount = (c.headcount * (1.0 - 0.2 * d.min(1.0))).round();
-    let staff = (headcount * 42_000.0 * (0.1 * normal(rng)).exp()).min(va.max(0.0) * 1.15 + headcount * 20_000.0);
+    let staff = (headcount * 42_000.0 * (0.1 * normal(rng)).exp())
+        .min(va.max(0.0) * 1.15 + headcount * 20_000.0);
     let ebitda = va - staff - 0.03 * va.abs();
     let assets = (turnover * e.assets_to_turnover * (0.15 * normal(rng)).exp()).max(1000.0);
     let operating = ebitda - 0.05 * assets;
@@ -446,7 +466,8 @@ fn filing(c: &mut Company, i: u32, m: Month, turnover: f64, d: f64, out: &mut Mo
     c.debt = (c.debt * (1.0 + 0.1 * d - 0.05) + 0.02 * assets * normal(rng)).max(0.0);
     let cash = (assets * (0.14 - 0.12 * d.min(1.0)) * (0.3 * normal(rng)).exp()).max(0.0);
     let receivables = turnover * 50.0 / 365.0 * (1.0 + 0.5 * d) * (0.2 * normal(rng)).exp();
-    let payables = turnover * 60.0 / 365.0 * (1.0 + 1.2 * d) * (0.2 * normal(rng) + 0.15 * c.frailty).exp();
+    let payables =
+        turnover * 60.0 / 365.0 * (1.0 + 1.2 * d) * (0.2 * normal(rng) + 0.15 * c.frailty).exp();
     let inventory = turnover * e.inventory_days / 365.0 * (0.3 * normal(rng)).exp();
     let tax_social = turnover * 0.04 * (1.0 + 2.0 * d) + c.arrears + c.soc_emp + c.soc_empr;
     let investment = assets * 0.06 * (1.0 - 0.7 * d.min(1.0)) * (0.5 * normal(rng)).exp();
@@ -496,7 +517,13 @@ struct MonthlyOut {
 }
 
 impl MonthlyOut {
-    fn new(path: &Path, opts: &GenerateOptions, sirens: Arc<Vec<String>>, months: Vec<String>, names: &'static [&'static str]) -> Self {
+    fn new(
+        path: &Path,
+        opts: &GenerateOptions,
+        sirens: Arc<Vec<String>>,
+        months: Vec<String>,
+        names: &'static [&'static str],
+    ) -> Self {
         Self {
             writer: TableWriter::new(path, opts.format),
             sirens,
@@ -549,6 +576,9 @@ impl MonthlyOut {
     }
 }
 
+/// Companies stepped by one rayon task.
+const CHUNK: usize = 4096;
+
 /// Generates the five sources into `out`.
 pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<Generated> {
     crate::prepare(opts, out)?;
@@ -562,18 +592,31 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<Generated> {
     // Distinct SIRENs from an affine bijection of 0..10^8 (multiplier coprime with 10).
     let sirens: Arc<Vec<String>> = Arc::new(
         (0..n as u64)
-            .map(|i| Siren::from_body(((i * 7_368_787 + 12_345_679) % 100_000_000) as u32).as_digits())
+            .map(|i| {
+                Siren::from_body(((i * 7_368_787 + 12_345_679) % 100_000_000) as u32).as_digits()
+            })
             .collect(),
     );
     let month_names: Vec<String> = start.through(end).map(|m| m.to_string()).collect();
     let ext = opts.format.extension();
-    let mut tax = MonthlyOut::new(&out.join(format!("tax_monthly.{ext}")), opts, sirens.clone(), month_names.clone(), &["vat_turnover", "tax_arrears", "late_declaration", "payment_plan"]);
-    let mut social = MonthlyOut::new(&out.join(format!("social_monthly.{ext}")), opts, sirens.clone(), month_names, &["contributions_called", "overdue_employee", "overdue_employer", "payment_plan"]);
+    let mut tax = MonthlyOut::new(
+        &out.join(format!("tax_monthly.{ext}")),
+        opts,
+        sirens.clone(),
+        month_names.clone(),
+        &["vat_turnover", "tax_arrears", "late_declaration", "payment_plan"],
+    );
+    let mut social = MonthlyOut::new(
+        &out.join(format!("social_monthly.{ext}")),
+        opts,
+        sirens.clone(),
+        month_names,
+        &["contributions_called", "overdue_employee", "overdue_employer", "payment_plan"],
+    );
     let mut filings_w = TableWriter::new(&out.join(format!("filings.{ext}")), opts.format);
     let mut filings: Vec<(u32, Date, Date, [f64; 16])> = Vec::new();
     let mut events: Vec<(u32, Date, &'static str)> = Vec::new();
     let mut n_filings = 0;
-    const CHUNK: usize = 4096;
     for m in sim_start.through(end) {
         let outs: Vec<MonthOut> = companies
             .par_chunks_mut(CHUNK)
@@ -595,19 +638,24 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<Generated> {
                 social.push(c, mi, &[called, emp, empr, f64::from(plan)]);
             }
             // Filings filed after the end of the history are not in the extract yet.
-            filings.extend(o.filings.into_iter().filter(|f| f.2.month() <= end && f.1.month() >= start.plus(-12)));
+            filings.extend(
+                o.filings
+                    .into_iter()
+                    .filter(|f| f.2.month() <= end && f.1.month() >= start.plus(-12)),
+            );
             events.extend(o.events);
         }
         tax.flush(false)?;
         social.flush(false)?;
         if filings.len() >= BATCH_ROWS / 4 {
             n_filings += filings.len();
-            filings_w.write(filings_table(&sirens, std::mem::take(&mut filings)))?;
+            filings_w.write(filings_table(&sirens, &filings))?;
+            filings.clear();
         }
     }
     n_filings += filings.len();
     if !filings.is_empty() || n_filings == 0 {
-        filings_w.write(filings_table(&sirens, filings))?;
+        filings_w.write(filings_table(&sirens, &filings))?;
     }
     filings_w.finish()?;
     let n_tax = tax.finish()?;
@@ -624,11 +672,33 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<Generated> {
     let band = |c: &Company| HeadcountBand::from_headcount(c.headcount as u32).code().to_owned();
     Table::new(vec![
         ("siren", Col::Dict(sirens, (0..n as u32).collect())),
-        ("naf", Col::Str(companies.iter().map(|c| Some(tables.nafs[c.naf as usize].as_str().to_owned())).collect())),
-        ("departement", Col::Str(companies.iter().map(|c| Some(tables.deps[c.departement as usize].as_str().to_owned())).collect())),
+        (
+            "naf",
+            Col::Str(
+                companies
+                    .iter()
+                    .map(|c| Some(tables.nafs[c.naf as usize].as_str().to_owned()))
+                    .collect(),
+            ),
+        ),
+        (
+            "departement",
+            Col::Str(
+                companies
+                    .iter()
+                    .map(|c| Some(tables.deps[c.departement as usize].as_str().to_owned()))
+                    .collect(),
+            ),
+        ),
         ("legal_form", Col::Str(companies.iter().map(|c| Some(c.legal_form.to_owned())).collect())),
-        ("creation_date", Col::Str(companies.iter().map(|c| Some(c.creation.to_string())).collect())),
-        ("closure_date", Col::Str(companies.iter_mut().map(|c| c.closure.map(|d| d.to_string())).collect())),
+        (
+            "creation_date",
+            Col::Str(companies.iter().map(|c| Some(c.creation.to_string())).collect()),
+        ),
+        (
+            "closure_date",
+            Col::Str(companies.iter_mut().map(|c| c.closure.map(|d| d.to_string())).collect()),
+        ),
         ("headcount_band", Col::Str(companies.iter().map(|c| Some(band(c))).collect())),
     ])
     .write(&out.join(format!("companies.{ext}")), opts.format)?;
@@ -644,7 +714,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<Generated> {
     })
 }
 
-fn filings_table(sirens: &Arc<Vec<String>>, rows: Vec<(u32, Date, Date, [f64; 16])>) -> Table {
+fn filings_table(sirens: &Arc<Vec<String>>, rows: &[(u32, Date, Date, [f64; 16])]) -> Table {
     let mut cols = vec![
         ("siren", Col::Dict(sirens.clone(), rows.iter().map(|f| f.0).collect())),
         ("fiscal_year_end", Col::Str(rows.iter().map(|f| Some(f.1.to_string())).collect())),
