@@ -72,3 +72,17 @@ fn failure_rates_and_a_simple_score_are_realistic() {
     // Companies created during the history exist too.
     assert!(Month::parse(&s.from).is_ok());
 }
+
+#[test]
+fn committed_demo_sample_is_reproducible_and_clean() {
+    // data-samples/demo is exactly `vigie generate --companies 4000 --years 6 --seed 2025`
+    // (README): regenerate it with that command whenever the generator changes.
+    let dir = common::tempdir();
+    let opts = GenerateOptions { companies: 4000, years: 6, seed: 2025, format: Format::Parquet };
+    vigie_synth::generate(&opts, dir.path()).expect("generation");
+    let committed = common::root().join("data-samples/demo");
+    assert_eq!(files(dir.path()), files(&committed), "data-samples/demo is stale");
+    let (panel, log) = build(&committed, &PanelOptions::default()).expect("run");
+    assert!(log.is_empty());
+    assert_eq!(panel.summary.companies, 4000);
+}
