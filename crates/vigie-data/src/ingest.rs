@@ -606,8 +606,6 @@ impl<'a> Rows<'a> {
                     return Err(bad(n, cell, Reason::AbsurdAmount, format!("`{n}` exceeds 10^6")));
                 }
             }
-            // Exact comparison on purpose: a flag is exactly 0 or 1.
-            #[allow(clippy::float_cmp)]
             Kind::Flag if x != 0.0 && x != 1.0 => {
                 return Err(bad(n, cell, Reason::InvalidFlag, format!("`{n}` must be 0 or 1")));
             }

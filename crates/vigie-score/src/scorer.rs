@@ -1,0 +1,347 @@
+//! The scorer: a loaded model bound to the columns of the data.
+
+use serde::Serialize;
+use vigie_core::AlertLevel;
+use vigie_core::features::FeatureGroup;
+
+use crate::model::{LinearModel, Model, ModelFile};
+use crate::trees::PathElement;
+use crate::{Error, Result};
+
+/// A scored row.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Score {
+    /// The model's margin (log-odds, before calibration).
+    pub margin: f64,
+    /// Calibrated probabilities at 6, 12, 18 and 24 months (non-decreasing).
+    pub p: [f64; 4],
+    /// Alert level from the 18-month probability.
+    pub level: AlertLevel,
+}
+
+/// One feature's share of an explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureContribution {
+    /// Feature name.
+    pub feature: String,
+    /// Its value in the row (NaN when missing, serialised as null).
+    pub value: Option<f64>,
+    /// Contribution to the margin, in log-odds; positive = more risk.
+    pub contribution: f64,
+}
+
+/// A topic group's share of an explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupContribution {
+    /// Group (`None` for features outside the catalogue).
+    pub group: Option<FeatureGroup>,
+    /// Sum of its features' contributions.
+    pub contribution: f64,
+}
+
+/// An explanation: `bias + Σ contributions = margin`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The margin of an average company of the training window.
+    pub bias: f64,
+    /// The row's margin.
+    pub margin: f64,
+    /// Per-feature contributions, in feature order.
+    pub features: Vec<FeatureContribution>,
+    /// Per-group sums, in group order.
+    pub groups: Vec<GroupContribution>,
+}
+
+impl Explanation {
+    /// The `n` features pushing the risk up most, largest first.
+    #[must_use]
+    pub fn top_concerning(&self, n: usize) -> Vec<&FeatureContribution> {
+        let mut v: Vec<_> = self.features.iter().filter(|f| f.contribution > 0.0).collect();
+        v.sort_by(|a, b| b.contribution.total_cmp(&a.contribution).then_with(|| a.feature.cmp(&b.feature)));
+        v.truncate(n);
+        v
+    }
+
+    /// The `n` features pulling the risk down most, strongest first.
+    #[must_use]
+    pub fn top_reassuring(&self, n: usize) -> Vec<&FeatureContribution> {
+        let mut v: Vec<_> = self.features.iter().filter(|f| f.contribution < 0.0).collect();
+        v.sort_by(|a, b| a.contribution.total_cmp(&b.contribution).then_with(|| a.feature.cmp(&b.feature)));
+        v.truncate(n);
+        v
+    }
+}
+
+/// A model ready to score rows whose values come in a known column order.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    model: ModelFile,
+    /// For each model feature, its position in the data row.
+    positions: Vec<usize>,
+    /// Group of each feature, and the distinct groups in order.
+    groups: Vec<Option<FeatureGroup>>,
+    group_order: Vec<Option<FeatureGroup>>,
+    bias: f64,
+}
+
+impl Scorer {
+    /// Binds `model` to data whose rows hold `columns` in this order. Fails, naming them,
+    /// if some model features are not among the columns.
+    pub fn bind(model: ModelFile, columns: &[&str]) -> Result<Self> {
+        let mut positions = Vec::with_capacity(model.features.len());
+        let mut missing = Vec::new();
+        for f in &model.features {
+            match columns.iter().position(|c| *c == f.name) {
+                Some(p) => positions.push(p),
+                None => missing.push(f.name.as_str()),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::SchemaMismatch {
+                model: format!("{}/{}", model.name, model.version),
+                missing: missing.join(", "),
+            });
+        }
+        let groups: Vec<_> = model.features.iter().map(|f| f.group).collect();
+        let mut group_order: Vec<Option<FeatureGroup>> = Vec::new();
+        for g in FeatureGroup::ALL.iter().map(|g| Some(*g)).chain([None]) {
+            if groups.contains(&g) {
+                group_order.push(g);
+            }
+        }
+        let bias = match &model.model {
+            Model::Logistic(l) => linear_bias(l),
+            Model::Gbdt(e) => e.expected_margin(),
+        };
+        Ok(Self { model, positions, groups, group_order, bias })
+    }
+
+    /// Binds `model` to rows laid out exactly in the model's feature order.
+    #[must_use]
+    pub fn in_model_order(model: ModelFile) -> Self {
+        let names: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();
+        let cols: Vec<&str> = names.iter().map(String::as_str).collect();
+        Self::bind(model, &cols).expect("a model matches its own features")
+    }
+
+    /// The model file.
+    #[must_use]
+    pub fn model(&self) -> &ModelFile {
+        &self.model
+    }
+
+    /// The model's feature vector of a data row.
+    fn gather(&self, row: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        out.extend(self.positions.iter().map(|&p| row[p]));
+    }
+
+    fn check(&self, row: &[f64]) -> Result<()> {
+        let needed = self.positions.iter().max().map_or(0, |m| m + 1);
+        if row.len() < needed {
+            return Err(Error::RowLength { expected: needed, found: row.len() });
+        }
+        Ok(())
+    }
+
+    /// The margin of a data row.
+    pub fn margin(&self, row: &[f64]) -> Result<f64> {
+        self.check(row)?;
+        let mut x = Vec::with_capacity(self.positions.len());
+        self.gather(row, &mut x);
+        Ok(self.margin_of(&x))
+    }
+
+    fn margin_of(&self, x: &[f64]) -> f64 {
+        match &self.model.model {
+            Model::Logistic(l) => {
+                l.intercept
+                    + l.terms
+                        .iter()
+                        .zip(x)
+                        .map(|(t, &v)| {
+                            let z = t.transform.as_ref().map_or(0.0, |tr| tr.apply(v));
+                            if z.is_nan() { t.missing_weight } else { t.weight * z }
+                        })
+                        .sum::<f64>()
+            }
+            Model::Gbdt(e) => e.margin(x),
+        }
+    }
+
+    /// Calibrated probabilities and level of a margin.
+    #[must_use]
+    pub fn calibrate(&self, margin: f64) -> Score {
+        let mut p = [0.0; 4];
+        let mut floor = 0.0f64;
+        for (h, [a, b]) in self.model.calibration.platt.iter().enumerate() {
+            let v = 1.0 / (1.0 + (-(a * margin + b)).exp());
+            floor = floor.max(v);
+            p[h] = floor;
+        }
+        let t = &self.model.thresholds;
+        Score { margin, p, level: AlertLevel::from_probability(p[2], t.orange, t.red) }
+    }
+
+    /// Scores a data row.
+    pub fn score(&self, row: &[f64]) -> Result<Score> {
+        Ok(self.calibrate(self.margin(row)?))
+    }
+
+    /// Scores many rows (row-major, `width` values each).
+    pub fn score_rows(&self, rows: &[f64], width: usize) -> Result<Vec<Score>> {
+        let mut x = Vec::with_capacity(self.positions.len());
+        rows.chunks(width)
+            .map(|row| {
+                self.check(row)?;
+                self.gather(row, &mut x);
+                Ok(self.calibrate(self.margin_of(&x)))
+            })
+            .collect()
+    }
+
+    /// Explains a data row: exact per-feature contributions to the margin.
+    pub fn explain(&self, row: &[f64]) -> Result<Explanation> {
+        self.check(row)?;
+        let mut x = Vec::with_capacity(self.positions.len());
+        self.gather(row, &mut x);
+        let mut phi = vec![0.0; x.len()];
+        match &self.model.model {
+            Model::Logistic(l) => {
+                for ((p, t), &v) in phi.iter_mut().zip(&l.terms).zip(&x) {
+                    let z = t.transform.as_ref().map_or(0.0, |tr| tr.apply(v));
+                    let (z, m) = if z.is_nan() { (0.0, 1.0) } else { (z, 0.0) };
+                    *p = t.weight * (z - t.mean_z) + t.missing_weight * (m - t.mean_missing);
+                }
+            }
+            Model::Gbdt(e) => {
+                let mut scratch: Vec<PathElement> = Vec::new();
+                e.shap(&x, &mut phi, &mut scratch);
+            }
+        }
+        let features = self
+            .model
+            .features
+            .iter()
+            .zip(&phi)
+            .zip(&x)
+            .map(|((f, &c), &v)| FeatureContribution {
+                feature: f.name.clone(),
+                value: if v.is_nan() { None } else { Some(v) },
+                contribution: c,
+            })
+            .collect();
+        let groups = self
+            .group_order
+            .iter()
+            .map(|g| GroupContribution {
+                group: *g,
+                contribution: phi.iter().zip(&self.groups).filter(|(_, fg)| *fg == g).map(|(c, _)| c).sum(),
+            })
+            .collect();
+        Ok(Explanation { bias: self.bias, margin: self.margin_of(&x), features, groups })
+    }
+}
+
+/// The margin of the training-average company: intercept plus every term at its mean.
+fn linear_bias(l: &LinearModel) -> f64 {
+    l.intercept + l.terms.iter().map(|t| t.weight * t.mean_z + t.missing_weight * t.mean_missing).sum::<f64>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+    use crate::transform::RankNormal;
+    use approx::assert_abs_diff_eq;
+
+    fn calibration() -> Calibration {
+        Calibration { platt: [[1.0, -2.0], [1.0, -1.5], [1.0, -1.0], [1.0, -0.5]], fitted_on: "test".into() }
+    }
+
+    fn info() -> TrainingInfo {
+        TrainingInfo {
+            train_window: ["2020-01".into(), "2021-12".into()],
+            validation_window: ["2022-01".into(), "2022-06".into()],
+            test_window: ["2023-01".into(), "2023-06".into()],
+            data_fingerprint: "00".into(),
+            seed: 1,
+            code_version: "test".into(),
+            params: serde_json::json!({}),
+        }
+    }
+
+    pub(crate) fn logistic() -> ModelFile {
+        let t = |w: f64, mw: f64| LinearTerm {
+            transform: RankNormal::fit(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
+            weight: w,
+            missing_weight: mw,
+            mean_z: 0.1,
+            mean_missing: 0.2,
+        };
+        ModelFile {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            name: "t".into(),
+            version: "v".into(),
+            features: vec![
+                FeatureSpec { name: "tax_arrears_ratio".into(), group: Some(FeatureGroup::Tax) },
+                FeatureSpec { name: "fin_roa".into(), group: Some(FeatureGroup::Financial) },
+                FeatureSpec { name: "soc_debt_ratio".into(), group: Some(FeatureGroup::Social) },
+            ],
+            model: Model::Logistic(LinearModel { intercept: -3.0, terms: vec![t(0.8, 0.3), t(-0.5, 0.1), t(0.4, -0.2)] }),
+            calibration: calibration(),
+            thresholds: Thresholds { red: 0.5, orange: 0.2 },
+            training: info(),
+        }
+    }
+
+    #[test]
+    fn linear_contributions_add_up_and_schema_is_checked() {
+        let m = logistic();
+        let s = Scorer::bind(m.clone(), &["x", "soc_debt_ratio", "fin_roa", "tax_arrears_ratio"]).unwrap();
+        for row in [[9.0, 2.0, 3.5, 6.0], [0.0, f64::NAN, 1.0, f64::NAN], [0.0, 100.0, -5.0, 2.5]] {
+            let e = s.explain(&row).unwrap();
+            let sum: f64 = e.features.iter().map(|f| f.contribution).sum();
+            assert_abs_diff_eq!(e.bias + sum, s.margin(&row).unwrap(), epsilon = 1e-12);
+            let gsum: f64 = e.groups.iter().map(|g| g.contribution).sum();
+            assert_abs_diff_eq!(gsum, sum, epsilon = 1e-12);
+            assert_eq!(e.groups.len(), 3);
+        }
+        let err = Scorer::bind(m, &["tax_arrears_ratio"]).unwrap_err();
+        assert!(err.to_string().contains("fin_roa, soc_debt_ratio"), "{err}");
+    }
+
+    #[test]
+    fn probabilities_are_monotone_in_the_horizon() {
+        let s = Scorer::in_model_order(logistic());
+        for margin in [-20.0, -3.0, 0.0, 2.0, 20.0] {
+            let sc = s.calibrate(margin);
+            assert!(sc.p.windows(2).all(|w| w[0] <= w[1]), "{:?}", sc.p);
+        }
+        // Crossing Platt maps are repaired by the running maximum.
+        let mut m = logistic();
+        m.calibration.platt = [[2.0, -1.0], [1.0, -1.0], [0.5, -1.0], [0.25, -1.0]];
+        let s = Scorer::in_model_order(m);
+        let sc = s.calibrate(3.0);
+        assert!(sc.p.windows(2).all(|w| w[0] <= w[1]), "{:?}", sc.p);
+        assert_eq!(s.calibrate(10.0).level, AlertLevel::Red);
+        assert_eq!(s.calibrate(-10.0).level, AlertLevel::Green);
+    }
+
+    #[test]
+    fn json_round_trip_is_exact() {
+        let m = logistic();
+        let text = m.to_json();
+        let back: ModelFile = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.to_json(), text);
+    }
+
+    #[test]
+    fn scorer_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Scorer>();
+        check::<ModelFile>();
+    }
+}

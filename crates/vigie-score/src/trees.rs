@@ -1,0 +1,303 @@
+//! Tree ensembles: evaluation and exact path-dependent TreeSHAP (Lundberg, Erion & Lee,
+//! 2018, algorithm 2), in f64 so that contributions add up to the margin to rounding.
+
+
+use crate::model::{Node, Tree, TreeEnsemble};
+
+impl Tree {
+    /// The leaf reached by `x`.
+    #[must_use]
+    pub fn leaf(&self, x: &[f64]) -> &Node {
+        let mut i = 0usize;
+        loop {
+            let n = &self.nodes[i];
+            if n.is_leaf() {
+                return n;
+            }
+            i = next(n, x) as usize;
+        }
+    }
+
+    /// Maximum depth (a lone leaf has depth 0).
+    #[must_use]
+    pub fn depth(&self) -> usize {
+        fn walk(t: &Tree, i: usize) -> usize {
+            let n = &t.nodes[i];
+            if n.is_leaf() { 0 } else { 1 + walk(t, n.left as usize).max(walk(t, n.right as usize)) }
+        }
+        walk(self, 0)
+    }
+
+    /// Cover-weighted mean of the leaf values: the tree's expected output.
+    #[must_use]
+    pub fn expected_value(&self) -> f64 {
+        fn walk(t: &Tree, i: usize) -> f64 {
+            let n = &t.nodes[i];
+            if n.is_leaf() {
+                return n.value;
+            }
+            let (l, r) = (&t.nodes[n.left as usize], &t.nodes[n.right as usize]);
+            (l.cover * walk(t, n.left as usize) + r.cover * walk(t, n.right as usize)) / n.cover
+        }
+        walk(self, 0)
+    }
+}
+
+fn next(n: &Node, x: &[f64]) -> u32 {
+    let v = x[n.feature as usize];
+    if v.is_nan() {
+        n.missing
+    } else if v < n.threshold {
+        n.left
+    } else {
+        n.right
+    }
+}
+
+impl TreeEnsemble {
+    /// The margin (log-odds) of a feature row.
+    #[must_use]
+    pub fn margin(&self, x: &[f64]) -> f64 {
+        self.base + self.trees.iter().map(|t| t.leaf(x).value).sum::<f64>()
+    }
+
+    /// The bias of explanations: base plus every tree's expected value.
+    #[must_use]
+    pub fn expected_margin(&self) -> f64 {
+        self.base + self.trees.iter().map(Tree::expected_value).sum::<f64>()
+    }
+
+    /// Exact SHAP values of a row, added into `phi` (one slot per feature). With
+    /// `expected_margin()`, they add up to `margin(x)`.
+    pub fn shap(&self, x: &[f64], phi: &mut [f64], scratch: &mut Vec<PathElement>) {
+        for t in &self.trees {
+            let d = t.depth() + 2;
+            scratch.clear();
+            scratch.resize((d + 1) * (d + 2) / 2 + d + 2, PathElement::default());
+            recurse(t, x, phi, scratch, 0, 0, 0, 1.0, 1.0, -1);
+        }
+    }
+}
+
+/// One element of a TreeSHAP path.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PathElement {
+    feature: i64,
+    zero_fraction: f64,
+    one_fraction: f64,
+    pweight: f64,
+}
+
+fn extend(path: &mut [PathElement], depth: usize, zero_fraction: f64, one_fraction: f64, feature: i64) {
+    path[depth] = PathElement { feature, zero_fraction, one_fraction, pweight: if depth == 0 { 1.0 } else { 0.0 } };
+    let d1 = (depth + 1) as f64;
+    for i in (0..depth).rev() {
+        path[i + 1].pweight += one_fraction * path[i].pweight * (i + 1) as f64 / d1;
+        path[i].pweight = zero_fraction * path[i].pweight * (depth - i) as f64 / d1;
+    }
+}
+
+fn unwind(path: &mut [PathElement], depth: usize, index: usize) {
+    let one = path[index].one_fraction;
+    let zero = path[index].zero_fraction;
+    let d1 = (depth + 1) as f64;
+    let mut next_one = path[depth].pweight;
+    for i in (0..depth).rev() {
+        if one == 0.0 {
+            path[i].pweight = path[i].pweight * d1 / (zero * (depth - i) as f64);
+        } else {
+            let tmp = path[i].pweight;
+            path[i].pweight = next_one * d1 / ((i + 1) as f64 * one);
+            next_one = tmp - path[i].pweight * zero * (depth - i) as f64 / d1;
+        }
+    }
+    for i in index..depth {
+        path[i].feature = path[i + 1].feature;
+        path[i].zero_fraction = path[i + 1].zero_fraction;
+        path[i].one_fraction = path[i + 1].one_fraction;
+    }
+}
+
+fn unwound_sum(path: &[PathElement], depth: usize, index: usize) -> f64 {
+    let one = path[index].one_fraction;
+    let zero = path[index].zero_fraction;
+    let d1 = (depth + 1) as f64;
+    let mut next_one = path[depth].pweight;
+    let mut total = 0.0;
+    for i in (0..depth).rev() {
+        if one == 0.0 {
+            total += path[i].pweight / zero / ((depth - i) as f64 / d1);
+        } else {
+            let tmp = next_one * d1 / ((i + 1) as f64 * one);
+            total += tmp;
+            next_one = path[i].pweight - tmp * zero * (depth - i) as f64 / d1;
+        }
+    }
+    total
+}
+
+#[allow(clippy::too_many_arguments)]
+fn recurse(
+    tree: &Tree,
+    x: &[f64],
+    phi: &mut [f64],
+    buf: &mut [PathElement],
+    parent: usize,
+    node: usize,
+    mut depth: usize,
+    parent_zero: f64,
+    parent_one: f64,
+    parent_feature: i64,
+) {
+    // This call's path lives right after its parent's, which it copies and extends.
+    let start = parent + depth + 1;
+    buf.copy_within(parent..=parent + depth, start);
+    let (_, path) = buf.split_at_mut(start);
+    extend(path, depth, parent_zero, parent_one, parent_feature);
+    let n = &tree.nodes[node];
+    if n.is_leaf() {
+        for i in 1..=depth {
+            let w = unwound_sum(path, depth, i);
+            let e = path[i];
+            phi[e.feature as usize] += w * (e.one_fraction - e.zero_fraction) * n.value;
+        }
+        return;
+    }
+    let hot = next(n, x) as usize;
+    let cold = if hot == n.left as usize { n.right as usize } else { n.left as usize };
+    let hot_zero = tree.nodes[hot].cover / n.cover;
+    let cold_zero = tree.nodes[cold].cover / n.cover;
+    let (mut in_zero, mut in_one) = (1.0, 1.0);
+    // A feature already split on higher up: undo that split, its fractions carry over.
+    let feature = i64::from(n.feature);
+    if let Some(k) = (0..=depth).find(|&k| path[k].feature == feature) {
+        in_zero = path[k].zero_fraction;
+        in_one = path[k].one_fraction;
+        unwind(path, depth, k);
+        depth -= 1;
+    }
+    recurse(tree, x, phi, buf, start, hot, depth + 1, hot_zero * in_zero, in_one, feature);
+    recurse(tree, x, phi, buf, start, cold, depth + 1, cold_zero * in_zero, 0.0, feature);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    use proptest::prelude::*;
+
+    fn leaf(value: f64, cover: f64) -> Node {
+        Node { feature: 0, threshold: 0.0, left: 0, right: 0, missing: 0, value, cover }
+    }
+
+    fn split(feature: u32, threshold: f64, left: u32, right: u32, missing_left: bool, cover: f64) -> Node {
+        Node { feature, threshold, left, right, missing: if missing_left { left } else { right }, value: 0.0, cover }
+    }
+
+    /// A depth-2 tree on features 0 and 1.
+    fn example() -> Tree {
+        Tree {
+            nodes: vec![
+                split(0, 0.5, 1, 2, true, 10.0),
+                split(1, 1.0, 3, 4, false, 6.0),
+                leaf(3.0, 4.0),
+                leaf(-1.0, 2.0),
+                leaf(2.0, 4.0),
+            ],
+        }
+    }
+
+    /// Brute-force Shapley values with the path-dependent value function.
+    fn brute(t: &Tree, x: &[f64], k: usize) -> Vec<f64> {
+        fn value(t: &Tree, x: &[f64], s: u32, i: usize) -> f64 {
+            let n = &t.nodes[i];
+            if n.is_leaf() {
+                return n.value;
+            }
+            if s >> n.feature & 1 == 1 {
+                value(t, x, s, next(n, x) as usize)
+            } else {
+                let (l, r) = (&t.nodes[n.left as usize], &t.nodes[n.right as usize]);
+                (l.cover * value(t, x, s, n.left as usize) + r.cover * value(t, x, s, n.right as usize)) / n.cover
+            }
+        }
+        let fact = |n: usize| (1..=n).product::<usize>() as f64;
+        (0..k)
+            .map(|i| {
+                let mut phi = 0.0;
+                for s in 0u32..(1 << k) {
+                    if s >> i & 1 == 1 {
+                        continue;
+                    }
+                    let size = s.count_ones() as usize;
+                    let w = fact(size) * fact(k - size - 1) / fact(k);
+                    phi += w * (value(t, x, s | 1 << i, 0) - value(t, x, s, 0));
+                }
+                phi
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shap_matches_brute_force_and_adds_up() {
+        let e = TreeEnsemble { base: -2.0, trees: vec![example()] };
+        for x in [[0.0, 0.0], [0.0, 2.0], [1.0, 0.0], [f64::NAN, 2.0], [0.2, f64::NAN]] {
+            let mut phi = vec![0.0; 2];
+            e.shap(&x, &mut phi, &mut Vec::new());
+            let b = brute(&e.trees[0], &x, 2);
+            assert_abs_diff_eq!(phi[0], b[0], epsilon = 1e-12);
+            assert_abs_diff_eq!(phi[1], b[1], epsilon = 1e-12);
+            assert_abs_diff_eq!(e.expected_margin() + phi[0] + phi[1], e.margin(&x), epsilon = 1e-12);
+        }
+        // Expected value: (6 × ((2 × -1 + 4 × 2) / 6) + 4 × 3) / 10.
+        assert_abs_diff_eq!(example().expected_value(), 1.8, epsilon = 1e-12);
+    }
+
+    /// A random full tree of depth `d` over `k` features, covers consistent.
+    fn random_tree(seed: u64, d: usize, k: u32) -> Tree {
+        fn build(nodes: &mut Vec<Node>, depth: usize, k: u32, rnd: &mut dyn FnMut() -> f64) -> usize {
+            let i = nodes.len();
+            if depth == 0 {
+                nodes.push(leaf(rnd() * 4.0 - 2.0, 1.0 + rnd() * 10.0));
+                return i;
+            }
+            nodes.push(leaf(0.0, 0.0));
+            let l = build(nodes, depth - 1, k, rnd);
+            let r = build(nodes, depth - 1, k, rnd);
+            let cover = nodes[l].cover + nodes[r].cover;
+            let feature = (rnd() * f64::from(k)) as u32 % k;
+            nodes[i] = split(feature, rnd(), l as u32, r as u32, rnd() < 0.5, cover);
+            i
+        }
+        let mut s = seed;
+        let mut rnd = move || {
+            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut nodes = Vec::new();
+        build(&mut nodes, d, k, &mut rnd);
+        Tree { nodes }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn shap_is_exact_on_random_trees(seed in any::<u64>(), depth in 1usize..6, xs in proptest::collection::vec(prop_oneof![4 => 0.0f64..1.0, 1 => Just(f64::NAN)], 4)) {
+            let trees: Vec<Tree> = (0..3).map(|t| random_tree(seed.wrapping_add(t), depth, 4)).collect();
+            let e = TreeEnsemble { base: 0.3, trees };
+            let mut phi = vec![0.0; 4];
+            e.shap(&xs, &mut phi, &mut Vec::new());
+            let total: f64 = phi.iter().sum::<f64>() + e.expected_margin();
+            prop_assert!((total - e.margin(&xs)).abs() < 1e-9, "{total} vs {}", e.margin(&xs));
+            let mut b = vec![0.0; 4];
+            for t in &e.trees {
+                for (acc, v) in b.iter_mut().zip(brute(t, &xs, 4)) {
+                    *acc += v;
+                }
+            }
+            for (p, q) in phi.iter().zip(&b) {
+                prop_assert!((p - q).abs() < 1e-9, "{p} vs {q}");
+            }
+        }
+    }
+}
