@@ -5,5 +5,6 @@ mod common;
 mod docs;
 mod ingest;
 mod lookahead;
+mod models;
 mod panel;
 mod synth;

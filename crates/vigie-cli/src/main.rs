@@ -93,7 +93,86 @@ enum Command {
         /// Use the public demonstration key (synthetic data only).
         #[arg(long)]
         demo_key: bool,
+        /// Keep company-months already in procedure, flagged in an `in_procedure` column
+        /// (to measure the effect of excluding them; models never train on them).
+        #[arg(long)]
+        keep_in_procedure: bool,
     },
+    /// Train a model on a panel: out-of-time evaluation, calibration, thresholds, artifact.
+    Train {
+        /// The panel (from `vigie panel`).
+        #[arg(long)]
+        panel: PathBuf,
+        /// Model family.
+        #[arg(long, value_enum)]
+        model: FamilyArg,
+        /// Output folder `models/NAME`; the artifact goes to `models/NAME/<version>/`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// First month of the out-of-time test window (default: the last 12 months whose
+        /// 18-month outcome is known).
+        #[arg(long)]
+        test_from: Option<Month>,
+        /// Folds of the grouped-by-company cross-validation view (0 to skip).
+        #[arg(long, default_value_t = 5)]
+        cv_folds: usize,
+        /// Hyperparameter overrides of the chosen family, as JSON.
+        #[arg(long)]
+        params: Option<String>,
+    },
+    /// k-fold cross-validation of a model family on any table (CSV or Parquet).
+    Evaluate {
+        /// The table.
+        #[arg(long)]
+        data: PathBuf,
+        /// Label column (0/1).
+        #[arg(long)]
+        label: String,
+        /// Group column: all rows of a group stay in one fold.
+        #[arg(long)]
+        group: Option<String>,
+        /// Columns to leave out (comma-separated); non-numeric columns must be listed.
+        #[arg(long, value_delimiter = ',')]
+        exclude: Vec<String>,
+        /// Model family.
+        #[arg(long, value_enum)]
+        model: FamilyArg,
+        /// Number of folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Seed of the split and of the model.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Also write the JSON report to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Take the folds from this column (fold numbers 0..K) instead of drawing them, to
+        /// reproduce another tool's split.
+        #[arg(long)]
+        fold_column: Option<String>,
+        /// Hyperparameter overrides of the chosen family, as JSON (e.g.
+        /// '{"learning_rate":0.03}'); the defaults are documented in BENCHMARKS.md.
+        #[arg(long)]
+        params: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FamilyArg {
+    Logistic,
+    Gbdt,
+}
+
+impl From<FamilyArg> for vigie_train::Family {
+    fn from(f: FamilyArg) -> Self {
+        match f {
+            FamilyArg::Logistic => vigie_train::Family::Logistic,
+            FamilyArg::Gbdt => vigie_train::Family::Gbdt,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -134,6 +213,7 @@ fn run(cli: Cli) -> Result<()> {
             rejects,
             key_file,
             demo_key,
+            keep_in_procedure,
         } => {
             let pseudo = Pseudonymiser::resolve(
                 demo_key,
@@ -143,7 +223,8 @@ fn run(cli: Cli) -> Result<()> {
             if pseudo.is_demo() {
                 tracing::warn!("using the public demonstration key: never do this on real data");
             }
-            let opts = PanelOptions { from, to, step, tax_lag, social_lag, as_of };
+            let opts =
+                PanelOptions { from, to, step, tax_lag, social_lag, as_of, keep_in_procedure };
             let started = std::time::Instant::now();
             let mut log = RejectLog::default();
             let built = panel::build(&input, &pseudo, &opts, &mut log)?;
@@ -166,6 +247,89 @@ fn run(cli: Cli) -> Result<()> {
             summary["rejects_file"] = rejects_path.display().to_string().into();
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
+        Command::Train { panel, model, out, seed, test_from, cv_folds, params } => {
+            let family: vigie_train::Family = model.into();
+            let (gbdt, logistic) = family_params(family, params.as_deref())?;
+            let name = out
+                .file_name()
+                .and_then(|n| n.to_str())
+                .context("--out must end with the model name, e.g. models/risk")?
+                .to_owned();
+            let root = out.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+            let opts = vigie_train::train::TrainOptions {
+                family,
+                name,
+                seed,
+                test_from,
+                cv_folds,
+                gbdt,
+                logistic,
+            };
+            let started = std::time::Instant::now();
+            let outcome = vigie_train::train::train(&panel, &root, &opts)?;
+            tracing::info!(seconds = started.elapsed().as_secs_f64(), dir = %outcome.dir.display(), "model written");
+            println!("{}", outcome.report.display());
+            println!("{}", serde_json::to_string_pretty(&outcome)?);
+        }
+        Command::Evaluate {
+            data,
+            label,
+            group,
+            exclude,
+            model,
+            folds,
+            seed,
+            json,
+            fold_column,
+            params,
+        } => {
+            let table = vigie_data::tabular::read(&data)?;
+            let family: vigie_train::Family = model.into();
+            let (gbdt, logistic) = family_params(family, params.as_deref())?;
+            let opts = vigie_train::evaluate::CvOptions {
+                label,
+                group,
+                exclude: exclude.into_iter().filter(|e| !e.is_empty()).collect(),
+                family,
+                folds,
+                seed,
+                fold_column,
+                gbdt,
+                logistic,
+            };
+            let report = vigie_train::evaluate::cross_validate(&table, &opts)?;
+            tracing::info!(
+                model = opts.family.as_str(),
+                roc_auc = report.roc_auc,
+                pr_auc = report.pr_auc,
+                fit_seconds = report.fit_seconds,
+                "cross-validation done"
+            );
+            let text = serde_json::to_string_pretty(&report)?;
+            if let Some(path) = json {
+                std::fs::write(&path, format!("{text}\n"))
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            println!("{text}");
+        }
     }
     Ok(())
+}
+
+/// The hyperparameters of both families, the chosen one overridden by `--params` JSON.
+fn family_params(
+    family: vigie_train::Family,
+    params: Option<&str>,
+) -> Result<(vigie_train::gbdt::GbdtParams, vigie_train::logistic::LogisticParams)> {
+    let mut gbdt = vigie_train::gbdt::GbdtParams::default();
+    let mut logistic = vigie_train::logistic::LogisticParams::default();
+    if let Some(p) = params {
+        match family {
+            vigie_train::Family::Gbdt => gbdt = serde_json::from_str(p).context("--params")?,
+            vigie_train::Family::Logistic => {
+                logistic = serde_json::from_str(p).context("--params")?;
+            }
+        }
+    }
+    Ok((gbdt, logistic))
 }

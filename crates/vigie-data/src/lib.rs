@@ -6,7 +6,8 @@
 //!   going to the [`rejects`] log with its reason;
 //! - [`pseudo`]: keyed HMAC pseudonymisation of SIRENs;
 //! - [`panel`]: the point-in-time company × month panel with features and labels;
-//! - [`table`]: writing tables (CSV or Parquet, atomically) for the other crates.
+//! - [`table`]: writing tables (CSV or Parquet, atomically) for the other crates;
+//! - [`tabular`]: reading any table as numeric or text columns (training inputs).
 //!
 //! Invariants: no output of this crate contains a raw SIREN (they are pseudonymised on
 //! read and redacted in rejects); rows read = rows accepted + rows rejected (+ rows
@@ -20,5 +21,6 @@ pub mod pseudo;
 pub mod rejects;
 pub mod source;
 pub mod table;
+pub mod tabular;
 
 pub use error::{Error, Result};

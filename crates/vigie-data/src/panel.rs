@@ -44,11 +44,23 @@ pub struct PanelOptions {
     pub social_lag: u32,
     /// Observation end for labels; default: the latest month of `tax_monthly`.
     pub as_of: Option<Month>,
+    /// Keep the company-months already in procedure, flagged in an `in_procedure`
+    /// column, instead of leaving them out (to measure what excluding them changes; never
+    /// to train on).
+    pub keep_in_procedure: bool,
 }
 
 impl Default for PanelOptions {
     fn default() -> Self {
-        Self { from: None, to: None, step: 1, tax_lag: 1, social_lag: 2, as_of: None }
+        Self {
+            from: None,
+            to: None,
+            step: 1,
+            tax_lag: 1,
+            social_lag: 2,
+            as_of: None,
+            keep_in_procedure: false,
+        }
     }
 }
 
@@ -97,7 +109,8 @@ pub struct PanelSummary {
     pub companies: usize,
     /// Panel rows written.
     pub rows_written: usize,
-    /// Company-months excluded, by reason.
+    /// Company-months excluded, by reason (with `keep_in_procedure`, those in procedure
+    /// are counted here and written, flagged).
     pub excluded: Excluded,
     /// Companies excluded at one month at least because closed or in procedure.
     pub companies_excluded: usize,
@@ -156,6 +169,7 @@ pub fn build(
 struct Chunk {
     company: Vec<u32>,
     month: Vec<u16>,
+    in_procedure: Vec<Option<u8>>,
     features: Vec<f64>,
     labels: [Vec<Option<u8>>; 4],
     excluded: Excluded,
@@ -188,6 +202,7 @@ fn assemble(
     let rows: usize = chunks.iter().map(|c| c.company.len()).sum();
     let mut company = Vec::with_capacity(rows);
     let mut month = Vec::with_capacity(rows);
+    let mut in_procedure = Vec::with_capacity(rows);
     let mut feats: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(rows)).collect();
     let mut labels: [Vec<Option<u8>>; 4] = Default::default();
     let mut excluded = Excluded::default();
@@ -195,6 +210,7 @@ fn assemble(
     for ch in chunks {
         company.extend_from_slice(&ch.company);
         month.extend(ch.month.iter().map(|&m| u32::from(m)));
+        in_procedure.extend_from_slice(&ch.in_procedure);
         for (j, f) in feats.iter_mut().enumerate() {
             f.extend(ch.features.iter().skip(j).step_by(k));
         }
@@ -207,13 +223,17 @@ fn assemble(
         companies_excluded += ch.companies_excluded;
     }
 
-    // Label rates, overall and per year (18 months).
+    // Label rates, overall and per year (18 months), over the rows a model trains on.
+    let trainable = |i: &usize| in_procedure[*i] != Some(1);
     let mut label_rates = BTreeMap::new();
     for (h, horizon) in Horizon::ALL.iter().enumerate() {
-        label_rates.insert(horizon.label_column(), rate(labels[h].iter().copied()));
+        label_rates.insert(
+            horizon.label_column(),
+            rate((0..labels[h].len()).filter(trainable).map(|i| labels[h][i])),
+        );
     }
     let mut by_year: BTreeMap<i32, LabelRate> = BTreeMap::new();
-    for (i, l) in labels[2].iter().enumerate() {
+    for (i, l) in labels[2].iter().enumerate().filter(|(i, _)| trainable(i)) {
         let year = months[month[i] as usize].year();
         let e = by_year.entry(year).or_default();
         if let Some(v) = l {
@@ -245,6 +265,9 @@ fn assemble(
     }
     for (h, l) in Horizon::ALL.iter().zip(labels) {
         cols.push((h.label_column().into(), Col::U8(l)));
+    }
+    if opts.keep_in_procedure {
+        cols.push(("in_procedure".into(), Col::U8(in_procedure)));
     }
     let table = Table::new(cols);
     let summary = PanelSummary {
@@ -393,10 +416,13 @@ fn company_rows(
         if st.in_procedure {
             out.excluded.in_procedure += 1;
             was_excluded = true;
-            continue;
+            if !opts.keep_in_procedure {
+                continue;
+            }
         }
         out.company.push(c);
         out.month.push(mi as u16);
+        out.in_procedure.push(Some(u8::from(st.in_procedure)));
         let first_opening = events
             .iter()
             .find(|e| e.kind.is_opening() && e.date.month() > m)

@@ -196,7 +196,8 @@ impl ModelFile {
     /// Reads a model file (or the `model.json` of a model directory).
     pub fn load(path: &Path) -> Result<Self> {
         let file = if path.is_dir() { path.join("model.json") } else { path.to_owned() };
-        let text = std::fs::read_to_string(&file).map_err(|source| Error::Io { path: file.clone(), source })?;
+        let text = std::fs::read_to_string(&file)
+            .map_err(|source| Error::Io { path: file.clone(), source })?;
         let m: Self = serde_json::from_str(&text)
             .map_err(|e| Error::Format { path: file.clone(), message: e.to_string() })?;
         if m.format != FORMAT || m.format_version != FORMAT_VERSION {

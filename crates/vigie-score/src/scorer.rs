@@ -57,7 +57,9 @@ impl Explanation {
     #[must_use]
     pub fn top_concerning(&self, n: usize) -> Vec<&FeatureContribution> {
         let mut v: Vec<_> = self.features.iter().filter(|f| f.contribution > 0.0).collect();
-        v.sort_by(|a, b| b.contribution.total_cmp(&a.contribution).then_with(|| a.feature.cmp(&b.feature)));
+        v.sort_by(|a, b| {
+            b.contribution.total_cmp(&a.contribution).then_with(|| a.feature.cmp(&b.feature))
+        });
         v.truncate(n);
         v
     }
@@ -66,7 +68,9 @@ impl Explanation {
     #[must_use]
     pub fn top_reassuring(&self, n: usize) -> Vec<&FeatureContribution> {
         let mut v: Vec<_> = self.features.iter().filter(|f| f.contribution < 0.0).collect();
-        v.sort_by(|a, b| a.contribution.total_cmp(&b.contribution).then_with(|| a.feature.cmp(&b.feature)));
+        v.sort_by(|a, b| {
+            a.contribution.total_cmp(&b.contribution).then_with(|| a.feature.cmp(&b.feature))
+        });
         v.truncate(n);
         v
     }
@@ -236,7 +240,12 @@ impl Scorer {
             .iter()
             .map(|g| GroupContribution {
                 group: *g,
-                contribution: phi.iter().zip(&self.groups).filter(|(_, fg)| *fg == g).map(|(c, _)| c).sum(),
+                contribution: phi
+                    .iter()
+                    .zip(&self.groups)
+                    .filter(|(_, fg)| *fg == g)
+                    .map(|(c, _)| c)
+                    .sum(),
             })
             .collect();
         Ok(Explanation { bias: self.bias, margin: self.margin_of(&x), features, groups })
@@ -245,7 +254,11 @@ impl Scorer {
 
 /// The margin of the training-average company: intercept plus every term at its mean.
 fn linear_bias(l: &LinearModel) -> f64 {
-    l.intercept + l.terms.iter().map(|t| t.weight * t.mean_z + t.missing_weight * t.mean_missing).sum::<f64>()
+    l.intercept
+        + l.terms
+            .iter()
+            .map(|t| t.weight * t.mean_z + t.missing_weight * t.mean_missing)
+            .sum::<f64>()
 }
 
 #[cfg(test)]
@@ -256,7 +269,10 @@ mod tests {
     use approx::assert_abs_diff_eq;
 
     fn calibration() -> Calibration {
-        Calibration { platt: [[1.0, -2.0], [1.0, -1.5], [1.0, -1.0], [1.0, -0.5]], fitted_on: "test".into() }
+        Calibration {
+            platt: [[1.0, -2.0], [1.0, -1.5], [1.0, -1.0], [1.0, -0.5]],
+            fitted_on: "test".into(),
+        }
     }
 
     fn info() -> TrainingInfo {
@@ -289,7 +305,10 @@ mod tests {
                 FeatureSpec { name: "fin_roa".into(), group: Some(FeatureGroup::Financial) },
                 FeatureSpec { name: "soc_debt_ratio".into(), group: Some(FeatureGroup::Social) },
             ],
-            model: Model::Logistic(LinearModel { intercept: -3.0, terms: vec![t(0.8, 0.3), t(-0.5, 0.1), t(0.4, -0.2)] }),
+            model: Model::Logistic(LinearModel {
+                intercept: -3.0,
+                terms: vec![t(0.8, 0.3), t(-0.5, 0.1), t(0.4, -0.2)],
+            }),
             calibration: calibration(),
             thresholds: Thresholds { red: 0.5, orange: 0.2 },
             training: info(),
@@ -299,7 +318,8 @@ mod tests {
     #[test]
     fn linear_contributions_add_up_and_schema_is_checked() {
         let m = logistic();
-        let s = Scorer::bind(m.clone(), &["x", "soc_debt_ratio", "fin_roa", "tax_arrears_ratio"]).unwrap();
+        let s = Scorer::bind(m.clone(), &["x", "soc_debt_ratio", "fin_roa", "tax_arrears_ratio"])
+            .unwrap();
         for row in [[9.0, 2.0, 3.5, 6.0], [0.0, f64::NAN, 1.0, f64::NAN], [0.0, 100.0, -5.0, 2.5]] {
             let e = s.explain(&row).unwrap();
             let sum: f64 = e.features.iter().map(|f| f.contribution).sum();

@@ -1,7 +1,6 @@
 //! Tree ensembles: evaluation and exact path-dependent TreeSHAP (Lundberg, Erion & Lee,
 //! 2018, algorithm 2), in f64 so that contributions add up to the margin to rounding.
 
-
 use crate::model::{Node, Tree, TreeEnsemble};
 
 impl Tree {
@@ -23,7 +22,11 @@ impl Tree {
     pub fn depth(&self) -> usize {
         fn walk(t: &Tree, i: usize) -> usize {
             let n = &t.nodes[i];
-            if n.is_leaf() { 0 } else { 1 + walk(t, n.left as usize).max(walk(t, n.right as usize)) }
+            if n.is_leaf() {
+                0
+            } else {
+                1 + walk(t, n.left as usize).max(walk(t, n.right as usize))
+            }
         }
         walk(self, 0)
     }
@@ -88,8 +91,19 @@ pub struct PathElement {
     pweight: f64,
 }
 
-fn extend(path: &mut [PathElement], depth: usize, zero_fraction: f64, one_fraction: f64, feature: i64) {
-    path[depth] = PathElement { feature, zero_fraction, one_fraction, pweight: if depth == 0 { 1.0 } else { 0.0 } };
+fn extend(
+    path: &mut [PathElement],
+    depth: usize,
+    zero_fraction: f64,
+    one_fraction: f64,
+    feature: i64,
+) {
+    path[depth] = PathElement {
+        feature,
+        zero_fraction,
+        one_fraction,
+        pweight: if depth == 0 { 1.0 } else { 0.0 },
+    };
     let d1 = (depth + 1) as f64;
     for i in (0..depth).rev() {
         path[i + 1].pweight += one_fraction * path[i].pweight * (i + 1) as f64 / d1;
@@ -190,8 +204,23 @@ mod tests {
         Node { feature: 0, threshold: 0.0, left: 0, right: 0, missing: 0, value, cover }
     }
 
-    fn split(feature: u32, threshold: f64, left: u32, right: u32, missing_left: bool, cover: f64) -> Node {
-        Node { feature, threshold, left, right, missing: if missing_left { left } else { right }, value: 0.0, cover }
+    fn split(
+        feature: u32,
+        threshold: f64,
+        left: u32,
+        right: u32,
+        missing_left: bool,
+        cover: f64,
+    ) -> Node {
+        Node {
+            feature,
+            threshold,
+            left,
+            right,
+            missing: if missing_left { left } else { right },
+            value: 0.0,
+            cover,
+        }
     }
 
     /// A depth-2 tree on features 0 and 1.
@@ -218,7 +247,9 @@ mod tests {
                 value(t, x, s, next(n, x) as usize)
             } else {
                 let (l, r) = (&t.nodes[n.left as usize], &t.nodes[n.right as usize]);
-                (l.cover * value(t, x, s, n.left as usize) + r.cover * value(t, x, s, n.right as usize)) / n.cover
+                (l.cover * value(t, x, s, n.left as usize)
+                    + r.cover * value(t, x, s, n.right as usize))
+                    / n.cover
             }
         }
         let fact = |n: usize| (1..=n).product::<usize>() as f64;
@@ -247,7 +278,11 @@ mod tests {
             let b = brute(&e.trees[0], &x, 2);
             assert_abs_diff_eq!(phi[0], b[0], epsilon = 1e-12);
             assert_abs_diff_eq!(phi[1], b[1], epsilon = 1e-12);
-            assert_abs_diff_eq!(e.expected_margin() + phi[0] + phi[1], e.margin(&x), epsilon = 1e-12);
+            assert_abs_diff_eq!(
+                e.expected_margin() + phi[0] + phi[1],
+                e.margin(&x),
+                epsilon = 1e-12
+            );
         }
         // Expected value: (6 × ((2 × -1 + 4 × 2) / 6) + 4 × 3) / 10.
         assert_abs_diff_eq!(example().expected_value(), 1.8, epsilon = 1e-12);
@@ -255,7 +290,12 @@ mod tests {
 
     /// A random full tree of depth `d` over `k` features, covers consistent.
     fn random_tree(seed: u64, d: usize, k: u32) -> Tree {
-        fn build(nodes: &mut Vec<Node>, depth: usize, k: u32, rnd: &mut dyn FnMut() -> f64) -> usize {
+        fn build(
+            nodes: &mut Vec<Node>,
+            depth: usize,
+            k: u32,
+            rnd: &mut dyn FnMut() -> f64,
+        ) -> usize {
             let i = nodes.len();
             if depth == 0 {
                 nodes.push(leaf(rnd() * 4.0 - 2.0, 1.0 + rnd() * 10.0));

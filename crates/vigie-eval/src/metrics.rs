@@ -1,0 +1,982 @@
+//! Metrics of binary risk scores: ranking (ROC AUC, average precision, top-k recall),
+//! calibration (Brier, ECE, reliability curve), thresholds (confusion, best F-beta),
+//! breakdowns by group with small-cell suppression, and drift (PSI).
+//!
+//! Conventions shared by every function:
+//!
+//! - `scores` are "higher = riskier": probabilities or raw margins. `probs` must be
+//!   probabilities in `[0, 1]`; the functions that need them return `None` otherwise.
+//! - `labels[i]` is `true` when example `i` is a positive (the company failed).
+//! - Score and label slices of different lengths are a caller bug: the functions panic with a
+//!   message naming both lengths.
+//! - A metric that is undefined for the input (no example, a single class where the metric
+//!   needs both, a NaN score) is `None`, never NaN, so that it serialises as `null` and
+//!   cannot silently poison an average downstream.
+//! - Ties between equal scores are handled as scikit-learn does: all examples with the same
+//!   score cross a threshold together.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Number of equal-width bins used for the ECE of a [`Summary`].
+pub const SUMMARY_ECE_BINS: usize = 10;
+
+/// Relative margin under which two F-beta values count as tied in
+/// [`best_threshold_f_beta`]: the same ratio computed from different counts can differ in
+/// the last bit when beta² is not exact, and such ties must go to the higher threshold.
+const F_BETA_TIE: f64 = 1e-12;
+
+/// Floor of a bin share in [`psi`], so that an empty bin gives a large but finite term
+/// instead of `ln(0)`.
+const PSI_FLOOR: f64 = 1e-4;
+
+/// Panics when scores and labels do not describe the same examples.
+fn check_lengths(what: &str, scores: usize, labels: usize) {
+    assert!(
+        scores == labels,
+        "vigie-eval: {what} and labels differ in length ({scores} vs {labels})"
+    );
+}
+
+/// Orders two scores from the highest to the lowest. NaN is excluded before sorting, so
+/// `partial_cmp` is total here; it also treats `-0.0` and `0.0` as the tie they are.
+fn desc(a: f64, b: f64) -> Ordering {
+    b.partial_cmp(&a).unwrap_or(Ordering::Equal)
+}
+
+/// Example indices by decreasing score, ties in their original order (a stable sort, like
+/// numpy's `argsort(-p, kind="stable")`), or `None` if a score is NaN.
+fn order_desc(scores: &[f64]) -> Option<Vec<usize>> {
+    if scores.iter().any(|s| s.is_nan()) {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| desc(scores[a], scores[b]));
+    Some(order)
+}
+
+/// The examples sharing one score: they are flagged or not flagged together.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TieGroup {
+    /// The common score.
+    pub score: f64,
+    /// Positives with this score.
+    pub positives: usize,
+    /// Negatives with this score.
+    pub negatives: usize,
+}
+
+/// Tie groups by decreasing score (the distinct thresholds of a curve), or `None` if a
+/// score is NaN.
+pub(crate) fn tie_groups(scores: &[f64], labels: &[bool]) -> Option<Vec<TieGroup>> {
+    check_lengths("scores", scores.len(), labels.len());
+    let order = order_desc(scores)?;
+    let mut groups: Vec<TieGroup> = Vec::new();
+    for i in order {
+        let score = scores[i];
+        let group = match groups.last_mut() {
+            // Ties are exact equality of scores by definition: `==` on floats is the point.
+            Some(last) if last.score == score => last,
+            _ => {
+                groups.push(TieGroup { score, positives: 0, negatives: 0 });
+                groups.last_mut().expect("a group was just pushed")
+            }
+        };
+        if labels[i] {
+            group.positives += 1;
+        } else {
+            group.negatives += 1;
+        }
+    }
+    Some(groups)
+}
+
+/// Counts positives and negatives of a tie-group list.
+fn class_counts(groups: &[TieGroup]) -> (usize, usize) {
+    groups.iter().fold((0, 0), |(p, n), g| (p + g.positives, n + g.negatives))
+}
+
+/// Area under the ROC curve: the probability that a random positive scores higher than a
+/// random negative, ties counted half (the Mann–Whitney statistic with average ranks).
+///
+/// `None` when there is no positive, no negative, or a NaN score. O(n log n).
+#[must_use]
+pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
+    let groups = tie_groups(scores, labels)?;
+    let (positives, negatives) = class_counts(&groups);
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    // Twice the number of won pairs, counted exactly in integers (a tie is half a win, so
+    // doubling keeps it whole); u128 so that no input size can overflow the pair count.
+    let mut twice_wins: u128 = 0;
+    let mut negatives_below: u128 = 0;
+    for g in groups.iter().rev() {
+        let (p, n) = (g.positives as u128, g.negatives as u128);
+        twice_wins += p * (2 * negatives_below + n);
+        negatives_below += n;
+    }
+    let pairs = positives as u128 * negatives as u128;
+    Some(twice_wins as f64 / (2 * pairs) as f64)
+}
+
+/// Average precision, as scikit-learn's `average_precision_score`:
+/// AP = Σₙ (Rₙ − Rₙ₋₁)·Pₙ over the distinct scores taken as thresholds in decreasing order,
+/// all examples of equal score entering together (no interpolation).
+///
+/// `None` when there is no positive (recall is undefined) or a NaN score; with positives
+/// only it is 1.
+#[must_use]
+pub fn average_precision(scores: &[f64], labels: &[bool]) -> Option<f64> {
+    let groups = tie_groups(scores, labels)?;
+    let (positives, _) = class_counts(&groups);
+    if positives == 0 {
+        return None;
+    }
+    let (mut tp, mut flagged) = (0usize, 0usize);
+    let mut ap = 0.0;
+    for g in &groups {
+        tp += g.positives;
+        flagged += g.positives + g.negatives;
+        // Rₙ − Rₙ₋₁ is the share of positives entering at this threshold.
+        ap += (g.positives as f64 / positives as f64) * (tp as f64 / flagged as f64);
+    }
+    Some(ap)
+}
+
+/// Whether every value is a probability, so that calibration metrics are defined.
+fn are_probabilities(probs: &[f64]) -> bool {
+    probs.iter().all(|p| (0.0..=1.0).contains(p))
+}
+
+/// Brier score: the mean squared difference between the probability and the 0/1 outcome.
+///
+/// `None` on empty input or when a value is not a probability in `[0, 1]` (a margin has
+/// no Brier score). Defined for a single class.
+#[must_use]
+pub fn brier(probs: &[f64], labels: &[bool]) -> Option<f64> {
+    check_lengths("probabilities", probs.len(), labels.len());
+    if probs.is_empty() || !are_probabilities(probs) {
+        return None;
+    }
+    let sum: f64 =
+        probs.iter().zip(labels).map(|(&p, &y)| (p - f64::from(u8::from(y))).powi(2)).sum();
+    Some(sum / probs.len() as f64)
+}
+
+/// One non-empty bin of a reliability (calibration) curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalibrationBin {
+    /// Lower edge of the bin (inclusive).
+    pub lo: f64,
+    /// Upper edge of the bin (exclusive, but inclusive for the last bin).
+    pub hi: f64,
+    /// Examples whose probability falls in the bin.
+    pub count: usize,
+    /// Mean predicted probability in the bin.
+    pub mean_predicted: f64,
+    /// Share of positives in the bin.
+    pub observed_rate: f64,
+}
+
+/// Equal-width bin of a probability on `[0, 1]`; 1.0 belongs to the last bin.
+fn probability_bin(p: f64, bins: usize) -> usize {
+    ((p * bins as f64) as usize).min(bins - 1)
+}
+
+/// Reliability curve: `bins` equal-width bins on `[0, 1]` (probability 1.0 goes in the
+/// last one), non-empty bins only, in increasing order.
+///
+/// Empty when the input is empty or a value is not a probability.
+///
+/// # Panics
+///
+/// If `bins` is 0, or the lengths differ.
+#[must_use]
+pub fn calibration_curve(probs: &[f64], labels: &[bool], bins: usize) -> Vec<CalibrationBin> {
+    check_lengths("probabilities", probs.len(), labels.len());
+    assert!(bins > 0, "vigie-eval: calibration needs at least one bin");
+    if !are_probabilities(probs) {
+        return Vec::new();
+    }
+    let mut count = vec![0usize; bins];
+    let mut sum_p = vec![0.0f64; bins];
+    let mut sum_y = vec![0usize; bins];
+    for (&p, &y) in probs.iter().zip(labels) {
+        let b = probability_bin(p, bins);
+        count[b] += 1;
+        sum_p[b] += p;
+        sum_y[b] += usize::from(y);
+    }
+    (0..bins)
+        .filter(|&b| count[b] > 0)
+        .map(|b| CalibrationBin {
+            lo: b as f64 / bins as f64,
+            hi: (b + 1) as f64 / bins as f64,
+            count: count[b],
+            mean_predicted: sum_p[b] / count[b] as f64,
+            observed_rate: sum_y[b] as f64 / count[b] as f64,
+        })
+        .collect()
+}
+
+/// Expected calibration error: Σ_b (n_b / N)·|mean(p)_b − mean(y)_b| over `bins`
+/// equal-width bins on `[0, 1]`.
+///
+/// `None` on empty input or when a value is not a probability.
+///
+/// # Panics
+///
+/// If `bins` is 0, or the lengths differ.
+#[must_use]
+pub fn expected_calibration_error(probs: &[f64], labels: &[bool], bins: usize) -> Option<f64> {
+    let curve = calibration_curve(probs, labels, bins);
+    if curve.is_empty() {
+        return None;
+    }
+    let n = probs.len() as f64;
+    Some(
+        curve.iter().map(|b| b.count as f64 / n * (b.mean_predicted - b.observed_rate).abs()).sum(),
+    )
+}
+
+/// Confusion counts at one threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Confusion {
+    /// Flagged positives.
+    pub tp: usize,
+    /// Flagged negatives.
+    pub fp: usize,
+    /// Unflagged negatives.
+    pub tn: usize,
+    /// Unflagged positives (`fn` is a keyword; serialised as `fn`).
+    #[serde(rename = "fn")]
+    pub fn_: usize,
+}
+
+impl Confusion {
+    /// Examples flagged (predicted positive).
+    #[must_use]
+    pub fn flagged(&self) -> usize {
+        self.tp + self.fp
+    }
+
+    /// Share of flagged examples that are positive; `None` when nothing is flagged.
+    #[must_use]
+    pub fn precision(&self) -> Option<f64> {
+        let flagged = self.flagged();
+        (flagged > 0).then(|| self.tp as f64 / flagged as f64)
+    }
+
+    /// Share of positives that are flagged; `None` when there is no positive.
+    #[must_use]
+    pub fn recall(&self) -> Option<f64> {
+        let positives = self.tp + self.fn_;
+        (positives > 0).then(|| self.tp as f64 / positives as f64)
+    }
+
+    /// F-beta: (1 + β²)·TP / ((1 + β²)·TP + β²·FN + FP), which weighs recall β times as
+    /// much as precision.
+    ///
+    /// `None` when there is no positive (recall undefined). Computed from counts, so a
+    /// threshold that flags nothing has F = 0 (precision counted as 0, as scikit-learn's
+    /// default does), except for β = 0 where F is the precision and is undefined.
+    ///
+    /// # Panics
+    ///
+    /// If `beta` is negative or not finite.
+    #[must_use]
+    pub fn f_beta(&self, beta: f64) -> Option<f64> {
+        assert!(
+            beta.is_finite() && beta >= 0.0,
+            "vigie-eval: beta must be finite and non-negative, got {beta}"
+        );
+        if self.tp + self.fn_ == 0 {
+            return None;
+        }
+        let b2 = beta * beta;
+        let weighted_tp = (1.0 + b2) * self.tp as f64;
+        let denominator = weighted_tp + b2 * self.fn_ as f64 + self.fp as f64;
+        (denominator > 0.0).then(|| weighted_tp / denominator)
+    }
+}
+
+/// Confusion counts when an example is flagged if `score >= threshold`.
+///
+/// A NaN score is never flagged (the comparison is false).
+#[must_use]
+pub fn confusion_at(scores: &[f64], labels: &[bool], threshold: f64) -> Confusion {
+    check_lengths("scores", scores.len(), labels.len());
+    let mut c = Confusion::default();
+    for (&s, &y) in scores.iter().zip(labels) {
+        match (s >= threshold, y) {
+            (true, true) => c.tp += 1,
+            (true, false) => c.fp += 1,
+            (false, false) => c.tn += 1,
+            (false, true) => c.fn_ += 1,
+        }
+    }
+    c
+}
+
+/// The threshold chosen by [`best_threshold_f_beta`] and what it achieves.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ThresholdChoice {
+    /// One of the observed scores; flag when `score >= threshold`.
+    pub threshold: f64,
+    /// F-beta at this threshold.
+    pub f_beta: f64,
+    /// Precision at this threshold (at least one example is flagged).
+    pub precision: f64,
+    /// Recall at this threshold.
+    pub recall: f64,
+    /// Examples flagged at this threshold.
+    pub flagged: usize,
+}
+
+/// The observed score that, as a threshold (`score >= threshold`), maximises F-beta.
+///
+/// Scans the distinct scores in decreasing order (O(n log n)); ties in F-beta go to the
+/// higher threshold, which flags fewer companies. `None` on empty input, without positives,
+/// or with a NaN score.
+///
+/// # Panics
+///
+/// If `beta` is negative or not finite, or the lengths differ.
+#[must_use]
+pub fn best_threshold_f_beta(
+    scores: &[f64],
+    labels: &[bool],
+    beta: f64,
+) -> Option<ThresholdChoice> {
+    let groups = tie_groups(scores, labels)?;
+    let (positives, negatives) = class_counts(&groups);
+    let mut best: Option<(ThresholdChoice, f64)> = None;
+    let (mut tp, mut fp) = (0usize, 0usize);
+    for g in &groups {
+        tp += g.positives;
+        fp += g.negatives;
+        let c = Confusion { tp, fp, tn: negatives - fp, fn_: positives - tp };
+        let (Some(f), Some(precision), Some(recall)) = (c.f_beta(beta), c.precision(), c.recall())
+        else {
+            continue;
+        };
+        // Strictly better, beyond rounding noise, or the higher threshold stays.
+        if best.is_none_or(|(_, best_f)| f > best_f + F_BETA_TIE * best_f.abs()) {
+            let choice = ThresholdChoice {
+                threshold: g.score,
+                f_beta: f,
+                precision,
+                recall,
+                flagged: c.flagged(),
+            };
+            best = Some((choice, f));
+        }
+    }
+    best.map(|(choice, _)| choice)
+}
+
+/// Number of examples in the top `fraction` of `n`: ceil(fraction·n), at least 1.
+///
+/// The product is snapped to an integer when within rounding noise of one, so that the top
+/// 10 % of 30 is 3 and not 4 (0.1·30 is 3.0000000000000004 in floating point).
+fn top_count(n: usize, fraction: f64) -> usize {
+    assert!(
+        fraction > 0.0 && fraction <= 1.0,
+        "vigie-eval: top fraction must be in (0, 1], got {fraction}"
+    );
+    let x = fraction * n as f64;
+    let k = if (x - x.round()).abs() <= 1e-9 * x.max(1.0) { x.round() } else { x.ceil() };
+    (k as usize).clamp(1, n)
+}
+
+/// Positives among the top `fraction` of examples, and how many examples that is.
+fn hits_at_top(scores: &[f64], labels: &[bool], fraction: f64) -> Option<(usize, usize)> {
+    check_lengths("scores", scores.len(), labels.len());
+    if scores.is_empty() {
+        return None;
+    }
+    let k = top_count(scores.len(), fraction);
+    let order = order_desc(scores)?;
+    let hits = order[..k].iter().filter(|&&i| labels[i]).count();
+    Some((hits, k))
+}
+
+/// Share of all positives found among the ceil(fraction·n) highest scores (ties broken by
+/// original index, like numpy's stable `argsort(-p)`).
+///
+/// `None` on empty input, without positives, or with a NaN score.
+///
+/// # Panics
+///
+/// If `fraction` is not in `(0, 1]`, or the lengths differ.
+#[must_use]
+pub fn recall_at_top(scores: &[f64], labels: &[bool], fraction: f64) -> Option<f64> {
+    let (hits, _) = hits_at_top(scores, labels, fraction)?;
+    let positives = labels.iter().filter(|&&y| y).count();
+    (positives > 0).then(|| hits as f64 / positives as f64)
+}
+
+/// Share of positives among the ceil(fraction·n) highest scores (ties broken by original
+/// index). Defined (0) without positives.
+///
+/// `None` on empty input or with a NaN score.
+///
+/// # Panics
+///
+/// If `fraction` is not in `(0, 1]`, or the lengths differ.
+#[must_use]
+pub fn precision_at_top(scores: &[f64], labels: &[bool], fraction: f64) -> Option<f64> {
+    let (hits, k) = hits_at_top(scores, labels, fraction)?;
+    Some(hits as f64 / k as f64)
+}
+
+/// What a score is, which decides whether calibration metrics apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreKind {
+    /// Probabilities in `[0, 1]`: every metric is computed.
+    Probability,
+    /// Raw margins or any monotone risk score: only ranking metrics are computed.
+    Margin,
+}
+
+/// The headline metrics of a set of scores.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Summary {
+    /// Examples.
+    pub n: usize,
+    /// Positive examples.
+    pub positives: usize,
+    /// See [`roc_auc`].
+    pub roc_auc: Option<f64>,
+    /// See [`average_precision`].
+    pub average_precision: Option<f64>,
+    /// See [`brier`]; `None` for margins.
+    pub brier: Option<f64>,
+    /// See [`expected_calibration_error`], with [`SUMMARY_ECE_BINS`] bins; `None` for
+    /// margins.
+    pub ece: Option<f64>,
+    /// Recall in the top 1 % of scores.
+    pub recall_top1: Option<f64>,
+    /// Recall in the top 5 % of scores.
+    pub recall_top5: Option<f64>,
+    /// Recall in the top 10 % of scores.
+    pub recall_top10: Option<f64>,
+}
+
+/// Every headline metric of probabilities.
+#[must_use]
+pub fn summarize(probs: &[f64], labels: &[bool]) -> Summary {
+    summarize_scores(probs, labels, ScoreKind::Probability)
+}
+
+/// Every headline metric; calibration metrics (Brier, ECE) only for
+/// [`ScoreKind::Probability`].
+#[must_use]
+pub fn summarize_scores(scores: &[f64], labels: &[bool], kind: ScoreKind) -> Summary {
+    check_lengths("scores", scores.len(), labels.len());
+    let probabilities = kind == ScoreKind::Probability;
+    Summary {
+        n: scores.len(),
+        positives: labels.iter().filter(|&&y| y).count(),
+        roc_auc: roc_auc(scores, labels),
+        average_precision: average_precision(scores, labels),
+        brier: if probabilities { brier(scores, labels) } else { None },
+        ece: if probabilities {
+            expected_calibration_error(scores, labels, SUMMARY_ECE_BINS)
+        } else {
+            None
+        },
+        recall_top1: recall_at_top(scores, labels, 0.01),
+        recall_top5: recall_at_top(scores, labels, 0.05),
+        recall_top10: recall_at_top(scores, labels, 0.10),
+    }
+}
+
+/// Metrics of one group (a sector, a département, a size band) in a [`breakdown`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupRow {
+    /// Group name.
+    pub group: String,
+    /// Examples in the group (0 when suppressed).
+    pub n: usize,
+    /// Positives in the group (0 when suppressed).
+    pub positives: usize,
+    /// See [`roc_auc`].
+    pub roc_auc: Option<f64>,
+    /// See [`average_precision`].
+    pub average_precision: Option<f64>,
+    /// Recall in the top 10 % of the group's scores.
+    pub recall_top10: Option<f64>,
+    /// Share of positives.
+    pub observed_rate: Option<f64>,
+    /// Mean predicted probability.
+    pub mean_predicted: Option<f64>,
+    /// Whether the cell was too small to publish.
+    pub suppressed: bool,
+}
+
+/// Metrics per group, one row per distinct group sorted by name.
+///
+/// Small cells are suppressed entirely, for privacy: a group with fewer than `min_count`
+/// examples or fewer than `min_positives` positives has `suppressed: true`, `n` and
+/// `positives` set to 0 and every metric `None`, so that neither its size nor its failures
+/// can be read from the report (only the group's existence remains).
+///
+/// # Panics
+///
+/// If the lengths of `probs`, `labels` and `groups` differ.
+#[must_use]
+pub fn breakdown(
+    probs: &[f64],
+    labels: &[bool],
+    groups: &[&str],
+    min_count: usize,
+    min_positives: usize,
+) -> Vec<GroupRow> {
+    check_lengths("probabilities", probs.len(), labels.len());
+    check_lengths("groups", groups.len(), labels.len());
+    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, &g) in groups.iter().enumerate() {
+        members.entry(g).or_default().push(i);
+    }
+    members
+        .into_iter()
+        .map(|(group, idx)| {
+            let p: Vec<f64> = idx.iter().map(|&i| probs[i]).collect();
+            let y: Vec<bool> = idx.iter().map(|&i| labels[i]).collect();
+            let n = p.len();
+            let positives = y.iter().filter(|&&v| v).count();
+            if n < min_count || positives < min_positives {
+                return GroupRow {
+                    group: group.to_owned(),
+                    n: 0,
+                    positives: 0,
+                    roc_auc: None,
+                    average_precision: None,
+                    recall_top10: None,
+                    observed_rate: None,
+                    mean_predicted: None,
+                    suppressed: true,
+                };
+            }
+            GroupRow {
+                group: group.to_owned(),
+                n,
+                positives,
+                roc_auc: roc_auc(&p, &y),
+                average_precision: average_precision(&p, &y),
+                recall_top10: recall_at_top(&p, &y, 0.10),
+                observed_rate: Some(positives as f64 / n as f64),
+                mean_predicted: Some(p.iter().sum::<f64>() / n as f64),
+                suppressed: false,
+            }
+        })
+        .collect()
+}
+
+/// Quantile `q` of sorted finite values, interpolated linearly (numpy's default).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    let frac = pos - lo as f64;
+    sorted[lo] + frac * (sorted[hi] - sorted[lo])
+}
+
+/// Bin shares of `values` between `edges` (right-closed bins, the outer ones unbounded),
+/// each floored at [`PSI_FLOOR`].
+fn psi_shares(values: &[f64], edges: &[f64]) -> Vec<f64> {
+    let mut counts = vec![0usize; edges.len() + 1];
+    for &v in values {
+        // Right-closed bins put a mass point (say, many zeros) in the bin that ends at it,
+        // which is what deduplicated quantile edges describe.
+        counts[edges.partition_point(|&e| e < v)] += 1;
+    }
+    counts.into_iter().map(|c| (c as f64 / values.len() as f64).max(PSI_FLOOR)).collect()
+}
+
+/// Population stability index of `actual` against `expected`:
+/// PSI = Σ (a − e)·ln(a / e) over bins whose edges are the quantiles of `expected`
+/// (`bins` equal-count bins, duplicate edges merged, outer bins unbounded), each share
+/// floored at 10⁻⁴ so that an empty bin is finite.
+///
+/// Non-finite values (NaN, ±∞) are ignored. `None` when either sample has no finite value.
+/// Rule of thumb: below 0.1 stable, 0.1–0.25 moderate shift, above 0.25 major shift.
+///
+/// # Panics
+///
+/// If `bins` is 0.
+#[must_use]
+pub fn psi(expected: &[f64], actual: &[f64], bins: usize) -> Option<f64> {
+    assert!(bins > 0, "vigie-eval: PSI needs at least one bin");
+    let mut reference: Vec<f64> = expected.iter().copied().filter(|v| v.is_finite()).collect();
+    let current: Vec<f64> = actual.iter().copied().filter(|v| v.is_finite()).collect();
+    if reference.is_empty() || current.is_empty() {
+        return None;
+    }
+    reference.sort_by(f64::total_cmp);
+    let mut edges: Vec<f64> =
+        (1..bins).map(|i| quantile(&reference, i as f64 / bins as f64)).collect();
+    edges.dedup();
+    let e = psi_shares(&reference, &edges);
+    let a = psi_shares(&current, &edges);
+    Some(e.iter().zip(&a).map(|(&e, &a)| (a - e) * (a / e).ln()).sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+    use proptest::prelude::*;
+
+    const F: bool = false;
+    const T: bool = true;
+
+    /// The worked example of scikit-learn's documentation.
+    const SK_SCORES: [f64; 4] = [0.1, 0.4, 0.35, 0.8];
+    const SK_LABELS: [bool; 4] = [F, F, T, T];
+
+    #[test]
+    fn auc_of_the_scikit_learn_example() {
+        // Pairs (positive, negative): 0.35>0.1, 0.35<0.4, 0.8>0.1, 0.8>0.4 → 3/4.
+        assert_relative_eq!(roc_auc(&SK_SCORES, &SK_LABELS).unwrap(), 0.75);
+    }
+
+    #[test]
+    fn ap_of_the_scikit_learn_example() {
+        // Thresholds 0.8 (R .5, P 1), 0.4 (R .5, P .5), 0.35 (R 1, P 2/3), 0.1 (R 1, P .5):
+        // AP = .5·1 + 0 + .5·2/3 + 0.
+        assert_relative_eq!(
+            average_precision(&SK_SCORES, &SK_LABELS).unwrap(),
+            0.5 + 0.5 * 2.0 / 3.0
+        );
+    }
+
+    #[test]
+    fn ties_count_half_and_enter_together() {
+        // One pair tied at 0.6 counts half: (1 + 1 + 1 + 0.5) / 4.
+        let s = [0.2, 0.6, 0.6, 0.9];
+        let y = [F, T, F, T];
+        assert_relative_eq!(roc_auc(&s, &y).unwrap(), 0.875);
+        // 0.9: R .5, P 1; 0.6 (both together): R 1, P 2/3.
+        assert_relative_eq!(average_precision(&s, &y).unwrap(), 0.5 + 0.5 * 2.0 / 3.0);
+        // All tied: chance ranking, and AP is the base rate.
+        let s = [0.5; 4];
+        let y = [T, F, T, F];
+        assert_relative_eq!(roc_auc(&s, &y).unwrap(), 0.5);
+        assert_relative_eq!(average_precision(&s, &y).unwrap(), 0.5);
+        // -0.0 and 0.0 are the same score.
+        assert_relative_eq!(roc_auc(&[-0.0, 0.0], &[T, F]).unwrap(), 0.5);
+    }
+
+    #[test]
+    fn undefined_ranking_metrics_are_none() {
+        assert_eq!(roc_auc(&[], &[]), None);
+        assert_eq!(roc_auc(&[0.1, 0.2], &[T, T]), None);
+        assert_eq!(roc_auc(&[0.1, 0.2], &[F, F]), None);
+        assert_eq!(roc_auc(&[0.1, f64::NAN], &[T, F]), None);
+        assert_eq!(average_precision(&[], &[]), None);
+        assert_eq!(average_precision(&[0.1, 0.2], &[F, F]), None);
+        // With positives only, every threshold has precision 1 (scikit-learn agrees).
+        assert_eq!(average_precision(&[0.1, 0.2], &[T, T]), Some(1.0));
+        assert_eq!(recall_at_top(&[0.1, 0.2], &[F, F], 0.5), None);
+        assert_eq!(recall_at_top(&[], &[], 0.5), None);
+        assert_eq!(precision_at_top(&[0.1, 0.2], &[F, F], 0.5), Some(0.0));
+        assert_eq!(best_threshold_f_beta(&[0.1, 0.2], &[F, F], 1.0), None);
+        assert_eq!(best_threshold_f_beta(&[], &[], 1.0), None);
+    }
+
+    #[test]
+    fn mismatched_lengths_panic_with_both_lengths() {
+        let err = std::panic::catch_unwind(|| roc_auc(&[0.1, 0.2], &[T])).unwrap_err();
+        let message = err.downcast_ref::<String>().unwrap();
+        assert!(message.contains("(2 vs 1)"), "{message}");
+    }
+
+    #[test]
+    fn brier_by_hand() {
+        let p = [0.1, 0.9, 0.8, 0.3];
+        let y = [F, T, F, T];
+        // (0.01 + 0.01 + 0.64 + 0.49) / 4.
+        assert_relative_eq!(brier(&p, &y).unwrap(), 0.2875);
+        assert_eq!(brier(&[], &[]), None);
+        assert_eq!(brier(&[1.5], &[T]), None);
+        assert_eq!(brier(&[f64::NAN], &[T]), None);
+        assert_relative_eq!(brier(&[0.0, 0.0], &[F, F]).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn calibration_by_hand() {
+        let p = [0.05, 0.15, 0.12, 0.95, 1.0];
+        let y = [F, T, F, T, T];
+        let curve = calibration_curve(&p, &y, 10);
+        assert_eq!(curve.len(), 3);
+        assert_relative_eq!(curve[0].lo, 0.0);
+        assert_relative_eq!(curve[0].hi, 0.1);
+        assert_eq!(curve[1].count, 2);
+        assert_relative_eq!(curve[1].mean_predicted, 0.135);
+        assert_relative_eq!(curve[1].observed_rate, 0.5);
+        // 1.0 lands in the last bin, with 0.95.
+        assert_relative_eq!(curve[2].lo, 0.9);
+        assert_relative_eq!(curve[2].hi, 1.0);
+        assert_eq!(curve[2].count, 2);
+        assert_relative_eq!(curve[2].mean_predicted, 0.975);
+        // (1·0.05 + 2·0.365 + 2·0.025) / 5.
+        assert_relative_eq!(
+            expected_calibration_error(&p, &y, 10).unwrap(),
+            0.166,
+            max_relative = 1e-12
+        );
+        assert_eq!(expected_calibration_error(&[], &[], 10), None);
+        assert_eq!(expected_calibration_error(&[-0.1], &[F], 10), None);
+        assert!(calibration_curve(&[2.0], &[T], 10).is_empty());
+        let json = serde_json::to_value(&curve[0]).unwrap();
+        assert_eq!(json["count"], 1);
+    }
+
+    #[test]
+    fn confusion_by_hand() {
+        let c = confusion_at(&SK_SCORES, &SK_LABELS, 0.35);
+        assert_eq!(c, Confusion { tp: 2, fp: 1, tn: 1, fn_: 0 });
+        assert_eq!(c.flagged(), 3);
+        assert_relative_eq!(c.precision().unwrap(), 2.0 / 3.0);
+        assert_relative_eq!(c.recall().unwrap(), 1.0);
+        assert_relative_eq!(c.f_beta(1.0).unwrap(), 0.8);
+        // F2 = 5·2 / (5·2 + 4·0 + 1).
+        assert_relative_eq!(c.f_beta(2.0).unwrap(), 10.0 / 11.0);
+        // F0 is the precision.
+        assert_relative_eq!(c.f_beta(0.0).unwrap(), 2.0 / 3.0);
+        let none = confusion_at(&SK_SCORES, &SK_LABELS, 0.9);
+        assert_eq!(none.precision(), None);
+        assert_eq!(none.f_beta(1.0), Some(0.0));
+        assert_eq!(none.f_beta(0.0), None);
+        assert_eq!(Confusion::default().recall(), None);
+        let json = serde_json::to_value(c).unwrap();
+        assert_eq!(json["fn"], 0);
+        assert_eq!(json["tp"], 2);
+    }
+
+    #[test]
+    fn best_threshold_by_hand() {
+        // F1 at 0.8: 2/3, 0.4: 1/2, 0.35: 4/5, 0.1: 2/3.
+        let best = best_threshold_f_beta(&SK_SCORES, &SK_LABELS, 1.0).unwrap();
+        assert_relative_eq!(best.threshold, 0.35);
+        assert_relative_eq!(best.f_beta, 0.8);
+        assert_relative_eq!(best.precision, 2.0 / 3.0);
+        assert_relative_eq!(best.recall, 1.0);
+        assert_eq!(best.flagged, 3);
+        let c = confusion_at(&SK_SCORES, &SK_LABELS, best.threshold);
+        assert_eq!(c.precision(), Some(best.precision));
+        assert_eq!(c.recall(), Some(best.recall));
+    }
+
+    #[test]
+    fn best_threshold_ties_go_to_the_higher_threshold() {
+        // F1 is 2/3 at 0.9 (1 flagged) and at 0.6 (4 flagged): keep 0.9.
+        let s = [0.9, 0.8, 0.7, 0.6];
+        let y = [T, F, F, T];
+        let best = best_threshold_f_beta(&s, &y, 1.0).unwrap();
+        assert_relative_eq!(best.threshold, 0.9);
+        assert_eq!(best.flagged, 1);
+        assert_relative_eq!(best.f_beta, 2.0 / 3.0);
+    }
+
+    #[test]
+    fn top_k_by_hand() {
+        let s = [0.9, 0.5, 0.5, 0.1];
+        let y = [F, F, T, T];
+        // Top 2 are indices 0 and 1: the tie at 0.5 goes to the lower index.
+        assert_relative_eq!(recall_at_top(&s, &y, 0.5).unwrap(), 0.0);
+        assert_relative_eq!(precision_at_top(&s, &y, 0.5).unwrap(), 0.0);
+        // ceil(0.6·4) = 3.
+        assert_relative_eq!(recall_at_top(&s, &y, 0.6).unwrap(), 0.5);
+        assert_relative_eq!(precision_at_top(&s, &y, 0.6).unwrap(), 1.0 / 3.0);
+        assert_relative_eq!(recall_at_top(&s, &y, 1.0).unwrap(), 1.0);
+        // A tiny fraction still looks at one example.
+        assert_relative_eq!(precision_at_top(&[0.2, 0.3], &[F, T], 0.001).unwrap(), 1.0);
+        assert_eq!(top_count(30, 0.1), 3);
+        assert_eq!(top_count(1000, 0.01), 10);
+        assert_eq!(top_count(7, 0.1), 1);
+        assert_eq!(top_count(11, 0.1), 2);
+    }
+
+    #[test]
+    fn summary_of_probabilities_and_margins() {
+        let p = [0.1, 0.9, 0.8, 0.3];
+        let y = [F, T, F, T];
+        let s = summarize(&p, &y);
+        assert_eq!((s.n, s.positives), (4, 2));
+        assert_relative_eq!(s.roc_auc.unwrap(), 0.75);
+        assert_relative_eq!(s.brier.unwrap(), 0.2875);
+        assert!(s.ece.is_some());
+        // Top 1 % of 4 is one example: the 0.9, a positive.
+        assert_relative_eq!(s.recall_top1.unwrap(), 0.5);
+        let margins = summarize_scores(&[-2.0, 3.0, 1.0, 0.5], &y, ScoreKind::Margin);
+        assert_eq!(margins.brier, None);
+        assert_eq!(margins.ece, None);
+        assert_eq!(margins.roc_auc, s.roc_auc);
+        let json = serde_json::to_value(Summary::default()).unwrap();
+        assert!(json["roc_auc"].is_null());
+        assert_eq!(json["n"], 0);
+    }
+
+    #[test]
+    fn breakdown_suppresses_small_cells() {
+        let p = [0.9, 0.2, 0.7, 0.1, 0.5, 0.4, 0.3];
+        let y = [T, F, T, F, T, F, F];
+        let g = ["b", "b", "b", "b", "a", "a", "c"];
+        let rows = breakdown(&p, &y, &g, 2, 1);
+        let names: Vec<&str> = rows.iter().map(|r| r.group.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        let a = &rows[0];
+        assert!(!a.suppressed);
+        assert_eq!((a.n, a.positives), (2, 1));
+        assert_relative_eq!(a.roc_auc.unwrap(), 1.0);
+        assert_relative_eq!(a.observed_rate.unwrap(), 0.5);
+        assert_relative_eq!(a.mean_predicted.unwrap(), 0.45);
+        let b = &rows[1];
+        assert_relative_eq!(b.average_precision.unwrap(), 1.0);
+        assert_relative_eq!(b.recall_top10.unwrap(), 0.5);
+        // "c" has one example and no positive: nothing about it is published.
+        let c = &rows[2];
+        assert!(c.suppressed);
+        assert_eq!((c.n, c.positives), (0, 0));
+        assert_eq!(c.mean_predicted, None);
+        assert_eq!(c.observed_rate, None);
+    }
+
+    #[test]
+    fn psi_by_hand() {
+        let base: Vec<f64> = (0..1000).map(|i| f64::from(i) / 1000.0).collect();
+        assert_relative_eq!(psi(&base, &base, 10).unwrap(), 0.0);
+        // Uniform on [0.3, 1.3): three deciles empty (share floored), the top one holds 0.4.
+        let shifted: Vec<f64> = base.iter().map(|v| v + 0.3).collect();
+        let value = psi(&base, &shifted, 10).unwrap();
+        let expected = 3.0 * (1e-4 - 0.1) * (1e-4f64 / 0.1).ln() + 0.3 * 4f64.ln();
+        assert_relative_eq!(value, expected, max_relative = 1e-2);
+        assert!(value > 0.1);
+        // NaN is ignored; nothing finite is undefined.
+        let mut with_nan = base.clone();
+        with_nan.push(f64::NAN);
+        assert_relative_eq!(psi(&base, &with_nan, 10).unwrap(), 0.0);
+        assert_eq!(psi(&[f64::NAN], &base, 10), None);
+        assert_eq!(psi(&base, &[], 10), None);
+        // A mass point at zero: the deciles 0.1–0.5 are all 0 and merge into one right-closed
+        // bin holding the 60 zeros, so the zeros never fall into an empty bin.
+        let zeros: Vec<f64> = (0..100).map(|i| if i < 60 { 0.0 } else { f64::from(i) }).collect();
+        let mut edges: Vec<f64> = (1..10).map(|i| quantile(&zeros, f64::from(i) / 10.0)).collect();
+        edges.dedup();
+        assert_eq!(edges.len(), 5);
+        assert_relative_eq!(psi_shares(&zeros, &edges)[0], 0.6);
+    }
+
+    /// Brute-force AUC over all pairs.
+    fn auc_pairs(s: &[f64], y: &[bool]) -> Option<f64> {
+        let (mut wins, mut pairs) = (0.0, 0.0);
+        for (i, &si) in s.iter().enumerate() {
+            for (j, &sj) in s.iter().enumerate() {
+                if y[i] && !y[j] {
+                    pairs += 1.0;
+                    wins += match si.partial_cmp(&sj).unwrap() {
+                        Ordering::Greater => 1.0,
+                        Ordering::Equal => 0.5,
+                        Ordering::Less => 0.0,
+                    };
+                }
+            }
+        }
+        (pairs > 0.0).then(|| wins / pairs)
+    }
+
+    /// Scores on a small grid, so that ties are frequent, with their labels.
+    fn scored() -> impl Strategy<Value = (Vec<f64>, Vec<bool>)> {
+        prop::collection::vec((0u8..12, any::<bool>()), 0..40)
+            .prop_map(|v| v.into_iter().map(|(s, y)| (f64::from(s) / 11.0, y)).unzip())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn auc_matches_pair_counting((s, y) in scored()) {
+            match (roc_auc(&s, &y), auc_pairs(&s, &y)) {
+                (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-12),
+                (a, b) => prop_assert_eq!(a, b),
+            }
+        }
+
+        #[test]
+        fn auc_is_invariant_to_increasing_transforms((s, y) in scored()) {
+            let t: Vec<f64> = s.iter().map(|v| (3.0 * v).exp() + v.powi(3) - 7.0).collect();
+            prop_assert_eq!(roc_auc(&s, &y), roc_auc(&t, &y));
+            prop_assert_eq!(average_precision(&s, &y), average_precision(&t, &y));
+        }
+
+        #[test]
+        fn auc_of_negated_scores_is_the_complement((s, y) in scored()) {
+            let neg: Vec<f64> = s.iter().map(|v| -v).collect();
+            if let (Some(a), Some(b)) = (roc_auc(&s, &y), roc_auc(&neg, &y)) {
+                prop_assert!((a + b - 1.0).abs() < 1e-12);
+            } else {
+                prop_assert_eq!(roc_auc(&s, &y), None);
+                prop_assert_eq!(roc_auc(&neg, &y), None);
+            }
+        }
+
+        #[test]
+        fn ap_matches_the_thresholds_definition((s, y) in scored()) {
+            // AP from confusion_at at every distinct score, highest first.
+            let mut thresholds = s.clone();
+            thresholds.sort_by(|a, b| b.total_cmp(a));
+            thresholds.dedup();
+            let mut previous_recall = 0.0;
+            let mut ap = 0.0;
+            for &t in &thresholds {
+                let c = confusion_at(&s, &y, t);
+                if let (Some(p), Some(r)) = (c.precision(), c.recall()) {
+                    ap += (r - previous_recall) * p;
+                    previous_recall = r;
+                }
+            }
+            match average_precision(&s, &y) {
+                Some(v) => prop_assert!((v - ap).abs() < 1e-12, "{} vs {}", v, ap),
+                None => prop_assert!(!y.contains(&true)),
+            }
+        }
+
+        #[test]
+        fn best_threshold_beats_every_observed_threshold((s, y) in scored(), beta in 0.25f64..4.0) {
+            let Some(best) = best_threshold_f_beta(&s, &y, beta) else {
+                prop_assert!(s.is_empty() || !y.contains(&true));
+                return Ok(());
+            };
+            for &t in &s {
+                if let Some(f) = confusion_at(&s, &y, t).f_beta(beta) {
+                    prop_assert!(best.f_beta >= f - 1e-9, "{} < {} at {}", best.f_beta, f, t);
+                    // Ties go to the higher threshold.
+                    if (best.f_beta - f).abs() <= 1e-9 {
+                        prop_assert!(best.threshold >= t);
+                    }
+                }
+            }
+            let c = confusion_at(&s, &y, best.threshold);
+            prop_assert_eq!(c.precision(), Some(best.precision));
+            prop_assert_eq!(c.recall(), Some(best.recall));
+            prop_assert_eq!(c.flagged(), best.flagged);
+            prop_assert_eq!(c.f_beta(beta), Some(best.f_beta));
+        }
+
+        #[test]
+        fn psi_is_zero_on_itself_and_never_negative(
+            a in prop::collection::vec(-5.0f64..5.0, 1..60),
+            b in prop::collection::vec(-5.0f64..5.0, 1..60),
+            bins in 1usize..12,
+        ) {
+            prop_assert!(psi(&a, &a, bins).unwrap().abs() < 1e-12);
+            prop_assert!(psi(&a, &b, bins).unwrap() >= 0.0);
+        }
+    }
+}

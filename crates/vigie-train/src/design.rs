@@ -1,0 +1,80 @@
+//! Design matrices: features in column-major order (the layout both linfa, through
+//! ndarray's Fortran order, and forust-ml read without copying).
+
+use vigie_core::features::FeatureGroup;
+use vigie_score::model::FeatureSpec;
+
+/// Features of `n` rows, column-major: column `j` is `x[j * n..(j + 1) * n]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    /// Feature names and groups.
+    pub features: Vec<FeatureSpec>,
+    /// Number of rows.
+    pub n: usize,
+    /// Values, NaN for missing.
+    pub x: Vec<f64>,
+}
+
+impl Design {
+    /// Builds a design from named columns of equal length.
+    #[must_use]
+    pub fn from_columns(columns: Vec<(String, Option<FeatureGroup>, Vec<f64>)>) -> Self {
+        let n = columns.first().map_or(0, |c| c.2.len());
+        let mut x = Vec::with_capacity(n * columns.len());
+        let mut features = Vec::with_capacity(columns.len());
+        for (name, group, values) in columns {
+            assert_eq!(values.len(), n, "column {name} has a different length");
+            x.extend_from_slice(&values);
+            features.push(FeatureSpec { name, group });
+        }
+        Self { features, n, x }
+    }
+
+    /// Number of features.
+    #[must_use]
+    pub fn k(&self) -> usize {
+        self.features.len()
+    }
+
+    /// Column `j`.
+    #[must_use]
+    pub fn col(&self, j: usize) -> &[f64] {
+        &self.x[j * self.n..(j + 1) * self.n]
+    }
+
+    /// Row `i`, gathered into `out` (feature order).
+    pub fn row(&self, i: usize, out: &mut Vec<f64>) {
+        out.clear();
+        out.extend((0..self.k()).map(|j| self.x[j * self.n + i]));
+    }
+
+    /// The rows `rows`, in that order.
+    #[must_use]
+    pub fn subset(&self, rows: &[usize]) -> Self {
+        let mut x = Vec::with_capacity(rows.len() * self.k());
+        for j in 0..self.k() {
+            let c = self.col(j);
+            x.extend(rows.iter().map(|&i| c[i]));
+        }
+        Self { features: self.features.clone(), n: rows.len(), x }
+    }
+
+    /// Row-major copy (what scorers read).
+    #[must_use]
+    pub fn row_major(&self) -> Vec<f64> {
+        let k = self.k();
+        let mut out = vec![0.0; self.n * k];
+        for j in 0..k {
+            for (i, v) in self.col(j).iter().enumerate() {
+                out[i * k + j] = *v;
+            }
+        }
+        out
+    }
+}
+
+/// Picks `rows` of a slice.
+#[must_use]
+pub fn pick<T: Copy>(values: &[T], rows: &[usize]) -> Vec<T> {
+    rows.iter().map(|&i| values[i]).collect()
+}

@@ -1,0 +1,78 @@
+//! Vigie training: turns a panel (or any table) into a calibrated, explainable, versioned
+//! failure-risk model.
+//!
+//! - [`design`]: feature matrices (column-major) built from tables;
+//! - [`logistic`]: L2 logistic regression (linfa) on rank-to-normal features with
+//!   missing-value indicators — the interpretable baseline;
+//! - [`gbdt`]: gradient-boosted trees (forust-ml, converted to Vigie's portable trees so
+//!   that scoring and exact TreeSHAP need no training dependency);
+//! - [`calibrate`]: Platt maps per horizon, alert thresholds;
+//! - [`folds`]: stratified (and grouped) k-fold splits;
+//! - [`evaluate`]: k-fold cross-validation of any table (`vigie evaluate`).
+//!
+//! Invariants: training is deterministic for a seed (same inputs → same model file bytes);
+//! a model is fitted on training rows only, its calibration and thresholds on a later
+//! validation window, and it is measured on a still later test window.
+
+pub mod calibrate;
+pub mod design;
+mod error;
+pub mod evaluate;
+pub mod folds;
+pub mod gbdt;
+pub mod logistic;
+mod report;
+pub mod train;
+
+pub use error::{Error, Result};
+
+/// The model families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Logistic regression (interpretable baseline).
+    Logistic,
+    /// Gradient-boosted decision trees.
+    Gbdt,
+}
+
+impl Family {
+    /// The name used on the command line and in model files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Logistic => "logistic",
+            Family::Gbdt => "gbdt",
+        }
+    }
+}
+
+/// A model file around a bare model (identity calibration, no thresholds): for scoring
+/// margins during evaluation, never written.
+pub(crate) fn bare(
+    features: Vec<vigie_score::model::FeatureSpec>,
+    model: vigie_score::model::Model,
+) -> vigie_score::ModelFile {
+    use vigie_score::model::{
+        Calibration, FORMAT, FORMAT_VERSION, ModelFile, Thresholds, TrainingInfo,
+    };
+    ModelFile {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        name: "unsaved".into(),
+        version: "unsaved".into(),
+        features,
+        model,
+        calibration: Calibration { platt: [[1.0, 0.0]; 4], fitted_on: "identity".into() },
+        thresholds: Thresholds { red: 1.0, orange: 1.0 },
+        training: TrainingInfo {
+            train_window: [String::new(), String::new()],
+            validation_window: [String::new(), String::new()],
+            test_window: [String::new(), String::new()],
+            data_fingerprint: String::new(),
+            seed: 0,
+            code_version: String::new(),
+            params: serde_json::Value::Null,
+        },
+    }
+}

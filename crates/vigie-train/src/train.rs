@@ -1,0 +1,514 @@
+//! Training on a panel (`vigie train`): walk-forward out-of-time windows, fit, calibration
+//! per horizon, alert thresholds, evaluation with breakdowns, and the versioned artifact.
+//!
+//! Windows, for a test start `T` (default: the last twelve months whose 18-month label is
+//! observed): the test window is `T ..` the last observed month; the validation window is
+//! the six months ending at `T - 19` (their 18-month labels are known before `T`); training
+//! takes every earlier month. Early stopping, calibration and thresholds use the validation
+//! window only; the test window is touched once, to measure.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use vigie_core::features::{self, CATALOGUE};
+use vigie_core::{Horizon, Month, Naf};
+use vigie_data::tabular::{self, Tabular};
+use vigie_eval::metrics::{self, GroupRow, Summary};
+use vigie_score::Scorer;
+use vigie_score::model::{Calibration, FeatureSpec, Model, ModelFile, Thresholds, TrainingInfo};
+
+use crate::design::{Design, pick};
+use crate::gbdt::GbdtParams;
+use crate::logistic::LogisticParams;
+use crate::report;
+use crate::{Error, Family, Result, calibrate, folds};
+
+/// Smallest breakdown cell shown (rows), and its smallest number of failures: smaller
+/// cells are suppressed (privacy and noise).
+pub const MIN_CELL_ROWS: usize = 100;
+/// See [`MIN_CELL_ROWS`].
+pub const MIN_CELL_POSITIVES: usize = 5;
+/// Rows used at most by the grouped k-fold view (a sample of whole companies).
+pub const CV_MAX_ROWS: usize = 400_000;
+
+/// What to train.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// Model family.
+    pub family: Family,
+    /// Model name (the folder under the output root).
+    pub name: String,
+    /// Seed.
+    pub seed: u64,
+    /// First month of the test window.
+    pub test_from: Option<Month>,
+    /// Folds of the grouped-by-company cross-validation view (0 = skip).
+    pub cv_folds: usize,
+    /// Gradient-boosting hyperparameters.
+    pub gbdt: GbdtParams,
+    /// Logistic hyperparameters.
+    pub logistic: LogisticParams,
+}
+
+/// The panel, read for training.
+struct PanelData {
+    design: Design,
+    months: Vec<Month>,
+    companies: Vec<String>,
+    departement: Vec<String>,
+    section: Vec<String>,
+    size_band: Vec<String>,
+    /// Labels per horizon: `Some(bool)` when observed.
+    labels: [Vec<Option<bool>>; 4],
+    /// Rows of companies already in procedure (present only in panels built with
+    /// `--keep-in-procedure`); never trained on.
+    in_procedure: Vec<bool>,
+}
+
+fn text_column(t: &Tabular, name: &str) -> Result<Vec<String>> {
+    t.text(name)
+        .map(|v| v.iter().map(|x| x.clone().unwrap_or_default()).collect())
+        .ok_or_else(|| Error::Input(format!("the panel has no text column `{name}`")))
+}
+
+fn read_panel(path: &Path) -> Result<PanelData> {
+    let t = tabular::read(path)?;
+    let mut missing = Vec::new();
+    let mut columns = Vec::new();
+    for spec in CATALOGUE {
+        match t.numeric(spec.name) {
+            Some(v) => columns.push((spec.name.to_owned(), Some(spec.group), v.to_vec())),
+            None => missing.push(spec.name),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::Input(format!(
+            "{}: not a panel of this version: missing feature column(s) {}",
+            path.display(),
+            missing.join(", ")
+        )));
+    }
+    let months = text_column(&t, "month")?
+        .iter()
+        .map(|m| Month::parse(m).map_err(|e| Error::Input(format!("panel month: {e}"))))
+        .collect::<Result<Vec<_>>>()?;
+    let labels = Horizon::ALL.map(|h| {
+        t.numeric(h.label_column()).map(|v| {
+            v.iter().map(|&x| if x.is_nan() { None } else { Some(x > 0.5) }).collect::<Vec<_>>()
+        })
+    });
+    let [Some(l6), Some(l12), Some(l18), Some(l24)] = labels else {
+        return Err(Error::Input("the panel lacks label columns label_6m … label_24m".into()));
+    };
+    let naf = text_column(&t, "naf")?;
+    let section = naf
+        .iter()
+        .map(|n| Naf::parse(n).map_or_else(|_| "?".into(), |n| n.section().to_string()))
+        .collect();
+    let in_procedure = t
+        .numeric("in_procedure")
+        .map_or_else(|| vec![false; t.rows], |v| v.iter().map(|&x| x > 0.5).collect());
+    Ok(PanelData {
+        design: Design::from_columns(columns),
+        months,
+        companies: text_column(&t, "company_id")?,
+        departement: text_column(&t, "departement")?,
+        section,
+        size_band: text_column(&t, "size_band")?,
+        labels: [l6, l12, l18, l24],
+        in_procedure,
+    })
+}
+
+/// The three windows.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Windows {
+    /// Training months.
+    pub train: (Month, Month),
+    /// Validation months.
+    pub validation: (Month, Month),
+    /// Test months.
+    pub test: (Month, Month),
+}
+
+fn windows(p: &PanelData, test_from: Option<Month>) -> Result<Windows> {
+    let observed: Vec<Month> =
+        p.months.iter().zip(&p.labels[2]).filter(|(_, l)| l.is_some()).map(|(m, _)| *m).collect();
+    let (Some(first), Some(last)) = (p.months.iter().min(), observed.iter().max()) else {
+        return Err(Error::Input("the panel has no row with an observed 18-month label".into()));
+    };
+    let test_from = test_from.unwrap_or(last.plus(-11));
+    let validation = (test_from.plus(-24), test_from.plus(-19));
+    let train = (*first, validation.0.plus(-1));
+    if train.1 < train.0 {
+        return Err(Error::Input(format!(
+            "the panel starts in {first}: too late for a test window from {test_from} (training needs months before {})",
+            validation.0
+        )));
+    }
+    if test_from > *last {
+        return Err(Error::Input(format!(
+            "--test-from {test_from} is after the last observed month {last}"
+        )));
+    }
+    Ok(Windows { train, validation, test: (test_from, *last) })
+}
+
+/// Test metrics of a model: the numbers of the model card.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestMetrics {
+    /// 18-month summary on the test window (companies in procedure excluded).
+    pub summary: Summary,
+    /// Per horizon: ROC AUC and Brier score.
+    pub horizons: BTreeMap<String, HorizonMetrics>,
+    /// Red and orange alerts on the test window.
+    pub alerts: BTreeMap<String, AlertMetrics>,
+    /// Breakdowns of the 18-month test metrics.
+    pub by_sector: Vec<GroupRow>,
+    /// By size band.
+    pub by_size: Vec<GroupRow>,
+    /// By département.
+    pub by_departement: Vec<GroupRow>,
+    /// The same summary with companies already in procedure kept in the test rows, when
+    /// the panel has them (the optimistic view of tools that do not exclude them).
+    pub with_in_procedure: Option<Summary>,
+    /// Grouped-by-company k-fold on the pre-test months (the random-split view).
+    pub grouped_cv: Option<CvView>,
+}
+
+/// Metrics of one horizon.
+#[derive(Debug, Clone, Serialize)]
+pub struct HorizonMetrics {
+    /// Test rows with the horizon observed.
+    pub rows: usize,
+    /// ROC AUC.
+    pub roc_auc: Option<f64>,
+    /// Brier score.
+    pub brier: Option<f64>,
+    /// Expected calibration error.
+    pub ece: Option<f64>,
+}
+
+/// Metrics of an alert level on the test window.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertMetrics {
+    /// Threshold on the 18-month probability.
+    pub threshold: f64,
+    /// Companies flagged (at this level or above).
+    pub flagged: usize,
+    /// Precision.
+    pub precision: Option<f64>,
+    /// Recall.
+    pub recall: Option<f64>,
+    /// F0.5.
+    pub f05: Option<f64>,
+    /// F2.
+    pub f2: Option<f64>,
+}
+
+/// The random-split view.
+#[derive(Debug, Clone, Serialize)]
+pub struct CvView {
+    /// Folds.
+    pub folds: usize,
+    /// Rows used.
+    pub rows: usize,
+    /// Mean ROC AUC.
+    pub roc_auc: f64,
+    /// Mean average precision.
+    pub average_precision: f64,
+}
+
+/// What `vigie train` produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainOutcome {
+    /// The artifact directory, `out/NAME/VERSION`.
+    pub dir: PathBuf,
+    /// The report.
+    pub report: PathBuf,
+    /// Model version.
+    pub version: String,
+    /// Windows.
+    pub windows: Windows,
+    /// Test metrics.
+    pub metrics: TestMetrics,
+    /// Trees kept (gbdt).
+    pub trees: Option<usize>,
+}
+
+fn y_of(labels: &[Option<bool>], rows: &[usize]) -> Vec<f64> {
+    rows.iter().map(|&i| f64::from(u8::from(labels[i] == Some(true)))).collect()
+}
+
+fn fit(
+    family: Family,
+    opts: &TrainOptions,
+    x: &Design,
+    y: &[f64],
+    valid: Option<(&Design, &[f64])>,
+) -> Result<Model> {
+    Ok(match family {
+        Family::Logistic => Model::Logistic(opts.logistic.clone().check()?.fit(x, y)?),
+        Family::Gbdt => Model::Gbdt(
+            GbdtParams { seed: opts.seed, ..opts.gbdt.clone() }.check()?.fit(x, y, valid)?,
+        ),
+    })
+}
+
+fn margins(scorer: &Scorer, x: &Design) -> Vec<f64> {
+    let mut row = Vec::new();
+    (0..x.n)
+        .map(|i| {
+            x.row(i, &mut row);
+            scorer.margin(&row).expect("rows in model order")
+        })
+        .collect()
+}
+
+/// Trains on the panel at `panel` and writes the artifact under `out_root/NAME/VERSION`.
+pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<TrainOutcome> {
+    let p = read_panel(panel)?;
+    let w = windows(&p, opts.test_from)?;
+    let l18 = &p.labels[2];
+    let within = |i: usize, (a, b): (Month, Month)| p.months[i] >= a && p.months[i] <= b;
+    let rows = |win| -> Vec<usize> {
+        (0..p.design.n)
+            .filter(|&i| within(i, win) && l18[i].is_some() && !p.in_procedure[i])
+            .collect()
+    };
+    let (train_rows, valid_rows, test_rows) = (rows(w.train), rows(w.validation), rows(w.test));
+    for (name, r) in [("training", &train_rows), ("validation", &valid_rows), ("test", &test_rows)]
+    {
+        let pos = r.iter().filter(|&&i| l18[i] == Some(true)).count();
+        if pos == 0 || pos == r.len() {
+            return Err(Error::Input(format!(
+                "the {name} window has no failure or only failures ({} rows)",
+                r.len()
+            )));
+        }
+    }
+    tracing::info!(
+        train = train_rows.len(),
+        validation = valid_rows.len(),
+        test = test_rows.len(),
+        "windows"
+    );
+    let xt = p.design.subset(&train_rows);
+    let yt = y_of(l18, &train_rows);
+    let xv = p.design.subset(&valid_rows);
+    let yv = y_of(l18, &valid_rows);
+    let model = fit(opts.family, opts, &xt, &yt, Some((&xv, &yv)))?;
+    drop(xt);
+    let trees = match &model {
+        Model::Gbdt(e) => Some(e.trees.len()),
+        Model::Logistic(_) => None,
+    };
+
+    // Calibration per horizon on the validation window.
+    let features: Vec<FeatureSpec> = p.design.features.clone();
+    let fingerprint = tabular::fingerprint(panel)?;
+    let params = match opts.family {
+        Family::Gbdt => serde_json::to_value(GbdtParams { seed: opts.seed, ..opts.gbdt.clone() }),
+        Family::Logistic => serde_json::to_value(&opts.logistic),
+    }
+    .expect("parameters serialise");
+    let code_version = format!("vigie-train {}", env!("CARGO_PKG_VERSION"));
+    let mut h = Sha256::new();
+    for part in [
+        &fingerprint,
+        opts.family.as_str(),
+        &params.to_string(),
+        &opts.seed.to_string(),
+        &w.test.0.to_string(),
+        &code_version,
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    let version = format!("v{}", tabular::hex(&h.finalize()[..6]));
+    let mut file = ModelFile {
+        format: vigie_score::model::FORMAT.into(),
+        format_version: vigie_score::model::FORMAT_VERSION,
+        name: opts.name.clone(),
+        version: version.clone(),
+        features,
+        model,
+        calibration: Calibration {
+            platt: [[1.0, 0.0]; 4],
+            fitted_on: format!("{}..{}", w.validation.0, w.validation.1),
+        },
+        thresholds: Thresholds { red: 1.0, orange: 1.0 },
+        training: TrainingInfo {
+            train_window: [w.train.0.to_string(), w.train.1.to_string()],
+            validation_window: [w.validation.0.to_string(), w.validation.1.to_string()],
+            test_window: [w.test.0.to_string(), w.test.1.to_string()],
+            data_fingerprint: fingerprint,
+            seed: opts.seed,
+            code_version,
+            params,
+        },
+    };
+    let raw = Scorer::in_model_order(file.clone());
+    let valid_all: Vec<usize> =
+        (0..p.design.n).filter(|&i| within(i, w.validation) && !p.in_procedure[i]).collect();
+    let mv = margins(&raw, &p.design.subset(&valid_all));
+    for (h, labels) in p.labels.iter().enumerate() {
+        let (s, l): (Vec<f64>, Vec<bool>) =
+            valid_all.iter().zip(&mv).filter_map(|(&i, &m)| labels[i].map(|y| (m, y))).unzip();
+        file.calibration.platt[h] = calibrate::platt(&s, &l);
+    }
+    let calibrated = Scorer::in_model_order(file.clone());
+    let pv: Vec<f64> = mv.iter().map(|&m| calibrated.calibrate(m).p[2]).collect();
+    let lv: Vec<bool> = valid_all.iter().map(|&i| l18[i] == Some(true)).collect();
+    let alerts = calibrate::alert_thresholds(&pv, &lv)
+        .ok_or_else(|| Error::Input("no failure in the validation window".into()))?;
+    file.thresholds = Thresholds { red: alerts.red.threshold, orange: alerts.orange.threshold };
+    let scorer = Scorer::in_model_order(file.clone());
+
+    // Test window.
+    let test_all: Vec<usize> = (0..p.design.n).filter(|&i| within(i, w.test)).collect();
+    let xtest = p.design.subset(&test_all);
+    let mt = margins(&scorer, &xtest);
+    let scores: Vec<vigie_score::Score> = mt.iter().map(|&m| scorer.calibrate(m)).collect();
+    let keep: Vec<usize> = (0..test_all.len()).filter(|&k| !p.in_procedure[test_all[k]]).collect();
+    let observed18: Vec<usize> =
+        keep.iter().copied().filter(|&k| l18[test_all[k]].is_some()).collect();
+    let p18: Vec<f64> = observed18.iter().map(|&k| scores[k].p[2]).collect();
+    let y18: Vec<bool> = observed18.iter().map(|&k| l18[test_all[k]] == Some(true)).collect();
+    let summary = metrics::summarize(&p18, &y18);
+    let mut horizons = BTreeMap::new();
+    for (h, horizon) in Horizon::ALL.iter().enumerate() {
+        let (ph, yh): (Vec<f64>, Vec<bool>) = keep
+            .iter()
+            .filter_map(|&k| p.labels[h][test_all[k]].map(|y| (scores[k].p[h], y)))
+            .unzip();
+        horizons.insert(
+            horizon.to_string(),
+            HorizonMetrics {
+                rows: ph.len(),
+                roc_auc: metrics::roc_auc(&ph, &yh),
+                brier: metrics::brier(&ph, &yh),
+                ece: metrics::expected_calibration_error(&ph, &yh, 10),
+            },
+        );
+    }
+    let mut alert_metrics = BTreeMap::new();
+    for (level, t) in [("red", file.thresholds.red), ("orange", file.thresholds.orange)] {
+        let c = metrics::confusion_at(&p18, &y18, t);
+        alert_metrics.insert(
+            level.to_owned(),
+            AlertMetrics {
+                threshold: t,
+                flagged: c.flagged(),
+                precision: c.precision(),
+                recall: c.recall(),
+                f05: c.f_beta(0.5),
+                f2: c.f_beta(2.0),
+            },
+        );
+    }
+    let group = |col: &Vec<String>| -> Vec<GroupRow> {
+        let g: Vec<&str> = observed18.iter().map(|&k| col[test_all[k]].as_str()).collect();
+        metrics::breakdown(&p18, &y18, &g, MIN_CELL_ROWS, MIN_CELL_POSITIVES)
+    };
+    let with_in_procedure = if p.in_procedure.iter().any(|&b| b) {
+        let (pa, ya): (Vec<f64>, Vec<bool>) = (0..test_all.len())
+            .filter_map(|k| l18[test_all[k]].map(|y| (scores[k].p[2], y)))
+            .unzip();
+        Some(metrics::summarize(&pa, &ya))
+    } else {
+        None
+    };
+    let grouped_cv = if opts.cv_folds >= 2 { Some(grouped_cv(&p, w, opts)?) } else { None };
+    let test_metrics = TestMetrics {
+        summary,
+        horizons,
+        alerts: alert_metrics,
+        by_sector: group(&p.section),
+        by_size: group(&p.size_band),
+        by_departement: group(&p.departement),
+        with_in_procedure,
+        grouped_cv,
+    };
+
+    // The artifact.
+    let dir = out_root.join(&opts.name).join(&version);
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+    let write = |name: &str, text: &str| -> Result<()> {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|source| Error::Io { path, source })
+    };
+    write("model.json", &file.to_json())?;
+    write(
+        "metrics.json",
+        &(serde_json::to_string_pretty(&test_metrics).expect("metrics serialise") + "\n"),
+    )?;
+    let y_all: Vec<bool> = y18.clone();
+    let charts = report::Charts::new(&p18, &y_all);
+    charts.write(&dir)?;
+    write(
+        "card.md",
+        &report::card(&file, &w, &test_metrics, train_rows.len(), valid_rows.len(), trees),
+    )?;
+    write("report.md", &report::report(&file, &w, &test_metrics, &charts))?;
+    Ok(TrainOutcome {
+        report: dir.join("report.md"),
+        dir,
+        version,
+        windows: w,
+        metrics: test_metrics,
+        trees,
+    })
+}
+
+/// Grouped-by-company k-fold on the months before the test window (at most
+/// [`CV_MAX_ROWS`] rows, whole companies sampled deterministically).
+fn grouped_cv(p: &PanelData, w: Windows, opts: &TrainOptions) -> Result<CvView> {
+    let l18 = &p.labels[2];
+    let mut rows: Vec<usize> = (0..p.design.n)
+        .filter(|&i| p.months[i] <= w.validation.1 && l18[i].is_some() && !p.in_procedure[i])
+        .collect();
+    if rows.len() > CV_MAX_ROWS {
+        // Keep companies whose id hash falls under the share needed: deterministic and
+        // unbiased, whole companies only.
+        let share = CV_MAX_ROWS as f64 / rows.len() as f64;
+        rows.retain(|&i| {
+            let h = Sha256::digest(p.companies[i].as_bytes());
+            f64::from(u32::from_be_bytes([h[0], h[1], h[2], h[3]])) / f64::from(u32::MAX) < share
+        });
+    }
+    let labels: Vec<bool> = rows.iter().map(|&i| l18[i] == Some(true)).collect();
+    let groups: Vec<String> = rows.iter().map(|&i| p.companies[i].clone()).collect();
+    let fold = folds::assign(&labels, Some(&groups), opts.cv_folds, opts.seed);
+    let x = p.design.subset(&rows);
+    let y: Vec<f64> = labels.iter().map(|&l| f64::from(u8::from(l))).collect();
+    let (mut auc, mut ap) = (Vec::new(), Vec::new());
+    for k in 0..opts.cv_folds {
+        let tr: Vec<usize> = (0..rows.len()).filter(|&i| fold[i] != k).collect();
+        let te: Vec<usize> = (0..rows.len()).filter(|&i| fold[i] == k).collect();
+        let mut o = opts.clone();
+        o.gbdt.early_stopping_rounds = None;
+        let model = fit(opts.family, &o, &x.subset(&tr), &pick(&y, &tr), None)?;
+        let file = crate::bare(x.features.clone(), model);
+        let s = Scorer::in_model_order(file);
+        let m = margins(&s, &x.subset(&te));
+        let l = pick(&labels, &te);
+        auc.extend(metrics::roc_auc(&m, &l));
+        ap.extend(metrics::average_precision(&m, &l));
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    Ok(CvView {
+        folds: opts.cv_folds,
+        rows: rows.len(),
+        roc_auc: mean(&auc),
+        average_precision: mean(&ap),
+    })
+}
+
+/// The feature index of a catalogue name (for reports).
+#[must_use]
+pub fn feature_label(name: &str) -> &'static str {
+    features::index_of(name).map_or("", |i| CATALOGUE[i].label_fr)
+}
