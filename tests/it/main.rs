@@ -7,4 +7,5 @@ mod ingest;
 mod lookahead;
 mod models;
 mod panel;
+mod polish;
 mod synth;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use vigie_data::panel::PanelOptions;
+use vigie_data::pseudo::Pseudonymiser;
 use vigie_data::source::Format;
 use vigie_score::{ModelFile, Scorer};
 use vigie_train::Family;
@@ -13,15 +14,23 @@ use vigie_train::gbdt::GbdtParams;
 use vigie_train::logistic::LogisticParams;
 use vigie_train::train::{TrainOptions, TrainOutcome, train};
 
-use crate::common::{self, build, root};
+use crate::common::{self, root};
 
-/// The demo panel (companies in procedure kept, flagged), written once.
+/// The demo panel (companies in procedure kept, flagged), written once: exactly what the
+/// README's `vigie panel --input data-samples/demo --demo-key --keep-in-procedure` writes.
 fn panel() -> &'static Path {
     static P: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     let (_, path) = P.get_or_init(|| {
         let dir = common::tempdir();
         let opts = PanelOptions { keep_in_procedure: true, ..PanelOptions::default() };
-        let (panel, _) = build(&root().join("data-samples/demo"), &opts).expect("panel");
+        let mut log = vigie_data::rejects::RejectLog::default();
+        let panel = vigie_data::panel::build(
+            &root().join("data-samples/demo"),
+            &Pseudonymiser::demo(),
+            &opts,
+            &mut log,
+        )
+        .expect("panel");
         let path = dir.path().join("panel.parquet");
         panel.table.write(&path, Format::Parquet).expect("written");
         (dir, path)
@@ -172,7 +181,7 @@ fn a_model_is_refused_by_data_of_another_schema() {
     let text = std::fs::read_to_string(trained(Family::Gbdt).1.dir.join("model.json")).unwrap();
     std::fs::write(
         dir.path().join("model.json"),
-        text.replace("\"format_version\": 1", "\"format_version\": 99"),
+        text.replace("\"format_version\":1", "\"format_version\":99"),
     )
     .unwrap();
     let err = ModelFile::load(dir.path()).unwrap_err().to_string();
@@ -190,9 +199,9 @@ fn the_out_of_time_report_measures_what_it_claims() {
     // The panel keeps companies in procedure: the report shows their effect.
     let with = m.with_in_procedure.as_ref().expect("in-procedure view");
     assert!(with.n > m.summary.n);
-    // Windows are ordered and separated by the 18-month horizon.
+    // Windows are ordered; every validation label (up to 24 months) is known before the test.
     let w = outcome.windows;
-    assert!(w.train.1 < w.validation.0 && w.validation.1.plus(18) < w.test.0);
+    assert!(w.train.1 < w.validation.0 && w.validation.1.plus(24) < w.test.0);
     let card = std::fs::read_to_string(outcome.dir.join("card.md")).unwrap();
     assert!(card.contains("Limitations") && card.contains("Size band"));
     let red = &m.alerts["red"];
@@ -207,4 +216,24 @@ fn fitted_models_are_send_and_sync() {
     check::<Scorer>();
     check::<vigie_train::gbdt::ValidGbdtParams>();
     check::<vigie_train::logistic::ValidLogisticParams>();
+}
+
+#[test]
+fn the_committed_demo_model_comes_from_the_demo_sources_and_scores_them() {
+    let versions: Vec<PathBuf> = std::fs::read_dir(root().join("models/demo"))
+        .expect("models/demo exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(versions.len(), 1, "one demo model version is committed");
+    let model = ModelFile::load(&versions[0]).expect("the demo model loads");
+    // Trained on the panel of data-samples/demo (README command): same bytes, same
+    // fingerprint.
+    assert_eq!(model.training.data_fingerprint, vigie_data::tabular::fingerprint(panel()).unwrap());
+    let (names, data) = rows(3000);
+    let cols: Vec<&str> = names.iter().map(String::as_str).collect();
+    let scorer = Scorer::bind(model, &cols).expect("schema matches");
+    let levels: std::collections::BTreeSet<_> =
+        data.iter().map(|r| scorer.score(r).unwrap().level).collect();
+    assert_eq!(levels.len(), 3, "the demo data get green, orange and red companies");
 }

@@ -255,16 +255,17 @@ pub fn ingest(
     drop(raw);
 
     let (tax_path, tax_fmt) = tax_f.expect("required");
-    let latest_tax_month;
-    let window = if let Some(w) = opts.monthly_window {
-        latest_tax_month = month_range(&tax_path, tax_fmt)?.map(|r| r.1);
-        w
-    } else {
-        let range = month_range(&tax_path, tax_fmt)?;
-        latest_tax_month = range.map(|r| r.1);
-        range.unwrap_or((Month::new(2000, 1).expect("valid"), Month::new(2000, 1).expect("valid")))
+    let profile = month_profile(&tax_path, tax_fmt)?;
+    let latest_tax_month = profile.range.map(|r| r.1);
+    let window = opts
+        .monthly_window
+        .or(profile.range)
+        .unwrap_or((Month::new(2000, 1).expect("valid"), Month::new(2000, 1).expect("valid")));
+    let mw = MonthWindow {
+        from: window.0.to_string(),
+        to: window.1.to_string(),
+        also: profile.malformed,
     };
-    let mw = MonthWindow { from: window.0.to_string(), to: window.1.to_string() };
     let len = (window.1.since(window.0) + 1).max(0) as usize;
 
     let raw = source::read(&source::TAX_MONTHLY, &tax_path, tax_fmt, Some(&mw))?;
@@ -275,6 +276,7 @@ pub fn ingest(
     drop(raw);
 
     let social = if let Some((path, fmt)) = social_f {
+        let mw = MonthWindow { also: month_profile(&path, fmt)?.malformed, ..mw };
         let raw = source::read(&source::SOCIAL_MONTHLY, &path, fmt, Some(&mw))?;
         let mut c = Counter::new(&raw, rejects);
         let mut grid = MonthlyGrid::new(window.0, len, companies.len());
@@ -299,8 +301,21 @@ pub fn ingest(
     })
 }
 
-/// The range of valid months of a monthly source (reads the `month` column only).
-pub fn month_range(path: &Path, format: Format) -> Result<Option<(Month, Month)>> {
+/// What the `month` column of a monthly source holds, read before the rows themselves.
+#[derive(Debug, Clone, Default)]
+pub struct MonthProfile {
+    /// First and last month of the bulk of the data: valid months holding at least 1 % of
+    /// the median number of rows per month, so that a stray typo (`2052-01`) cannot stretch
+    /// the panel or the observation end. Rows of the stray months are read only if they
+    /// fall inside the window of the panel.
+    pub range: Option<(Month, Month)>,
+    /// Distinct values that are not exactly valid months: their rows are always read (and
+    /// rejected, or accepted once trimmed), whatever the month window.
+    pub malformed: Vec<String>,
+}
+
+/// Profiles the `month` column of a monthly source (reads that column only).
+pub fn month_profile(path: &Path, format: Format) -> Result<MonthProfile> {
     let err = |e: &dyn std::fmt::Display| Error::Unreadable {
         path: path.to_owned(),
         message: e.to_string(),
@@ -326,11 +341,8 @@ pub fn month_range(path: &Path, format: Format) -> Result<Option<(Month, Month)>
             df.lazy()
         }
     };
-    let df = lf
-        .select([col("month")])
-        .unique(None, UniqueKeepStrategy::Any)
-        .collect()
-        .map_err(|e| err(&e))?;
+    let df =
+        lf.group_by([col("month")]).agg([len().alias("rows")]).collect().map_err(|e| err(&e))?;
     let months = df.column("month").map_err(|e| err(&e))?;
     let Ok(months) = months.str() else {
         return Err(Error::WrongType {
@@ -340,14 +352,28 @@ pub fn month_range(path: &Path, format: Format) -> Result<Option<(Month, Month)>
             found: months.dtype().to_string(),
         });
     };
-    let mut range: Option<(Month, Month)> = None;
-    for m in months.iter().flatten().filter_map(|s| Month::parse(s).ok()) {
-        range = Some(match range {
-            None => (m, m),
-            Some((lo, hi)) => (lo.min(m), hi.max(m)),
-        });
+    let counts = df.column("rows").and_then(|c| c.cast(&DataType::UInt64)).map_err(|e| err(&e))?;
+    let counts = counts.u64().map_err(|e| err(&e))?;
+    let mut valid: Vec<(Month, u64)> = Vec::new();
+    let mut malformed = Vec::new();
+    for (m, n) in months.iter().zip(counts.iter()) {
+        let (Some(m), Some(n)) = (m, n) else { continue };
+        // A value that is not exactly `YYYY-MM` (even one that trims to a valid month) may
+        // fall outside the window by text comparison: read it whatever the window.
+        if Month::parse(m).is_err() {
+            malformed.push(m.to_owned());
+        }
+        if let Ok(month) = Month::parse(m.trim()) {
+            valid.push((month, n));
+        }
     }
-    Ok(range)
+    malformed.sort();
+    let mut sizes: Vec<u64> = valid.iter().map(|v| v.1).collect();
+    sizes.sort_unstable();
+    let floor = sizes.get(sizes.len() / 2).map_or(1, |median| (median / 100).max(1));
+    let bulk = valid.iter().filter(|v| v.1 >= floor).map(|v| v.0);
+    let range = bulk.clone().min().zip(bulk.max());
+    Ok(MonthProfile { range, malformed })
 }
 
 /// A cell, as stored.
@@ -439,7 +465,7 @@ impl<'r> Counter<'r> {
         Self {
             source: raw.spec.name,
             file: raw.path.display().to_string(),
-            rows_read: raw.df.height(),
+            rows_read: raw.df.height() + raw.rows_outside_window,
             rejected: 0,
             rows_outside_window: raw.rows_outside_window,
             by_reason: BTreeMap::new(),
@@ -464,7 +490,7 @@ impl<'r> Counter<'r> {
         SourceCounts {
             file: Some(self.file),
             rows_read: self.rows_read,
-            rows_accepted: self.rows_read - self.rejected,
+            rows_accepted: self.rows_read - self.rejected - self.rows_outside_window,
             rows_rejected: self.rejected,
             rows_outside_window: self.rows_outside_window,
             rejects_by_reason: self.by_reason,
@@ -919,7 +945,7 @@ fn validate_monthly(
             Ok((company, month, a, b, late, plan)) => {
                 let Some(slot) = grid.slot(company, month) else {
                     // Valid, but outside the months the panel needs (CSV inputs are read
-                    // whole): accepted and counted, not stored.
+                    // whole): counted as outside the window, not stored.
                     c.rows_outside_window += 1;
                     continue;
                 };

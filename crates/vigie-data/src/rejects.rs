@@ -124,13 +124,14 @@ pub struct Reject {
 pub struct SourceCounts {
     /// The file read, if any.
     pub file: Option<String>,
-    /// Data rows read and validated.
+    /// Data rows of the file: `rows_accepted + rows_rejected + rows_outside_window`.
     pub rows_read: usize,
-    /// Rows accepted.
+    /// Rows accepted and used.
     pub rows_accepted: usize,
     /// Rows refused (each is in the rejects log).
     pub rows_rejected: usize,
-    /// Rows of a monthly Parquet source outside the month window needed, skipped unread.
+    /// Rows of a monthly source outside the months the panel needs: skipped unread
+    /// (Parquet) or valid but not needed (CSV).
     pub rows_outside_window: usize,
     /// Rejected rows by reason.
     pub rejects_by_reason: BTreeMap<&'static str, usize>,

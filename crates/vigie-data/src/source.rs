@@ -394,13 +394,16 @@ pub struct RawTable {
 }
 
 /// A month window restricting which rows of a monthly source are read (Parquet inputs):
-/// rows with `month` between the two `YYYY-MM` bounds, inclusive.
+/// rows with `month` between the two `YYYY-MM` bounds, inclusive, plus rows whose month is
+/// one of `also` (malformed values, so that they are read and rejected, not skipped).
 #[derive(Debug, Clone)]
 pub struct MonthWindow {
     /// First month, `YYYY-MM`.
     pub from: String,
     /// Last month, `YYYY-MM`.
     pub to: String,
+    /// Other values to read whatever the window.
+    pub also: Vec<String>,
 }
 
 /// Reads a source file, checking its columns.
@@ -496,12 +499,14 @@ fn read_parquet(
     };
     let mut q = lf.select(exprs);
     if let (Some(w), true) = (window, has_month) {
-        q = q.filter(
-            col("month")
-                .gt_eq(lit(w.from.as_str()))
-                .and(col("month").lt_eq(lit(w.to.as_str())))
-                .or(col("month").is_null()),
-        );
+        let mut keep = col("month")
+            .gt_eq(lit(w.from.as_str()))
+            .and(col("month").lt_eq(lit(w.to.as_str())))
+            .or(col("month").is_null());
+        for v in &w.also {
+            keep = keep.or(col("month").eq(lit(v.as_str())));
+        }
+        q = q.filter(keep);
     }
     let df = q.collect().map_err(|e| unreadable(&e))?;
     check_parquet_types(spec, path, &df)?;

@@ -29,6 +29,9 @@ pub enum Error {
         /// The missing feature names, comma-separated.
         missing: String,
     },
+    /// The model produced a margin that is not a finite number (a corrupt model file).
+    #[error("the model produced a non-finite score")]
+    NotFinite,
     /// A feature row has the wrong length.
     #[error("feature row has {found} values, the model expects {expected}")]
     RowLength {

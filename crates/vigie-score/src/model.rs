@@ -213,10 +213,11 @@ impl ModelFile {
         Ok(m)
     }
 
-    /// The canonical JSON text (pretty, stable field order, floats round-trip exactly).
+    /// The canonical JSON text (compact — tree ensembles are large —, stable field order,
+    /// floats that read back exactly).
     #[must_use]
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("model files serialise");
+        let mut s = serde_json::to_string(self).expect("model files serialise");
         s.push('\n');
         s
     }
@@ -235,6 +236,25 @@ impl ModelFile {
                         return Err(format!("tree {t} is empty"));
                     }
                     for (i, node) in tree.nodes.iter().enumerate() {
+                        if !(node.cover > 0.0 && node.cover.is_finite() && node.value.is_finite()) {
+                            return Err(format!(
+                                "tree {t} has a node with a non-positive cover or a non-finite value"
+                            ));
+                        }
+                        if !node.is_leaf() {
+                            let (l, r) = (node.left as usize, node.right as usize);
+                            if let (Some(a), Some(b)) = (tree.nodes.get(l), tree.nodes.get(r)) {
+                                // TreeSHAP is exact only if covers add up.
+                                if (a.cover + b.cover - node.cover).abs()
+                                    > 1e-9 * node.cover.max(1.0)
+                                    || l == r
+                                {
+                                    return Err(format!(
+                                        "tree {t} has inconsistent covers or children"
+                                    ));
+                                }
+                            }
+                        }
                         // Children after their parent: the tree is acyclic by construction.
                         let i = i as u32;
                         if !node.is_leaf()

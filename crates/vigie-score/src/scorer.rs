@@ -86,6 +86,8 @@ pub struct Scorer {
     groups: Vec<Option<FeatureGroup>>,
     group_order: Vec<Option<FeatureGroup>>,
     bias: f64,
+    /// TreeSHAP scratch size (0 for linear models).
+    shap_buffer: usize,
 }
 
 impl Scorer {
@@ -113,11 +115,11 @@ impl Scorer {
                 group_order.push(g);
             }
         }
-        let bias = match &model.model {
-            Model::Logistic(l) => linear_bias(l),
-            Model::Gbdt(e) => e.expected_margin(),
+        let (bias, shap_buffer) = match &model.model {
+            Model::Logistic(l) => (linear_bias(l), 0),
+            Model::Gbdt(e) => (e.expected_margin(), e.shap_buffer_len()),
         };
-        Ok(Self { model, positions, groups, group_order, bias })
+        Ok(Self { model, positions, groups, group_order, bias, shap_buffer })
     }
 
     /// Binds `model` to rows laid out exactly in the model's feature order.
@@ -173,9 +175,13 @@ impl Scorer {
         }
     }
 
-    /// Calibrated probabilities and level of a margin.
+    /// Calibrated probabilities and level of a margin. A NaN margin (a corrupt model)
+    /// gives NaN probabilities, never a reassuring zero.
     #[must_use]
     pub fn calibrate(&self, margin: f64) -> Score {
+        if margin.is_nan() {
+            return Score { margin, p: [f64::NAN; 4], level: AlertLevel::Green };
+        }
         let mut p = [0.0; 4];
         let mut floor = 0.0f64;
         for (h, [a, b]) in self.model.calibration.platt.iter().enumerate() {
@@ -189,11 +195,18 @@ impl Scorer {
 
     /// Scores a data row.
     pub fn score(&self, row: &[f64]) -> Result<Score> {
-        Ok(self.calibrate(self.margin(row)?))
+        let margin = self.margin(row)?;
+        if !margin.is_finite() {
+            return Err(Error::NotFinite);
+        }
+        Ok(self.calibrate(margin))
     }
 
     /// Scores many rows (row-major, `width` values each).
     pub fn score_rows(&self, rows: &[f64], width: usize) -> Result<Vec<Score>> {
+        if width == 0 || !rows.len().is_multiple_of(width) {
+            return Err(Error::RowLength { expected: width, found: rows.len() % width.max(1) });
+        }
         let mut x = Vec::with_capacity(self.positions.len());
         rows.chunks(width)
             .map(|row| {
@@ -204,25 +217,42 @@ impl Scorer {
             .collect()
     }
 
-    /// Explains a data row: exact per-feature contributions to the margin.
-    pub fn explain(&self, row: &[f64]) -> Result<Explanation> {
+    /// The per-feature contributions of a data row, written into `phi` (model feature
+    /// order, resized as needed), without allocating names: the batch path. Returns the
+    /// margin; `bias + Σ phi = margin`.
+    pub fn contributions(&self, row: &[f64], x: &mut Vec<f64>, phi: &mut Vec<f64>) -> Result<f64> {
         self.check(row)?;
-        let mut x = Vec::with_capacity(self.positions.len());
-        self.gather(row, &mut x);
-        let mut phi = vec![0.0; x.len()];
+        self.gather(row, x);
+        phi.clear();
+        phi.resize(x.len(), 0.0);
         match &self.model.model {
             Model::Logistic(l) => {
-                for ((p, t), &v) in phi.iter_mut().zip(&l.terms).zip(&x) {
+                for ((p, t), &v) in phi.iter_mut().zip(&l.terms).zip(x.iter()) {
                     let z = t.transform.as_ref().map_or(0.0, |tr| tr.apply(v));
                     let (z, m) = if z.is_nan() { (0.0, 1.0) } else { (z, 0.0) };
                     *p = t.weight * (z - t.mean_z) + t.missing_weight * (m - t.mean_missing);
                 }
             }
             Model::Gbdt(e) => {
-                let mut scratch: Vec<PathElement> = Vec::new();
-                e.shap(&x, &mut phi, &mut scratch);
+                let mut buf = vec![PathElement::default(); self.shap_buffer];
+                e.shap(x, phi, &mut buf);
             }
         }
+        Ok(self.margin_of(x))
+    }
+
+    /// The bias of explanations: the margin of the training-average company.
+    #[must_use]
+    pub fn bias(&self) -> f64 {
+        self.bias
+    }
+
+    /// Explains a data row: exact per-feature contributions to the margin, named, with
+    /// group sums.
+    pub fn explain(&self, row: &[f64]) -> Result<Explanation> {
+        let mut x = Vec::with_capacity(self.positions.len());
+        let mut phi = Vec::with_capacity(self.positions.len());
+        let margin = self.contributions(row, &mut x, &mut phi)?;
         let features = self
             .model
             .features
@@ -248,7 +278,7 @@ impl Scorer {
                     .sum(),
             })
             .collect();
-        Ok(Explanation { bias: self.bias, margin: self.margin_of(&x), features, groups })
+        Ok(Explanation { bias: self.bias, margin, features, groups })
     }
 }
 

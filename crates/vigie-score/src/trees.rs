@@ -70,14 +70,20 @@ impl TreeEnsemble {
         self.base + self.trees.iter().map(Tree::expected_value).sum::<f64>()
     }
 
-    /// Exact SHAP values of a row, added into `phi` (one slot per feature). With
+    /// The length of the path buffer [`TreeEnsemble::shap`] needs (computed once per
+    /// model: it walks every tree).
+    #[must_use]
+    pub fn shap_buffer_len(&self) -> usize {
+        let d = self.trees.iter().map(Tree::depth).max().unwrap_or(0) + 2;
+        (d + 1) * (d + 2) / 2 + d + 2
+    }
+
+    /// Exact SHAP values of a row, added into `phi` (one slot per feature), using `buf`
+    /// (at least [`TreeEnsemble::shap_buffer_len`] elements) as scratch. With
     /// `expected_margin()`, they add up to `margin(x)`.
-    pub fn shap(&self, x: &[f64], phi: &mut [f64], scratch: &mut Vec<PathElement>) {
+    pub fn shap(&self, x: &[f64], phi: &mut [f64], buf: &mut [PathElement]) {
         for t in &self.trees {
-            let d = t.depth() + 2;
-            scratch.clear();
-            scratch.resize((d + 1) * (d + 2) / 2 + d + 2, PathElement::default());
-            recurse(t, x, phi, scratch, 0, 0, 0, 1.0, 1.0, -1);
+            recurse(t, x, phi, buf, 0, 0, 0, 1.0, 1.0, -1);
         }
     }
 }
@@ -274,7 +280,7 @@ mod tests {
         let e = TreeEnsemble { base: -2.0, trees: vec![example()] };
         for x in [[0.0, 0.0], [0.0, 2.0], [1.0, 0.0], [f64::NAN, 2.0], [0.2, f64::NAN]] {
             let mut phi = vec![0.0; 2];
-            e.shap(&x, &mut phi, &mut Vec::new());
+            e.shap(&x, &mut phi, &mut vec![PathElement::default(); e.shap_buffer_len()]);
             let b = brute(&e.trees[0], &x, 2);
             assert_abs_diff_eq!(phi[0], b[0], epsilon = 1e-12);
             assert_abs_diff_eq!(phi[1], b[1], epsilon = 1e-12);
@@ -326,7 +332,7 @@ mod tests {
             let trees: Vec<Tree> = (0..3).map(|t| random_tree(seed.wrapping_add(t), depth, 4)).collect();
             let e = TreeEnsemble { base: 0.3, trees };
             let mut phi = vec![0.0; 4];
-            e.shap(&xs, &mut phi, &mut Vec::new());
+            e.shap(&xs, &mut phi, &mut vec![PathElement::default(); e.shap_buffer_len()]);
             let total: f64 = phi.iter().sum::<f64>() + e.expected_margin();
             prop_assert!((total - e.margin(&xs)).abs() < 1e-9, "{total} vs {}", e.margin(&xs));
             let mut b = vec![0.0; 4];

@@ -271,7 +271,7 @@ mod tests {
         assert_eq!(a, b, "same data and seed, same trees");
         assert_eq!(a.trees.len(), 60);
         let mut row = Vec::new();
-        let mut scratch: Vec<PathElement> = Vec::new();
+        let mut scratch = vec![PathElement::default(); a.shap_buffer_len()];
         for i in 0..200 {
             x.row(i, &mut row);
             let mut phi = vec![0.0; 3];

@@ -148,7 +148,8 @@ fn headline(m: &ModelFile, w: &Windows, t: &TestMetrics) -> String {
     s.push_str(&summary_table(&t.summary));
     s.push('\n');
     s.push_str("| horizon | rows | ROC AUC | Brier | ECE |\n|---|---|---|---|---|\n");
-    for (h, v) in &t.horizons {
+    for v in &t.horizons {
+        let h = &v.horizon;
         let _ = writeln!(
             s,
             "| {h} | {} | {} | {} | {} |",
@@ -183,8 +184,11 @@ fn headline(m: &ModelFile, w: &Windows, t: &TestMetrics) -> String {
     if let Some(cv) = &t.grouped_cv {
         let _ = writeln!(
             s,
-            "#### Random split view\n\nGrouped-by-company {}-fold cross-validation on the months before the test window ({} rows): ROC AUC {:.3}, average precision {:.3}. Random splits mix periods; the out-of-time figures above are the ones to expect in production.\n",
-            cv.folds, cv.rows, cv.roc_auc, cv.average_precision
+            "#### Random split view\n\nGrouped-by-company {}-fold cross-validation on the months before the test window ({} rows): ROC AUC {}, average precision {}. Random splits mix periods; the out-of-time figures above are the ones to expect in production.\n",
+            cv.folds,
+            cv.rows,
+            num(cv.roc_auc),
+            num(cv.average_precision)
         );
     }
     s

@@ -3,9 +3,10 @@
 //!
 //! Windows, for a test start `T` (default: the last twelve months whose 18-month label is
 //! observed): the test window is `T ..` the last observed month; the validation window is
-//! the six months ending at `T - 19` (their 18-month labels are known before `T`); training
-//! takes every earlier month. Early stopping, calibration and thresholds use the validation
-//! window only; the test window is touched once, to measure.
+//! the six months ending at `T - 25`, so that the labels of every horizon (up to 24 months)
+//! are known before `T`; training takes every earlier month. Early stopping, calibration
+//! and thresholds use the validation window only; the test window is touched once, to
+//! measure.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -140,7 +141,7 @@ fn windows(p: &PanelData, test_from: Option<Month>) -> Result<Windows> {
         return Err(Error::Input("the panel has no row with an observed 18-month label".into()));
     };
     let test_from = test_from.unwrap_or(last.plus(-11));
-    let validation = (test_from.plus(-24), test_from.plus(-19));
+    let validation = (test_from.plus(-30), test_from.plus(-25));
     let train = (*first, validation.0.plus(-1));
     if train.1 < train.0 {
         return Err(Error::Input(format!(
@@ -161,8 +162,8 @@ fn windows(p: &PanelData, test_from: Option<Month>) -> Result<Windows> {
 pub struct TestMetrics {
     /// 18-month summary on the test window (companies in procedure excluded).
     pub summary: Summary,
-    /// Per horizon: ROC AUC and Brier score.
-    pub horizons: BTreeMap<String, HorizonMetrics>,
+    /// Per horizon (6, 12, 18, 24 months): ROC AUC, Brier score, calibration error.
+    pub horizons: Vec<HorizonMetrics>,
     /// Red and orange alerts on the test window.
     pub alerts: BTreeMap<String, AlertMetrics>,
     /// Breakdowns of the 18-month test metrics.
@@ -181,6 +182,8 @@ pub struct TestMetrics {
 /// Metrics of one horizon.
 #[derive(Debug, Clone, Serialize)]
 pub struct HorizonMetrics {
+    /// The horizon (`6m` … `24m`).
+    pub horizon: String,
     /// Test rows with the horizon observed.
     pub rows: usize,
     /// ROC AUC.
@@ -215,10 +218,10 @@ pub struct CvView {
     pub folds: usize,
     /// Rows used.
     pub rows: usize,
-    /// Mean ROC AUC.
-    pub roc_auc: f64,
+    /// Mean ROC AUC over the folds where it is defined.
+    pub roc_auc: Option<f64>,
     /// Mean average precision.
-    pub average_precision: f64,
+    pub average_precision: Option<f64>,
 }
 
 /// What `vigie train` produced.
@@ -316,12 +319,13 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
     .expect("parameters serialise");
     let code_version = format!("vigie-train {}", env!("CARGO_PKG_VERSION"));
     let mut h = Sha256::new();
+    let windows_text = format!("{w:?}");
     for part in [
         &fingerprint,
         opts.family.as_str(),
         &params.to_string(),
         &opts.seed.to_string(),
-        &w.test.0.to_string(),
+        &windows_text,
         &code_version,
     ] {
         h.update(part.as_bytes());
@@ -360,8 +364,11 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         file.calibration.platt[h] = calibrate::platt(&s, &l);
     }
     let calibrated = Scorer::in_model_order(file.clone());
-    let pv: Vec<f64> = mv.iter().map(|&m| calibrated.calibrate(m).p[2]).collect();
-    let lv: Vec<bool> = valid_all.iter().map(|&i| l18[i] == Some(true)).collect();
+    let (pv, lv): (Vec<f64>, Vec<bool>) = valid_all
+        .iter()
+        .zip(&mv)
+        .filter_map(|(&i, &m)| l18[i].map(|y| (calibrated.calibrate(m).p[2], y)))
+        .unzip();
     let alerts = calibrate::alert_thresholds(&pv, &lv)
         .ok_or_else(|| Error::Input("no failure in the validation window".into()))?;
     file.thresholds = Thresholds { red: alerts.red.threshold, orange: alerts.orange.threshold };
@@ -378,21 +385,19 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
     let p18: Vec<f64> = observed18.iter().map(|&k| scores[k].p[2]).collect();
     let y18: Vec<bool> = observed18.iter().map(|&k| l18[test_all[k]] == Some(true)).collect();
     let summary = metrics::summarize(&p18, &y18);
-    let mut horizons = BTreeMap::new();
+    let mut horizons = Vec::new();
     for (h, horizon) in Horizon::ALL.iter().enumerate() {
         let (ph, yh): (Vec<f64>, Vec<bool>) = keep
             .iter()
             .filter_map(|&k| p.labels[h][test_all[k]].map(|y| (scores[k].p[h], y)))
             .unzip();
-        horizons.insert(
-            horizon.to_string(),
-            HorizonMetrics {
-                rows: ph.len(),
-                roc_auc: metrics::roc_auc(&ph, &yh),
-                brier: metrics::brier(&ph, &yh),
-                ece: metrics::expected_calibration_error(&ph, &yh, 10),
-            },
-        );
+        horizons.push(HorizonMetrics {
+            horizon: horizon.to_string(),
+            rows: ph.len(),
+            roc_auc: metrics::roc_auc(&ph, &yh),
+            brier: metrics::brier(&ph, &yh),
+            ece: metrics::expected_calibration_error(&ph, &yh, 10),
+        });
     }
     let mut alert_metrics = BTreeMap::new();
     for (level, t) in [("red", file.thresholds.red), ("orange", file.thresholds.orange)] {
@@ -498,7 +503,7 @@ fn grouped_cv(p: &PanelData, w: Windows, opts: &TrainOptions) -> Result<CvView> 
         auc.extend(metrics::roc_auc(&m, &l));
         ap.extend(metrics::average_precision(&m, &l));
     }
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
     Ok(CvView {
         folds: opts.cv_folds,
         rows: rows.len(),
