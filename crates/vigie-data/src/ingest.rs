@@ -5,6 +5,7 @@
 //! rejects never contain a raw SIREN (the value of a `siren` cell is redacted).
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use polars::prelude::*;
@@ -37,7 +38,10 @@ pub struct Companies {
     /// Register headcount band.
     pub band: Vec<HeadcountBand>,
     /// SIREN → index. Kept in memory only, to join the other sources; never written.
-    index: HashMap<Siren, u32>,
+    index: HashMap<Siren, u32, BuildHasherDefault<SirenHasher>>,
+    /// Index → SIREN, in memory only: extracts often list monthly rows in the order of the
+    /// companies file, so the company after the previous row's is tried before the map.
+    sirens: Vec<Siren>,
 }
 
 impl Companies {
@@ -51,6 +55,28 @@ impl Companies {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.id.is_empty()
+    }
+}
+
+/// A fast hasher for SIRENs (a `u32` each): one multiplication. SipHash's protection
+/// against adversarial keys is not needed for keys validated by a checksum, and the join
+/// of tens of millions of monthly rows to their company is the hot loop of ingestion.
+#[derive(Default)]
+pub struct SirenHasher(u64);
+
+impl Hasher for SirenHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (u64::from(n) ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 
@@ -212,6 +238,10 @@ pub struct IngestOptions {
     /// Window of the monthly grids (inclusive). `None`: the range of valid months found in
     /// `tax_monthly`.
     pub monthly_window: Option<(Month, Month)>,
+    /// The months of the panel, when known: filings that cannot matter to them (older
+    /// than the two latest available at the first month, or filed after the last) are
+    /// counted and left out, which keeps memory low for the one-month nightly panel.
+    pub panel_months: Option<(Month, Month)>,
 }
 
 /// Reads and validates every source of `dir`.
@@ -243,7 +273,7 @@ pub fn ingest(
     let (filings_path, filings_fmt) = filings_f.expect("required");
     let raw = source::read(&source::FILINGS, &filings_path, filings_fmt, None)?;
     let mut c = Counter::new(&raw, rejects);
-    let (filings, filing_offsets) = validate_filings(&raw, &companies, &mut c)?;
+    let (filings, filing_offsets) = validate_filings(&raw, &companies, opts.panel_months, &mut c)?;
     counts.insert("filings", c.finish());
     drop(raw);
 
@@ -400,7 +430,9 @@ impl View {
             path: raw.path.clone(),
             message: e.to_string(),
         };
-        let s = column.as_materialized_series().rechunk();
+        // No rechunk: a copy of every column of tens of millions of rows costs more memory
+        // than the chunk lookup of `get` costs time.
+        let s = column.as_materialized_series();
         Ok(match s.dtype() {
             DataType::String => View::Text(s.str().map_err(|e| err(&e))?.clone()),
             DataType::Boolean => View::Bool(s.bool().map_err(|e| err(&e))?.clone()),
@@ -503,6 +535,8 @@ struct Rows<'a> {
     raw: &'a RawTable,
     views: Vec<(&'static str, Kind, bool, View)>,
     ragged: HashMap<u32, usize>,
+    siren_col: usize,
+    month_col: usize,
 }
 
 impl<'a> Rows<'a> {
@@ -513,7 +547,11 @@ impl<'a> Rows<'a> {
             check_column_type(raw, c.name, c.kind, &v)?;
             views.push((c.name, c.kind, c.nullable, v));
         }
-        Ok(Self { raw, views, ragged: raw.ragged.iter().copied().collect() })
+        let position = |n: &str| views.iter().position(|v: &(&str, Kind, bool, View)| v.0 == n);
+        let siren_col = position("siren").expect("every source has a siren column");
+        // Sources without a month column never ask for it.
+        let month_col = position("month").unwrap_or(usize::MAX);
+        Ok(Self { raw, views, ragged: raw.ragged.iter().copied().collect(), siren_col, month_col })
     }
 
     fn len(&self) -> usize {
@@ -537,15 +575,19 @@ impl<'a> Rows<'a> {
         }
     }
 
-    fn cell(&self, i: usize, name: &str) -> (&'static str, Kind, bool, Cell<'_>) {
-        let (n, k, nullable, v) =
-            self.views.iter().find(|v| v.0 == name).expect("column of the spec");
+    /// The position of a column of the spec (looked up once per table, not per cell).
+    fn col(&self, name: &str) -> usize {
+        self.views.iter().position(|v| v.0 == name).expect("column of the spec")
+    }
+
+    fn cell(&self, i: usize, c: usize) -> (&'static str, Kind, bool, Cell<'_>) {
+        let (n, k, nullable, v) = &self.views[c];
         (n, *k, *nullable, v.get(i))
     }
 
     /// A required text value.
-    fn text(&self, i: usize, name: &str) -> Check<Option<&str>> {
-        let (n, _, nullable, cell) = self.cell(i, name);
+    fn text(&self, i: usize, c: usize) -> Check<Option<&str>> {
+        let (n, _, nullable, cell) = self.cell(i, c);
         match cell {
             Cell::Null if nullable => Ok(None),
             Cell::Null => Err(bad(n, cell, Reason::MissingValue, format!("`{n}` is required"))),
@@ -557,14 +599,14 @@ impl<'a> Rows<'a> {
     }
 
     fn siren(&self, i: usize) -> Check<Siren> {
-        let s = self.text(i, "siren")?.unwrap_or_default();
+        let s = self.text(i, self.siren_col)?.unwrap_or_default();
         Siren::parse(s)
             .map_err(|e| bad("siren", Cell::Text(s), Reason::InvalidSiren, e.to_string()))
     }
 
-    fn date(&self, i: usize, name: &str) -> Check<Option<Date>> {
-        let (n, ..) = self.cell(i, name);
-        match self.text(i, name)? {
+    fn date(&self, i: usize, c: usize) -> Check<Option<Date>> {
+        let (n, ..) = self.cell(i, c);
+        match self.text(i, c)? {
             None => Ok(None),
             Some(s) => Date::parse(s)
                 .map(Some)
@@ -573,14 +615,14 @@ impl<'a> Rows<'a> {
     }
 
     fn month(&self, i: usize) -> Check<Month> {
-        let s = self.text(i, "month")?.unwrap_or_default();
+        let s = self.text(i, self.month_col)?.unwrap_or_default();
         Month::parse(s)
             .map_err(|e| bad("month", Cell::Text(s), Reason::InvalidMonth, e.to_string()))
     }
 
     /// A numeric value with its range checks; NaN when null and nullable.
-    fn number(&self, i: usize, name: &str) -> Check<f64> {
-        let (n, kind, nullable, cell) = self.cell(i, name);
+    fn number(&self, i: usize, c: usize) -> Check<f64> {
+        let (n, kind, nullable, cell) = self.cell(i, c);
         let x = match cell {
             Cell::Null if nullable => return Ok(f64::NAN),
             Cell::Null => {
@@ -640,8 +682,8 @@ impl<'a> Rows<'a> {
         Ok(x)
     }
 
-    fn flag(&self, i: usize, name: &str) -> Check<bool> {
-        let (n, _, _, cell) = self.cell(i, name);
+    fn flag(&self, i: usize, c: usize) -> Check<bool> {
+        let (n, _, _, cell) = self.cell(i, c);
         if let Cell::Text(s) = cell {
             return match s.trim() {
                 "0" | "false" | "FALSE" | "False" => Ok(false),
@@ -649,7 +691,7 @@ impl<'a> Rows<'a> {
                 _ => Err(bad(n, cell, Reason::InvalidFlag, format!("`{n}` must be 0 or 1"))),
             };
         }
-        self.number(i, name).map(|x| x > 0.5)
+        self.number(i, c).map(|x| x > 0.5)
     }
 }
 
@@ -699,20 +741,23 @@ fn validate_companies(
     c: &mut Counter<'_>,
 ) -> Result<Companies> {
     let rows = Rows::new(raw)?;
+    let [k_naf, k_dep, k_legal, k_creation, k_closure, k_band] =
+        ["naf", "departement", "legal_form", "creation_date", "closure_date", "headcount_band"]
+            .map(|n| rows.col(n));
     let mut out = Companies::default();
     let mut sirens = Vec::new();
     for i in 0..rows.len() {
         let parsed = (|| -> Check<_> {
             rows.shape(i)?;
             let siren = rows.siren(i)?;
-            let naf_s = rows.text(i, "naf")?.unwrap_or_default();
+            let naf_s = rows.text(i, k_naf)?.unwrap_or_default();
             let naf = Naf::parse(naf_s)
                 .map_err(|e| bad("naf", Cell::Text(naf_s), Reason::InvalidNaf, e.to_string()))?;
-            let dep_s = rows.text(i, "departement")?.unwrap_or_default();
+            let dep_s = rows.text(i, k_dep)?.unwrap_or_default();
             let dep = Departement::parse(dep_s).map_err(|e| {
                 bad("departement", Cell::Text(dep_s), Reason::UnknownDepartement, e.to_string())
             })?;
-            if let Some(lf) = rows.text(i, "legal_form")?
+            if let Some(lf) = rows.text(i, k_legal)?
                 && lf.chars().count() > 64
             {
                 return Err(bad(
@@ -722,8 +767,8 @@ fn validate_companies(
                     "at most 64 characters",
                 ));
             }
-            let creation = rows.date(i, "creation_date")?.expect("not nullable");
-            let closure = rows.date(i, "closure_date")?;
+            let creation = rows.date(i, k_creation)?.expect("not nullable");
+            let closure = rows.date(i, k_closure)?;
             if let Some(cl) = closure
                 && cl < creation
             {
@@ -734,7 +779,7 @@ fn validate_companies(
                     "closure date is before the creation date",
                 ));
             }
-            let band = match rows.text(i, "headcount_band")? {
+            let band = match rows.text(i, k_band)? {
                 None => HeadcountBand::parse("NN").expect("valid"),
                 Some(s) => HeadcountBand::parse(s).map_err(|e| {
                     bad(
@@ -773,12 +818,24 @@ fn validate_companies(
         }
     }
     out.id = sirens.par_iter().map(|s| pseudo.company_id(*s)).collect();
+    out.sirens = sirens;
     Ok(out)
 }
 
-fn company_of(rows: &Rows<'_>, companies: &Companies, i: usize) -> Check<u32> {
+/// The company of row `i`. `hint` is the company of the previous row: when the file
+/// follows the order of the companies file, the next company matches without a lookup.
+fn company_of(rows: &Rows<'_>, companies: &Companies, i: usize, hint: &mut u32) -> Check<u32> {
     let siren = rows.siren(i)?;
-    companies.index.get(&siren).copied().ok_or_else(|| {
+    let next = hint.wrapping_add(1);
+    if companies.sirens.get(next as usize) == Some(&siren) {
+        *hint = next;
+        return Ok(next);
+    }
+    let found = companies.index.get(&siren).copied();
+    if let Some(c) = found {
+        *hint = c;
+    }
+    found.ok_or_else(|| {
         bad(
             "siren",
             Cell::Null,
@@ -788,9 +845,9 @@ fn company_of(rows: &Rows<'_>, companies: &Companies, i: usize) -> Check<u32> {
     })
 }
 
-fn csr<T>(mut items: Vec<T>, n: usize, company: impl Fn(&T) -> u32) -> (Vec<T>, Vec<usize>) {
-    // Stable sort keeps file order among equal keys; callers sort by their own key first.
-    items.sort_by_key(|x| company(x));
+/// Offsets of per-company slices of `items`, which callers have sorted by company.
+fn csr<T>(items: Vec<T>, n: usize, company: impl Fn(&T) -> u32) -> (Vec<T>, Vec<usize>) {
+    debug_assert!(items.windows(2).all(|w| company(&w[0]) <= company(&w[1])), "sorted by company");
     let mut offsets = vec![0usize; n + 1];
     for x in &items {
         offsets[company(x) as usize + 1] += 1;
@@ -804,16 +861,20 @@ fn csr<T>(mut items: Vec<T>, n: usize, company: impl Fn(&T) -> u32) -> (Vec<T>, 
 fn validate_filings(
     raw: &RawTable,
     companies: &Companies,
+    window: Option<(Month, Month)>,
     c: &mut Counter<'_>,
 ) -> Result<(Vec<Filing>, Vec<usize>)> {
     let rows = Rows::new(raw)?;
+    let [k_year_end, k_filed] = ["fiscal_year_end", "filing_date"].map(|n| rows.col(n));
+    let k_amounts = FILING_AMOUNTS.map(|n| rows.col(n));
     let mut out: Vec<(Filing, u32)> = Vec::with_capacity(rows.len());
+    let mut hint = u32::MAX;
     for i in 0..rows.len() {
         let parsed = (|| -> Check<Filing> {
             rows.shape(i)?;
-            let company = company_of(&rows, companies, i)?;
-            let year_end = rows.date(i, "fiscal_year_end")?.expect("not nullable");
-            let filed = rows.date(i, "filing_date")?.expect("not nullable");
+            let company = company_of(&rows, companies, i, &mut hint)?;
+            let year_end = rows.date(i, k_year_end)?.expect("not nullable");
+            let filed = rows.date(i, k_filed)?.expect("not nullable");
             if filed < year_end {
                 return Err(bad(
                     "filing_date",
@@ -823,8 +884,8 @@ fn validate_filings(
                 ));
             }
             let mut values = [f64::NAN; 16];
-            for (k, name) in FILING_AMOUNTS.iter().enumerate() {
-                values[k] = rows.number(i, name)?;
+            for (v, &k) in values.iter_mut().zip(&k_amounts) {
+                *v = rows.number(i, k)?;
             }
             Ok(Filing { company, year_end, filed, values })
         })();
@@ -836,17 +897,53 @@ fn validate_filings(
     // Duplicate keys (company, fiscal year end): keep the earliest filed version (then the
     // first in the file), so that a later amendment can never displace a return that was
     // already available — the panel stays point-in-time.
-    out.sort_by_key(|(f, row)| (f.company, f.year_end, f.filed, *row));
-    let mut kept = Vec::with_capacity(out.len());
-    for (f, row) in out {
-        if kept.last().is_some_and(|k: &Filing| k.company == f.company && k.year_end == f.year_end)
+    // (In place: the filings are the largest records held in memory.)
+    out.sort_unstable_by_key(|(f, row)| (f.company, f.year_end, f.filed, *row));
+    let mut kept = 0;
+    for k in 0..out.len() {
+        if kept > 0
+            && out[kept - 1].0.company == out[k].0.company
+            && out[kept - 1].0.year_end == out[k].0.year_end
         {
-            c.reject(row, bad("fiscal_year_end", Cell::Text(&f.year_end.to_string()), Reason::DuplicateKey, "another return for this company and fiscal year was filed earlier; the earliest is kept"));
+            let (f, row) = &out[k];
+            c.reject(*row, bad("fiscal_year_end", Cell::Text(&f.year_end.to_string()), Reason::DuplicateKey, "another return for this company and fiscal year was filed earlier; the earliest is kept"));
         } else {
-            kept.push(f);
+            out.swap(kept, k);
+            kept += 1;
         }
     }
-    Ok(csr(kept, companies.len(), |f| f.company))
+    out.truncate(kept);
+    if let Some((from, to)) = window {
+        // Only the two latest returns available at `from`, and those filed during the
+        // panel, can be a month's latest or previous return: the others are valid but not
+        // needed (counted as outside the window, like monthly rows).
+        let mut keep = vec![false; out.len()];
+        let mut start = 0;
+        while start < out.len() {
+            let company = out[start].0.company;
+            let end = start + out[start..].iter().take_while(|(f, _)| f.company == company).count();
+            let mut available = 0;
+            for k in (start..end).rev() {
+                let filed = out[k].0.filed.month();
+                if filed > from && filed <= to {
+                    keep[k] = true;
+                } else if filed <= from && available < 2 {
+                    keep[k] = true;
+                    available += 1;
+                }
+            }
+            start = end;
+        }
+        let before = out.len();
+        let mut k = 0;
+        out.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
+        c.rows_outside_window += before - out.len();
+    }
+    let filings: Vec<Filing> = out.into_iter().map(|(f, _)| f).collect();
+    Ok(csr(filings, companies.len(), |f| f.company))
 }
 
 fn validate_events(
@@ -855,13 +952,15 @@ fn validate_events(
     c: &mut Counter<'_>,
 ) -> Result<(Vec<Event>, Vec<usize>)> {
     let rows = Rows::new(raw)?;
+    let [k_date, k_kind] = ["date", "kind"].map(|n| rows.col(n));
     let mut out: Vec<(Event, u32)> = Vec::new();
+    let mut hint = u32::MAX;
     for i in 0..rows.len() {
         let parsed = (|| -> Check<Event> {
             rows.shape(i)?;
-            let company = company_of(&rows, companies, i)?;
-            let date = rows.date(i, "date")?.expect("not nullable");
-            let kind_s = rows.text(i, "kind")?.unwrap_or_default();
+            let company = company_of(&rows, companies, i, &mut hint)?;
+            let date = rows.date(i, k_date)?.expect("not nullable");
+            let kind_s = rows.text(i, k_kind)?.unwrap_or_default();
             let kind = EventKind::parse(kind_s).ok_or_else(|| {
                 bad(
                     "kind",
@@ -885,7 +984,7 @@ fn validate_events(
             Err(b) => c.reject(rows.row_number(i), b),
         }
     }
-    out.sort_by_key(|(e, row)| (e.company, e.date, e.kind, *row));
+    out.sort_unstable_by_key(|(e, row)| (e.company, e.date, e.kind, *row));
     let mut kept: Vec<Event> = Vec::with_capacity(out.len());
     for (e, row) in out {
         if kept.last() == Some(&e) {
@@ -919,23 +1018,28 @@ fn validate_monthly(
     c: &mut Counter<'_>,
 ) -> Result<()> {
     let rows = Rows::new(raw)?;
+    let names = match kind {
+        MonthlyKind::Tax => ["vat_turnover", "tax_arrears", "late_declaration", "payment_plan"],
+        MonthlyKind::Social => {
+            ["contributions_called", "overdue_employee", "overdue_employer", "payment_plan"]
+        }
+    };
+    let [k0, k1, k2, k3] = names.map(|n| rows.col(n));
+    let mut hint = u32::MAX;
     for i in 0..rows.len() {
         let parsed = (|| -> Check<_> {
             rows.shape(i)?;
-            let company = company_of(&rows, companies, i)?;
+            let company = company_of(&rows, companies, i, &mut hint)?;
             let month = rows.month(i)?;
             let (a, b, late, plan) = match kind {
-                MonthlyKind::Tax => (
-                    rows.number(i, "vat_turnover")?,
-                    rows.number(i, "tax_arrears")?,
-                    rows.flag(i, "late_declaration")?,
-                    rows.flag(i, "payment_plan")?,
-                ),
+                MonthlyKind::Tax => {
+                    (rows.number(i, k0)?, rows.number(i, k1)?, rows.flag(i, k2)?, rows.flag(i, k3)?)
+                }
                 MonthlyKind::Social => {
-                    let called = rows.number(i, "contributions_called")?;
-                    let emp = rows.number(i, "overdue_employee")?;
-                    let empr = rows.number(i, "overdue_employer")?;
-                    (called, emp + empr, false, rows.flag(i, "payment_plan")?)
+                    let called = rows.number(i, k0)?;
+                    let emp = rows.number(i, k1)?;
+                    let empr = rows.number(i, k2)?;
+                    (called, emp + empr, false, rows.flag(i, k3)?)
                 }
             };
             Ok((company, month, a, b, late, plan))

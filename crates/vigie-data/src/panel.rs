@@ -150,7 +150,13 @@ pub fn build(
         (Some(f), Some(t)) => Some((f.plus(-max_lag - LOOKBACK_MONTHS), t.plus(-min_lag))),
         _ => None,
     };
-    let data = ingest::ingest(dir, pseudo, &IngestOptions { monthly_window: window }, rejects)?;
+    let panel_months = opts.from.zip(opts.to);
+    let data = ingest::ingest(
+        dir,
+        pseudo,
+        &IngestOptions { monthly_window: window, panel_months },
+        rejects,
+    )?;
     let latest = data.latest_tax_month.ok_or_else(|| {
         Error::Arguments("tax_monthly has no valid month: cannot place the panel in time".into())
     })?;
