@@ -22,6 +22,18 @@ for f in 1year 5year; do
   done
   "$PY" ../shared/peers/peers.py --data "$DATA/$f.csv" --label class --folds 5 --seed 42 \
     --n-jobs 2 --models logreg,lightgbm,xgboost --json "$OUT/peers-$f.json" > /dev/null
+  # The peers' exact folds (scikit-learn's StratifiedKFold, seed 42), for a comparison
+  # free of split-to-split variance.
+  "$PY" - "$DATA/$f.csv" "$OUT/$f-folds.csv" <<'PY'
+import sys, numpy as np, pandas as pd
+from sklearn.model_selection import StratifiedKFold
+df = pd.read_csv(sys.argv[1]); fold = np.zeros(len(df), dtype=int)
+for k, (_, te) in enumerate(StratifiedKFold(5, shuffle=True, random_state=42).split(df, df["class"])):
+    fold[te] = k
+df["fold"] = fold; df.to_csv(sys.argv[2], index=False)
+PY
+  "$VIGIE" evaluate --data "$OUT/$f-folds.csv" --label class --model gbdt --folds 5 --seed 42 \
+    --fold-column fold --json "$OUT/vigie-gbdt-peerfolds-$f.json" > /dev/null 2>&1
 done
 "$PY" - "$OUT" <<'PY'
 import json, sys, pathlib
@@ -33,6 +45,8 @@ for f in ["1year", "5year"]:
     for m in ["gbdt", "logistic"]:
         d = json.loads((out / f"vigie-{m}-{f}.json").read_text())
         rows.append((f"Vigie {m}", d["roc_auc"], d["pr_auc"], d["brier"], d["fit_seconds"]))
+    d = json.loads((out / f"vigie-gbdt-peerfolds-{f}.json").read_text())
+    rows.append(("Vigie gbdt, peers' folds", d["roc_auc"], d["pr_auc"], d["brier"], d["fit_seconds"]))
     peers = json.loads((out / f"peers-{f}.json").read_text())["models"]
     for m in ["lightgbm", "xgboost", "logreg"]:
         d = peers[m]

@@ -175,7 +175,7 @@ fn headline(m: &ModelFile, w: &Windows, t: &TestMetrics) -> String {
     s.push('\n');
     match &t.with_in_procedure {
         Some(w) => {
-            s.push_str("#### Effect of excluding companies already in procedure\n\nThe same model and test window, with the company-months already in a collective procedure kept (as an evaluation that does not exclude them would): the figures look better because those companies are easy to flag and useless to flag.\n\n");
+            s.push_str("#### Effect of excluding companies already in procedure\n\nThe same model and test window, with the company-months already in a collective procedure kept, as an evaluation that does not exclude them would count them. Such companies are easy to flag and useless to flag: the gap between the two tables is the optimism of not excluding them.\n\n");
             s.push_str(&summary_table(w));
             s.push('\n');
         }
