@@ -55,10 +55,18 @@ fn evaluate_refuses_unusable_tables() {
     use std::fmt::Write;
     let dir = common::tempdir();
     let path = dir.path().join("t.csv");
-    let mut text = String::from("id,sector,x,y,label\n");
+    let mut text = String::from("id,sector,x,y,f,label\n");
     for i in 0..60 {
-        let _ =
-            writeln!(text, "c{},s{},{},{},{}", i / 3, i % 4, i, (i * 7) % 11, u8::from(i % 5 == 0));
+        let _ = writeln!(
+            text,
+            "c{},s{},{},{},{},{}",
+            i / 3,
+            i % 4,
+            i,
+            (i * 7) % 11,
+            (i / 12) % 5,
+            u8::from(i % 5 == 0)
+        );
     }
     std::fs::write(&path, text).unwrap();
     let table = vigie_data::tabular::read(&path).unwrap();
@@ -67,7 +75,7 @@ fn evaluate_refuses_unusable_tables() {
     assert!(err.contains("id, sector") && err.contains("--exclude"), "{err}");
     let ok = CvOptions { group: Some("id".into()), exclude: vec!["sector".into()], ..base.clone() };
     let r = cross_validate(&table, &ok).expect("grouped evaluation");
-    assert_eq!(r.features, 2);
+    assert_eq!(r.features, 3);
     let err = cross_validate(
         &table,
         &CvOptions {

@@ -153,6 +153,10 @@ enum Command {
         /// reproduce another tool's split.
         #[arg(long)]
         fold_column: Option<String>,
+        /// Write the fold of each row (CSV `row,fold`, rows from 1), to run other tools on
+        /// the same split.
+        #[arg(long)]
+        write_folds: Option<PathBuf>,
         /// Hyperparameter overrides of the chosen family, as JSON (e.g.
         /// '{"learning_rate":0.03}'); the defaults are documented in BENCHMARKS.md.
         #[arg(long)]
@@ -281,6 +285,7 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             json,
             fold_column,
+            write_folds,
             params,
         } => {
             let table = vigie_data::tabular::read(&data)?;
@@ -305,6 +310,15 @@ fn run(cli: Cli) -> Result<()> {
                 fit_seconds = report.fit_seconds,
                 "cross-validation done"
             );
+            if let Some(path) = write_folds {
+                use std::fmt::Write as _;
+                let mut csv = String::from("row,fold\n");
+                for (i, f) in report.assignment.iter().enumerate() {
+                    let _ = writeln!(csv, "{},{f}", i + 1);
+                }
+                std::fs::write(&path, csv)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
             let text = serde_json::to_string_pretty(&report)?;
             if let Some(path) = json {
                 std::fs::write(&path, format!("{text}\n"))

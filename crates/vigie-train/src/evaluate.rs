@@ -90,6 +90,10 @@ pub struct CvReport {
     pub fit_seconds: f64,
     /// Per fold.
     pub folds: Vec<FoldReport>,
+    /// The fold of each row, in row order (not serialised: `vigie evaluate --write-folds`
+    /// writes it, so that other tools can be run on the very same split).
+    #[serde(skip)]
+    pub assignment: Vec<usize>,
 }
 
 /// The features, labels and groups of a table.
@@ -282,5 +286,6 @@ pub fn cross_validate(table: &Tabular, opts: &CvOptions) -> Result<CvReport> {
         recall_top10: mean(reports.iter().map(|r| r.recall_top10)),
         fit_seconds,
         folds: reports,
+        assignment: fold,
     })
 }
