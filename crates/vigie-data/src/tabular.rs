@@ -34,6 +34,13 @@ impl Tabular {
         self.columns.iter().find(|(n, _)| n == name).map(|(_, c)| c)
     }
 
+    /// Removes a column and returns it, without copying (for callers that convert a table
+    /// into their own structures and want the memory back).
+    pub fn take(&mut self, name: &str) -> Option<Column> {
+        let i = self.columns.iter().position(|(n, _)| n == name)?;
+        Some(self.columns.swap_remove(i).1)
+    }
+
     /// A numeric column by name.
     #[must_use]
     pub fn numeric(&self, name: &str) -> Option<&[f64]> {

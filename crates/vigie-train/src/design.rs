@@ -16,7 +16,8 @@ pub struct Design {
 }
 
 impl Design {
-    /// Builds a design from named columns of equal length.
+    /// Builds a design from named columns of equal length (each column is freed as soon
+    /// as it is copied in).
     #[must_use]
     pub fn from_columns(columns: Vec<(String, Option<FeatureGroup>, Vec<f64>)>) -> Self {
         let n = columns.first().map_or(0, |c| c.2.len());

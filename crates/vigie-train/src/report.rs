@@ -181,6 +181,18 @@ fn headline(m: &ModelFile, w: &Windows, t: &TestMetrics) -> String {
         }
         None => s.push_str("The panel has no company-month already in procedure (build it with `vigie panel --keep-in-procedure` to measure the effect of excluding them).\n\n"),
     }
+    s.push_str("#### Capacity mode\n\nThe N riskiest companies of each département, each month of the test window (as an office with a fixed capacity would work):\n\n| per département | listed per month | precision (fail within 18 months) | recall |\n|---|---|---|---|\n");
+    for c in &t.capacity {
+        let _ = writeln!(
+            s,
+            "| {} | {:.0} | {} | {} |",
+            c.per_departement,
+            c.listed_per_month,
+            pct(c.precision),
+            pct(c.recall)
+        );
+    }
+    s.push('\n');
     if let Some(cv) = &t.grouped_cv {
         let _ = writeln!(
             s,

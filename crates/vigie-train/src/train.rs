@@ -15,7 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use vigie_core::features::{self, CATALOGUE};
 use vigie_core::{Horizon, Month, Naf};
-use vigie_data::tabular::{self, Tabular};
+use vigie_data::tabular::{self, Column, Tabular};
 use vigie_eval::metrics::{self, GroupRow, Summary};
 use vigie_score::Scorer;
 use vigie_score::model::{Calibration, FeatureSpec, Model, ModelFile, Thresholds, TrainingInfo};
@@ -68,20 +68,25 @@ struct PanelData {
     in_procedure: Vec<bool>,
 }
 
-fn text_column(t: &Tabular, name: &str) -> Result<Vec<String>> {
-    t.text(name)
-        .map(|v| v.iter().map(|x| x.clone().unwrap_or_default()).collect())
-        .ok_or_else(|| Error::Input(format!("the panel has no text column `{name}`")))
+/// Takes a text column out of the table (no copy of the strings).
+fn text_column(t: &mut Tabular, name: &str) -> Result<Vec<String>> {
+    match t.take(name) {
+        Some(Column::Text(v)) => Ok(v.into_iter().map(Option::unwrap_or_default).collect()),
+        _ => Err(Error::Input(format!("the panel has no text column `{name}`"))),
+    }
 }
 
 fn read_panel(path: &Path) -> Result<PanelData> {
-    let t = tabular::read(path)?;
+    // Columns are taken out of the table as they are converted: a panel of millions of
+    // rows is not held twice.
+    let mut t = tabular::read(path)?;
+    let rows = t.rows;
     let mut missing = Vec::new();
     let mut columns = Vec::new();
     for spec in CATALOGUE {
-        match t.numeric(spec.name) {
-            Some(v) => columns.push((spec.name.to_owned(), Some(spec.group), v.to_vec())),
-            None => missing.push(spec.name),
+        match t.take(spec.name) {
+            Some(Column::Numeric(v)) => columns.push((spec.name.to_owned(), Some(spec.group), v)),
+            _ => missing.push(spec.name),
         }
     }
     if !missing.is_empty() {
@@ -91,7 +96,7 @@ fn read_panel(path: &Path) -> Result<PanelData> {
             missing.join(", ")
         )));
     }
-    let months = text_column(&t, "month")?
+    let months = text_column(&mut t, "month")?
         .iter()
         .map(|m| Month::parse(m).map_err(|e| Error::Input(format!("panel month: {e}"))))
         .collect::<Result<Vec<_>>>()?;
@@ -103,21 +108,25 @@ fn read_panel(path: &Path) -> Result<PanelData> {
     let [Some(l6), Some(l12), Some(l18), Some(l24)] = labels else {
         return Err(Error::Input("the panel lacks label columns label_6m … label_24m".into()));
     };
-    let naf = text_column(&t, "naf")?;
+    let naf = text_column(&mut t, "naf")?;
     let section = naf
         .iter()
         .map(|n| Naf::parse(n).map_or_else(|_| "?".into(), |n| n.section().to_string()))
         .collect();
     let in_procedure = t
         .numeric("in_procedure")
-        .map_or_else(|| vec![false; t.rows], |v| v.iter().map(|&x| x > 0.5).collect());
+        .map_or_else(|| vec![false; rows], |v| v.iter().map(|&x| x > 0.5).collect());
+    let companies = text_column(&mut t, "company_id")?;
+    let departement = text_column(&mut t, "departement")?;
+    let size_band = text_column(&mut t, "size_band")?;
+    drop(t);
     Ok(PanelData {
         design: Design::from_columns(columns),
         months,
-        companies: text_column(&t, "company_id")?,
-        departement: text_column(&t, "departement")?,
+        companies,
+        departement,
         section,
-        size_band: text_column(&t, "size_band")?,
+        size_band,
         labels: [l6, l12, l18, l24],
         in_procedure,
     })
@@ -177,6 +186,61 @@ pub struct TestMetrics {
     pub with_in_procedure: Option<Summary>,
     /// Grouped-by-company k-fold on the pre-test months (the random-split view).
     pub grouped_cv: Option<CvView>,
+    /// Capacity mode: the N riskiest companies of each département, each month of the
+    /// test window, and how many of them fail within 18 months.
+    pub capacity: Vec<CapacityRow>,
+}
+
+/// One capacity setting of the test window.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapacityRow {
+    /// Companies listed per département and month, at most.
+    pub per_departement: usize,
+    /// Companies listed per month, on average.
+    pub listed_per_month: f64,
+    /// Share of listed companies that fail within 18 months.
+    pub precision: Option<f64>,
+    /// Share of the failures of the window that were listed.
+    pub recall: Option<f64>,
+}
+
+/// The capacity rows for lists of `sizes` companies per département and month.
+fn capacity(
+    months: &[Month],
+    deps: &[&str],
+    probs: &[f64],
+    labels: &[bool],
+    sizes: &[usize],
+) -> Vec<CapacityRow> {
+    let mut cells: BTreeMap<(Month, &str), Vec<usize>> = BTreeMap::new();
+    for i in 0..probs.len() {
+        cells.entry((months[i], deps[i])).or_default().push(i);
+    }
+    for rows in cells.values_mut() {
+        // Riskiest first; ties broken by row order, so lists are deterministic.
+        rows.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]).then(a.cmp(&b)));
+    }
+    let n_months =
+        cells.keys().map(|k| k.0).collect::<std::collections::BTreeSet<_>>().len().max(1);
+    let positives = labels.iter().filter(|&&l| l).count();
+    sizes
+        .iter()
+        .map(|&n| {
+            let (mut listed, mut hits) = (0usize, 0usize);
+            for rows in cells.values() {
+                for &i in rows.iter().take(n) {
+                    listed += 1;
+                    hits += usize::from(labels[i]);
+                }
+            }
+            CapacityRow {
+                per_departement: n,
+                listed_per_month: listed as f64 / n_months as f64,
+                precision: (listed > 0).then(|| hits as f64 / listed as f64),
+                recall: (positives > 0).then(|| hits as f64 / positives as f64),
+            }
+        })
+        .collect()
 }
 
 /// Metrics of one horizon.
@@ -427,6 +491,10 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         None
     };
     let grouped_cv = if opts.cv_folds >= 2 { Some(grouped_cv(&p, w, opts)?) } else { None };
+    let cap_months: Vec<Month> = observed18.iter().map(|&k| p.months[test_all[k]]).collect();
+    let cap_deps: Vec<&str> =
+        observed18.iter().map(|&k| p.departement[test_all[k]].as_str()).collect();
+    let capacity = capacity(&cap_months, &cap_deps, &p18, &y18, &[5, 20, 200]);
     let test_metrics = TestMetrics {
         summary,
         horizons,
@@ -436,6 +504,7 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         by_departement: group(&p.departement),
         with_in_procedure,
         grouped_cv,
+        capacity,
     };
 
     // The artifact.
@@ -516,4 +585,26 @@ fn grouped_cv(p: &PanelData, w: Windows, opts: &TrainOptions) -> Result<CvView> 
 #[must_use]
 pub fn feature_label(name: &str) -> &'static str {
     features::index_of(name).map_or("", |i| CATALOGUE[i].label_fr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_lists_the_riskiest_per_departement_and_month() {
+        let m1 = Month::parse("2024-01").unwrap();
+        let m2 = Month::parse("2024-02").unwrap();
+        let months = [m1, m1, m1, m1, m2, m2];
+        let deps = ["21", "21", "21", "75", "21", "75"];
+        let probs = [0.9, 0.1, 0.5, 0.2, 0.3, 0.8];
+        let labels = [true, false, false, true, false, true];
+        let rows = capacity(&months, &deps, &probs, &labels, &[1, 2]);
+        // N = 1: lists (m1, 21) → 0.9 ✓, (m1, 75) → 0.2 ✓, (m2, 21) → 0.3 ✗, (m2, 75) → 0.8 ✓.
+        assert_eq!(rows[0].listed_per_month, 2.0);
+        assert_eq!(rows[0].precision, Some(0.75));
+        assert_eq!(rows[0].recall, Some(1.0));
+        // N = 2 adds (m1, 21) → 0.5 ✗.
+        assert_eq!(rows[1].precision, Some(0.6));
+    }
 }
