@@ -90,29 +90,6 @@ pub fn texts(df: &DataFrame, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// ROC AUC by the Mann–Whitney statistic, ties counted half.
-pub fn auc(scores: &[f64], labels: &[bool]) -> f64 {
-    let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
-    let mut ranks = vec![0.0; scores.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
-            j += 1;
-        }
-        let r = (i + j) as f64 / 2.0 + 1.0;
-        for k in i..=j {
-            ranks[idx[k]] = r;
-        }
-        i = j + 1;
-    }
-    let pos = labels.iter().filter(|&&l| l).count() as f64;
-    let neg = labels.len() as f64 - pos;
-    let sum: f64 = ranks.iter().zip(labels).filter(|(_, l)| **l).map(|(r, _)| r).sum();
-    (sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
-}
-
 /// Copies a directory (flat) into a new temporary one.
 pub fn copy_dir(src: &Path) -> tempfile::TempDir {
     let dst = tempdir();

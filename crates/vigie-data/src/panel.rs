@@ -238,19 +238,15 @@ fn assemble(
             rate((0..labels[h].len()).filter(trainable).map(|i| labels[h][i])),
         );
     }
-    let mut by_year: BTreeMap<i32, LabelRate> = BTreeMap::new();
+    let mut labels_by_year: BTreeMap<i32, Vec<Option<u8>>> = BTreeMap::new();
     for (i, l) in labels[2].iter().enumerate().filter(|(i, _)| trainable(i)) {
-        let year = months[month[i] as usize].year();
-        let e = by_year.entry(year).or_default();
-        if let Some(v) = l {
-            e.observed += 1;
-            e.positives += usize::from(*v);
-        }
+        labels_by_year.entry(months[month[i] as usize].year()).or_default().push(*l);
     }
-    for e in by_year.values_mut() {
-        e.rate = (e.observed > 0).then(|| e.positives as f64 / e.observed as f64);
-    }
-    by_year.retain(|_, e| e.observed > 0);
+    let by_year: BTreeMap<i32, LabelRate> = labels_by_year
+        .into_iter()
+        .map(|(year, l)| (year, rate(l.into_iter())))
+        .filter(|(_, r)| r.observed > 0)
+        .collect();
 
     let c = &data.companies;
     let ids = Arc::new(c.id.iter().map(|id| id.as_str().to_owned()).collect::<Vec<_>>());

@@ -2,6 +2,7 @@
 //! ndarray's Fortran order, and forust-ml read without copying).
 
 use vigie_core::features::FeatureGroup;
+use vigie_score::Scorer;
 use vigie_score::model::FeatureSpec;
 
 /// Features of `n` rows, column-major: column `j` is `x[j * n..(j + 1) * n]`.
@@ -59,19 +60,18 @@ impl Design {
         }
         Self { features: self.features.clone(), n: rows.len(), x }
     }
+}
 
-    /// Row-major copy (what scorers read).
-    #[must_use]
-    pub fn row_major(&self) -> Vec<f64> {
-        let k = self.k();
-        let mut out = vec![0.0; self.n * k];
-        for j in 0..k {
-            for (i, v) in self.col(j).iter().enumerate() {
-                out[i * k + j] = *v;
-            }
-        }
-        out
-    }
+/// The margins of every row of `x` (laid out in the model's feature order).
+#[must_use]
+pub fn margins(scorer: &Scorer, x: &Design) -> Vec<f64> {
+    let mut row = Vec::new();
+    (0..x.n)
+        .map(|i| {
+            x.row(i, &mut row);
+            scorer.margin(&row).expect("rows in model order")
+        })
+        .collect()
 }
 
 /// Picks `rows` of a slice.

@@ -9,10 +9,12 @@ use serde::Serialize;
 use vigie_data::tabular::{Column, Tabular};
 use vigie_eval::metrics;
 
-use crate::design::{Design, pick};
+use crate::design::{Design, margins, pick};
 use crate::gbdt::GbdtParams;
 use crate::logistic::LogisticParams;
 use crate::{Error, Family, Result, folds};
+use vigie_score::Scorer;
+use vigie_score::model::Model;
 
 /// What to evaluate.
 #[derive(Debug, Clone)]
@@ -174,35 +176,18 @@ pub fn prepare(
 
 /// Fits one family on `train` and returns its probabilities on `test`.
 fn fit_predict(opts: &CvOptions, train: &Design, y: &[f64], test: &Design) -> Result<Vec<f64>> {
-    let mut row = Vec::new();
-    let margins: Vec<f64> = match opts.family {
+    let model = match opts.family {
         Family::Gbdt => {
             // No validation set inside a fold: a fixed number of trees.
             let params =
                 GbdtParams { seed: opts.seed, early_stopping_rounds: None, ..opts.gbdt.clone() }
                     .check()?;
-            let m = params.fit(train, y, None)?;
-            (0..test.n)
-                .map(|i| {
-                    test.row(i, &mut row);
-                    m.margin(&row)
-                })
-                .collect()
+            Model::Gbdt(params.fit(train, y, None)?)
         }
-        Family::Logistic => {
-            let m = opts.logistic.clone().check()?.fit(train, y)?;
-            let model = vigie_score::model::Model::Logistic(m);
-            let file = crate::bare(train.features.clone(), model);
-            let s = vigie_score::Scorer::in_model_order(file);
-            (0..test.n)
-                .map(|i| {
-                    test.row(i, &mut row);
-                    s.margin(&row).expect("row length")
-                })
-                .collect()
-        }
+        Family::Logistic => Model::Logistic(opts.logistic.clone().check()?.fit(train, y)?),
     };
-    Ok(margins.into_iter().map(|m| 1.0 / (1.0 + (-m).exp())).collect())
+    let scorer = Scorer::in_model_order(crate::bare(train.features.clone(), model));
+    Ok(margins(&scorer, test).into_iter().map(|m| 1.0 / (1.0 + (-m).exp())).collect())
 }
 
 fn mean(v: impl Iterator<Item = Option<f64>>) -> f64 {

@@ -13,14 +13,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use vigie_core::features::{self, CATALOGUE};
+use vigie_core::features::CATALOGUE;
 use vigie_core::{Horizon, Month, Naf};
 use vigie_data::tabular::{self, Column, Tabular};
 use vigie_eval::metrics::{self, GroupRow, Summary};
 use vigie_score::Scorer;
 use vigie_score::model::{Calibration, FeatureSpec, Model, ModelFile, Thresholds, TrainingInfo};
 
-use crate::design::{Design, pick};
+use crate::design::{Design, margins, pick};
 use crate::gbdt::GbdtParams;
 use crate::logistic::LogisticParams;
 use crate::report;
@@ -324,16 +324,6 @@ fn fit(
     })
 }
 
-fn margins(scorer: &Scorer, x: &Design) -> Vec<f64> {
-    let mut row = Vec::new();
-    (0..x.n)
-        .map(|i| {
-            x.row(i, &mut row);
-            scorer.margin(&row).expect("rows in model order")
-        })
-        .collect()
-}
-
 /// Trains on the panel at `panel` and writes the artifact under `out_root/NAME/VERSION`.
 pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<TrainOutcome> {
     let p = read_panel(panel)?;
@@ -579,12 +569,6 @@ fn grouped_cv(p: &PanelData, w: Windows, opts: &TrainOptions) -> Result<CvView> 
         roc_auc: mean(&auc),
         average_precision: mean(&ap),
     })
-}
-
-/// The feature index of a catalogue name (for reports).
-#[must_use]
-pub fn feature_label(name: &str) -> &'static str {
-    features::index_of(name).map_or("", |i| CATALOGUE[i].label_fr)
 }
 
 #[cfg(test)]
