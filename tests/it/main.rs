@@ -8,4 +8,5 @@ mod lookahead;
 mod models;
 mod panel;
 mod polish;
+mod store;
 mod synth;

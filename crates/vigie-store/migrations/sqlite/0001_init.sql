@@ -1,0 +1,105 @@
+-- Vigie score store, SQLite dialect. The PostgreSQL migration of the same number creates
+-- the same tables with the same columns; only types and identity columns differ.
+-- Times are UTC ISO 8601 text ("2026-11-29T02:37:32Z"); booleans are 0/1 integers.
+
+CREATE TABLE companies (
+    company_id  TEXT PRIMARY KEY,   -- pseudonymous: HMAC-SHA256(key, SIREN), truncated hex
+    departement TEXT NOT NULL,
+    naf         TEXT NOT NULL,
+    size_band   TEXT NOT NULL,
+    last_run_id TEXT NOT NULL
+);
+
+CREATE TABLE runs (
+    run_id        TEXT PRIMARY KEY,
+    month         TEXT NOT NULL,    -- YYYY-MM
+    model_version TEXT NOT NULL,
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT NOT NULL,
+    status        TEXT NOT NULL,    -- 'complete': a run is only ever committed whole
+    scored        BIGINT NOT NULL,
+    excluded      BIGINT NOT NULL,
+    rejected      BIGINT NOT NULL,
+    red           BIGINT NOT NULL,
+    orange        BIGINT NOT NULL,
+    green         BIGINT NOT NULL,
+    report        TEXT NOT NULL     -- the run report (JSON)
+);
+CREATE INDEX runs_by_month ON runs (month, finished_at);
+
+CREATE TABLE scores (
+    run_id      TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    company_id  TEXT NOT NULL,
+    departement TEXT NOT NULL,
+    naf         TEXT NOT NULL,
+    size_band   TEXT NOT NULL,
+    margin      DOUBLE PRECISION NOT NULL,
+    p_6m        DOUBLE PRECISION NOT NULL,
+    p_12m       DOUBLE PRECISION NOT NULL,
+    p_18m       DOUBLE PRECISION NOT NULL,
+    p_24m       DOUBLE PRECISION NOT NULL,
+    level       TEXT NOT NULL,      -- 'red', 'orange', 'green'
+    explanation TEXT,               -- JSON (groups, top features), for alerts at least
+    PRIMARY KEY (run_id, company_id)
+) WITHOUT ROWID;
+CREATE INDEX scores_alerts ON scores (run_id, level, departement);
+CREATE INDEX scores_by_company ON scores (company_id, run_id);
+
+CREATE TABLE models (
+    version       TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    family        TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    active        INTEGER NOT NULL DEFAULT 0,
+    model_json    TEXT NOT NULL,
+    card          TEXT
+);
+-- At most one active model.
+CREATE UNIQUE INDEX models_one_active ON models (active) WHERE active = 1;
+
+CREATE TABLE follow_ups (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    company_id TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('to_contact', 'contacted', 'in_support', 'closed')),
+    note       TEXT,
+    author     TEXT NOT NULL,
+    at         TEXT NOT NULL
+);
+CREATE INDEX follow_ups_by_company ON follow_ups (company_id, id);
+
+CREATE TABLE feedback (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    company_id TEXT NOT NULL,
+    run_id     TEXT,
+    useful     INTEGER NOT NULL CHECK (useful IN (0, 1)),
+    reason     TEXT,
+    author     TEXT NOT NULL,
+    at         TEXT NOT NULL
+);
+CREATE INDEX feedback_by_company ON feedback (company_id, id);
+
+CREATE TABLE api_tokens (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL UNIQUE,
+    role        TEXT NOT NULL CHECK (role IN ('agent', 'analyst', 'admin')),
+    territories TEXT NOT NULL,      -- comma-separated département codes; empty = national
+    token_hash  TEXT NOT NULL UNIQUE, -- SHA-256 of the token, hex; the token itself is never stored
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+);
+
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         TEXT NOT NULL,
+    token_name TEXT NOT NULL,
+    route      TEXT NOT NULL,
+    company_id TEXT,
+    territory  TEXT,
+    outcome    TEXT NOT NULL,
+    reason     TEXT
+);
+-- Append-only.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

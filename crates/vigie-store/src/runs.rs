@@ -1,0 +1,475 @@
+//! Runs and their scores.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+
+use crate::{Backend, Error, Result, Store, db, on_pool};
+
+/// One rescoring run (without its scores).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Run id (default: the month).
+    pub run_id: String,
+    /// Month scored, `YYYY-MM`.
+    pub month: String,
+    /// Version of the model that scored it.
+    pub model_version: String,
+    /// Start time (UTC ISO 8601).
+    pub started_at: String,
+    /// Commit time (UTC ISO 8601).
+    pub finished_at: String,
+    /// Always `complete`: a run is committed whole or not at all.
+    pub status: String,
+    /// Companies scored.
+    pub scored: i64,
+    /// Companies excluded (not yet created, closed, in procedure).
+    pub excluded: i64,
+    /// Source rows rejected.
+    pub rejected: i64,
+    /// Companies in red.
+    pub red: i64,
+    /// Companies in orange.
+    pub orange: i64,
+    /// Companies in green.
+    pub green: i64,
+    /// The run report (JSON text).
+    pub report: String,
+}
+
+/// The score of one company in one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreRow {
+    /// Pseudonymous company id.
+    pub company_id: String,
+    /// Département code.
+    pub departement: String,
+    /// NAF code.
+    pub naf: String,
+    /// Size band.
+    pub size_band: String,
+    /// Model margin (log-odds before calibration).
+    pub margin: f64,
+    /// Calibrated probabilities at 6, 12, 18, 24 months.
+    pub p: [f64; 4],
+    /// `red`, `orange` or `green`.
+    pub level: String,
+    /// Explanation (JSON text: group contributions, top features), for alerts at least.
+    pub explanation: Option<String>,
+}
+
+/// A score with the run it belongs to (a company's history).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredScore {
+    /// Run id.
+    pub run_id: String,
+    /// Month of the run.
+    pub month: String,
+    /// The score.
+    pub score: ScoreRow,
+}
+
+/// Rows per SQLite INSERT statement (12 parameters each; SQLite allows 32,766).
+const SQLITE_ROWS_PER_STATEMENT: usize = 1000;
+/// Rows per PostgreSQL UNNEST statement.
+const PG_ROWS_PER_STATEMENT: usize = 20_000;
+
+const SCORE_COLUMNS: &str = "run_id, company_id, departement, naf, size_band, margin, \
+                             p_6m, p_12m, p_18m, p_24m, level, explanation";
+const RUN_COLUMNS: &str = "run_id, month, model_version, started_at, finished_at, status, \
+                           scored, excluded, rejected, red, orange, green, report";
+
+macro_rules! run_from_row {
+    ($r:expr) => {
+        RunRecord {
+            run_id: $r.try_get("run_id")?,
+            month: $r.try_get("month")?,
+            model_version: $r.try_get("model_version")?,
+            started_at: $r.try_get("started_at")?,
+            finished_at: $r.try_get("finished_at")?,
+            status: $r.try_get("status")?,
+            scored: $r.try_get("scored")?,
+            excluded: $r.try_get("excluded")?,
+            rejected: $r.try_get("rejected")?,
+            red: $r.try_get("red")?,
+            orange: $r.try_get("orange")?,
+            green: $r.try_get("green")?,
+            report: $r.try_get("report")?,
+        }
+    };
+}
+
+macro_rules! score_from_row {
+    ($r:expr) => {
+        ScoreRow {
+            company_id: $r.try_get("company_id")?,
+            departement: $r.try_get("departement")?,
+            naf: $r.try_get("naf")?,
+            size_band: $r.try_get("size_band")?,
+            margin: $r.try_get("margin")?,
+            p: [
+                $r.try_get("p_6m")?,
+                $r.try_get("p_12m")?,
+                $r.try_get("p_18m")?,
+                $r.try_get("p_24m")?,
+            ],
+            level: $r.try_get("level")?,
+            explanation: $r.try_get("explanation")?,
+        }
+    };
+}
+
+fn validate(run: &RunRecord, scores: &[ScoreRow]) -> Result<()> {
+    if run.run_id.trim().is_empty() {
+        return Err(Error::Invalid("empty run id".into()));
+    }
+    for s in scores {
+        if s.company_id.is_empty() {
+            return Err(Error::Invalid("a score has an empty company id".into()));
+        }
+        if !matches!(s.level.as_str(), "red" | "orange" | "green") {
+            return Err(Error::Invalid(format!("unknown level {:?}", s.level)));
+        }
+        if !s.margin.is_finite() || s.p.iter().any(|p| !(0.0..=1.0).contains(p)) {
+            return Err(Error::Invalid(format!(
+                "company {}: margin and probabilities must be finite, probabilities in [0, 1]",
+                s.company_id
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Writes a run and its scores in one transaction, replacing any run with the same id,
+    /// and updates the companies table. `progress` is called with the number of score rows
+    /// written so far, after each statement.
+    pub async fn write_run(
+        &self,
+        run: &RunRecord,
+        scores: &[ScoreRow],
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<()> {
+        validate(run, scores)?;
+        // Sorted by company id: sequential B-tree appends, and deterministic row order.
+        let mut order: Vec<&ScoreRow> = scores.iter().collect();
+        order.sort_unstable_by(|a, b| a.company_id.cmp(&b.company_id));
+        if let Some(w) = order.windows(2).find(|w| w[0].company_id == w[1].company_id) {
+            return Err(Error::Invalid(format!("company {} scored twice", w[0].company_id)));
+        }
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => {
+                write_sqlite(pool, run, &order, progress).await.map_err(db("sqlite"))
+            }
+            Backend::Postgres { pool, .. } => {
+                write_postgres(pool, run, &order, progress).await.map_err(db("postgres"))
+            }
+        }
+    }
+
+    /// All runs, newest month first, without their reports.
+    pub async fn runs(&self) -> Result<Vec<RunRecord>> {
+        let sql = "SELECT run_id, month, model_version, started_at, finished_at, status, scored, \
+                   excluded, rejected, red, orange, green, '' AS report FROM runs \
+                   ORDER BY month DESC, finished_at DESC";
+        on_pool!(self, pool => {
+            async {
+                let rows = sqlx::query(sql).fetch_all(pool).await?;
+                rows.iter().map(|r| Ok(run_from_row!(r))).collect::<sqlx::Result<Vec<_>>>()
+            }
+            .await
+        })
+    }
+
+    /// One run, with its report.
+    pub async fn run(&self, run_id: &str) -> Result<Option<RunRecord>> {
+        let sql = const_format(RUN_COLUMNS, "FROM runs WHERE run_id = $1");
+        on_pool!(self, pool => {
+            async {
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(run_id)
+                    .fetch_optional(pool)
+                    .await?;
+                row.map(|r| Ok(run_from_row!(r))).transpose()
+            }
+            .await
+        })
+    }
+
+    /// The latest complete run (by month, then commit time).
+    pub async fn latest_run(&self) -> Result<Option<RunRecord>> {
+        self.previous_run("9999-12", "").await
+    }
+
+    /// The run before a run of `month` with id `run_id`: the latest complete run of a
+    /// month up to `month` whose id differs.
+    pub async fn previous_run(&self, month: &str, run_id: &str) -> Result<Option<RunRecord>> {
+        let sql = const_format(
+            RUN_COLUMNS,
+            "FROM runs WHERE run_id <> $1 AND month <= $2 \
+             ORDER BY month DESC, finished_at DESC LIMIT 1",
+        );
+        on_pool!(self, pool => {
+            async {
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(run_id)
+                    .bind(month)
+                    .fetch_optional(pool)
+                    .await?;
+                row.map(|r| Ok(run_from_row!(r))).transpose()
+            }
+            .await
+        })
+    }
+
+    /// The scores of a run, by company id.
+    pub async fn run_scores(&self, run_id: &str) -> Result<Vec<ScoreRow>> {
+        let sql = "SELECT company_id, departement, naf, size_band, margin, p_6m, p_12m, p_18m, \
+                   p_24m, level, explanation FROM scores WHERE run_id = $1 ORDER BY company_id";
+        on_pool!(self, pool => {
+            async {
+                let rows = sqlx::query(sql).bind(run_id).fetch_all(pool).await?;
+                rows.iter().map(|r| Ok(score_from_row!(r))).collect::<sqlx::Result<Vec<_>>>()
+            }
+            .await
+        })
+    }
+
+    /// `(company_id, level, p_18m)` of every company of a run, by company id: what the
+    /// month-over-month diff needs, without the explanations.
+    pub async fn run_levels(&self, run_id: &str) -> Result<Vec<(String, String, f64)>> {
+        let sql = "SELECT company_id, level, p_18m FROM scores WHERE run_id = $1 \
+                   ORDER BY company_id";
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, (String, String, f64)>(sql).bind(run_id).fetch_all(pool).await
+        })
+    }
+
+    /// A company's scores across runs, oldest month first.
+    pub async fn company_history(&self, company_id: &str) -> Result<Vec<StoredScore>> {
+        let sql = "SELECT s.run_id, r.month, s.company_id, s.departement, s.naf, s.size_band, \
+                   s.margin, s.p_6m, s.p_12m, s.p_18m, s.p_24m, s.level, s.explanation \
+                   FROM scores s JOIN runs r ON r.run_id = s.run_id \
+                   WHERE s.company_id = $1 ORDER BY r.month, r.finished_at";
+        on_pool!(self, pool => {
+            async {
+                let rows = sqlx::query(sql).bind(company_id).fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(StoredScore {
+                            run_id: r.try_get("run_id")?,
+                            month: r.try_get("month")?,
+                            score: score_from_row!(r),
+                        })
+                    })
+                    .collect::<sqlx::Result<Vec<_>>>()
+            }
+            .await
+        })
+    }
+
+    /// Number of score rows of a run (or of all runs).
+    pub async fn count_scores(&self, run_id: Option<&str>) -> Result<i64> {
+        on_pool!(self, pool => {
+            match run_id {
+                Some(id) => {
+                    sqlx::query_scalar("SELECT COUNT(*) FROM scores WHERE run_id = $1")
+                        .bind(id)
+                        .fetch_one(pool)
+                        .await
+                }
+                None => sqlx::query_scalar("SELECT COUNT(*) FROM scores").fetch_one(pool).await,
+            }
+        })
+    }
+}
+
+fn const_format(columns: &str, rest: &str) -> String {
+    format!("SELECT {columns} {rest}")
+}
+
+async fn insert_run_sqlite(tx: &mut sqlx::SqliteConnection, run: &RunRecord) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM scores WHERE run_id = $1").bind(&run.run_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM runs WHERE run_id = $1").bind(&run.run_id).execute(&mut *tx).await?;
+    let sql = format!(
+        "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         $12, $13)"
+    );
+    bind_run(sqlx::query(sqlx::AssertSqlSafe(sql)), run).execute(&mut *tx).await?;
+    Ok(())
+}
+
+fn bind_run<'q, DB: sqlx::Database>(
+    q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    run: &RunRecord,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    q.bind(run.run_id.clone())
+        .bind(run.month.clone())
+        .bind(run.model_version.clone())
+        .bind(run.started_at.clone())
+        .bind(run.finished_at.clone())
+        .bind(run.status.clone())
+        .bind(run.scored)
+        .bind(run.excluded)
+        .bind(run.rejected)
+        .bind(run.red)
+        .bind(run.orange)
+        .bind(run.green)
+        .bind(run.report.clone())
+}
+
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+async fn write_sqlite(
+    pool: &sqlx::SqlitePool,
+    run: &RunRecord,
+    rows: &[&ScoreRow],
+    progress: &(dyn Fn(usize) + Send + Sync),
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    insert_run_sqlite(&mut tx, run).await?;
+    let mut written = 0;
+    let mut full_sql = None;
+    for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
+        let sql = if chunk.len() == SQLITE_ROWS_PER_STATEMENT {
+            full_sql
+                .get_or_insert_with(|| {
+                    format!(
+                        "INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}",
+                        placeholders(chunk.len(), 12)
+                    )
+                })
+                .clone()
+        } else {
+            format!("INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}", placeholders(chunk.len(), 12))
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for s in chunk {
+            q = q
+                .bind(run.run_id.clone())
+                .bind(s.company_id.clone())
+                .bind(s.departement.clone())
+                .bind(s.naf.clone())
+                .bind(s.size_band.clone())
+                .bind(s.margin)
+                .bind(s.p[0])
+                .bind(s.p[1])
+                .bind(s.p[2])
+                .bind(s.p[3])
+                .bind(s.level.clone())
+                .bind(s.explanation.clone());
+        }
+        q.execute(&mut *tx).await?;
+        written += chunk.len();
+        progress(written);
+    }
+    for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT * 2) {
+        let sql = format!(
+            "INSERT INTO companies (company_id, departement, naf, size_band, last_run_id) \
+             VALUES {} ON CONFLICT (company_id) DO UPDATE SET departement = excluded.departement, \
+             naf = excluded.naf, size_band = excluded.size_band, last_run_id = excluded.last_run_id",
+            placeholders(chunk.len(), 5)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for s in chunk {
+            q = q
+                .bind(s.company_id.clone())
+                .bind(s.departement.clone())
+                .bind(s.naf.clone())
+                .bind(s.size_band.clone())
+                .bind(run.run_id.clone());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+async fn write_postgres(
+    pool: &sqlx::PgPool,
+    run: &RunRecord,
+    rows: &[&ScoreRow],
+    progress: &(dyn Fn(usize) + Send + Sync),
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM scores WHERE run_id = $1").bind(&run.run_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM runs WHERE run_id = $1").bind(&run.run_id).execute(&mut *tx).await?;
+    let sql = format!(
+        "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         $12, $13)"
+    );
+    bind_run(sqlx::query(sqlx::AssertSqlSafe(sql)), run).execute(&mut *tx).await?;
+    let mut written = 0;
+    for chunk in rows.chunks(PG_ROWS_PER_STATEMENT) {
+        let text = |f: fn(&ScoreRow) -> &str| -> Vec<String> {
+            chunk.iter().map(|s| f(s).to_owned()).collect()
+        };
+        let num = |i: usize| -> Vec<f64> {
+            chunk.iter().map(|s| if i == 4 { s.margin } else { s.p[i] }).collect()
+        };
+        let explanation: Vec<Option<String>> =
+            chunk.iter().map(|s| s.explanation.clone()).collect();
+        sqlx::query(
+            "INSERT INTO scores (run_id, company_id, departement, naf, size_band, margin, p_6m, \
+             p_12m, p_18m, p_24m, level, explanation) \
+             SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], \
+             $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::text[], \
+             $12::text[])",
+        )
+        .bind(run.run_id.clone())
+        .bind(text(|s| &s.company_id))
+        .bind(text(|s| &s.departement))
+        .bind(text(|s| &s.naf))
+        .bind(text(|s| &s.size_band))
+        .bind(num(4))
+        .bind(num(0))
+        .bind(num(1))
+        .bind(num(2))
+        .bind(num(3))
+        .bind(text(|s| &s.level))
+        .bind(explanation)
+        .execute(&mut *tx)
+        .await?;
+        written += chunk.len();
+        progress(written);
+    }
+    for chunk in rows.chunks(PG_ROWS_PER_STATEMENT * 2) {
+        let text = |f: fn(&ScoreRow) -> &str| -> Vec<String> {
+            chunk.iter().map(|s| f(s).to_owned()).collect()
+        };
+        sqlx::query(
+            "INSERT INTO companies (company_id, departement, naf, size_band, last_run_id) \
+             SELECT u.*, $5 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u \
+             ON CONFLICT (company_id) DO UPDATE SET departement = excluded.departement, \
+             naf = excluded.naf, size_band = excluded.size_band, \
+             last_run_id = excluded.last_run_id",
+        )
+        .bind(text(|s| &s.company_id))
+        .bind(text(|s| &s.departement))
+        .bind(text(|s| &s.naf))
+        .bind(text(|s| &s.size_band))
+        .bind(run.run_id.clone())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}

@@ -1,0 +1,349 @@
+//! The store test suite, run against SQLite (always) and PostgreSQL (when
+//! `VIGIE_TEST_POSTGRES_URL` names a server; `bash .ci/run` starts one and sets it, and sets
+//! `VIGIE_REQUIRE_POSTGRES=1` so that a missing server fails instead of skipping).
+
+use std::io::Write as _;
+
+use vigie_store::{
+    AuditEntry, Error, Feedback, FollowUp, FollowUpStatus, ModelRecord, NewToken, Role, RunRecord,
+    ScoreRow, Store,
+};
+
+use crate::common;
+
+/// A current-thread runtime for one test.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime")
+}
+
+/// The URL of a fresh PostgreSQL database named after `test`, or `None` (with a message on
+/// the terminal, not captured by the harness) when no server is configured.
+pub fn postgres_url(test: &str) -> Option<String> {
+    let Ok(admin) = std::env::var("VIGIE_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("VIGIE_REQUIRE_POSTGRES").is_err(),
+            "VIGIE_REQUIRE_POSTGRES is set but VIGIE_TEST_POSTGRES_URL is not"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test} on PostgreSQL: VIGIE_TEST_POSTGRES_URL is not set (`bash .ci/run` \
+             starts a server and sets it; locally, point it at a server you can create \
+             databases on, e.g. postgres://postgres@127.0.0.1:5433/postgres)"
+        );
+        return None;
+    };
+    let name = format!("vigie_test_{test}");
+    rt().block_on(async {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("VIGIE_TEST_POSTGRES_URL: cannot connect: {e}"));
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.expect("admin SQL");
+        }
+    });
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+    Some(format!("{base}/{name}"))
+}
+
+/// Runs `suite` against a fresh SQLite file and, when configured, a fresh PostgreSQL
+/// database.
+fn both(test: &str, suite: impl Fn(&str)) {
+    let dir = common::tempdir();
+    suite(&format!("sqlite://{}", dir.path().join("vigie.db").display()));
+    if let Some(url) = postgres_url(test) {
+        suite(&url);
+    }
+}
+
+/// Executes raw SQL on the store's database (to try what the application never does).
+async fn raw(url: &str, sql: &'static str) -> Result<u64, String> {
+    use sqlx::Connection as _;
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.map_err(|e| e.to_string())?;
+        sqlx::query(sql).execute(&mut c).await.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.map_err(|e| e.to_string())?;
+        sqlx::query(sql).execute(&mut c).await.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+    }
+}
+
+fn score(id: &str, dep: &str, p18: f64, level: &str) -> ScoreRow {
+    ScoreRow {
+        company_id: id.into(),
+        departement: dep.into(),
+        naf: "4711D".into(),
+        size_band: "10-49".into(),
+        margin: (p18 / (1.0 - p18)).ln(),
+        p: [p18 / 3.0, p18 / 2.0, p18, (p18 * 1.2).min(1.0)],
+        level: level.into(),
+        explanation: (level != "green").then(|| format!("{{\"top\":\"{id}\"}}")),
+    }
+}
+
+fn run(id: &str, month: &str, scores: &[ScoreRow]) -> RunRecord {
+    let count = |l: &str| scores.iter().filter(|s| s.level == l).count() as i64;
+    RunRecord {
+        run_id: id.into(),
+        month: month.into(),
+        model_version: "vtest".into(),
+        started_at: "2026-01-01T00:00:00.000Z".into(),
+        finished_at: vigie_store::now_utc(),
+        status: "complete".into(),
+        scored: scores.len() as i64,
+        excluded: 3,
+        rejected: 2,
+        red: count("red"),
+        orange: count("orange"),
+        green: count("green"),
+        report: format!("{{\"run_id\":\"{id}\"}}"),
+    }
+}
+
+fn no_progress(_: usize) {}
+
+#[test]
+fn runs_are_written_whole_replaced_by_id_and_read_back() {
+    both("runs", |url| {
+        rt().block_on(async {
+            let store = Store::open(url).await.expect("open");
+            // Migrations are idempotent: opening again is fine.
+            let store2 = Store::open(url).await.expect("reopen");
+            assert!(store.latest_run().await.unwrap().is_none());
+
+            let may: Vec<ScoreRow> = (0..2500)
+                .map(|i| {
+                    let level = match i % 50 {
+                        0 => "red",
+                        1..=4 => "orange",
+                        _ => "green",
+                    };
+                    score(
+                        &format!("c{i:05}"),
+                        if i % 2 == 0 { "21" } else { "75" },
+                        0.001 * f64::from(i % 500) + 0.001,
+                        level,
+                    )
+                })
+                .collect();
+            let r1 = run("2025-05", "2025-05", &may);
+            let calls = std::sync::atomic::AtomicUsize::new(0);
+            store
+                .write_run(&r1, &may, &|n| {
+                    calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    assert!(n <= 2500);
+                })
+                .await
+                .expect("write");
+            assert!(calls.into_inner() >= 1, "progress is reported");
+            assert_eq!(store2.count_scores(Some("2025-05")).await.unwrap(), 2500);
+            let back = store2.run_scores("2025-05").await.unwrap();
+            let mut sorted = may.clone();
+            sorted.sort_by(|a, b| a.company_id.cmp(&b.company_id));
+            assert_eq!(back, sorted, "scores read back bit-identical");
+            let stored = store.run("2025-05").await.unwrap().expect("run");
+            assert_eq!(stored, r1);
+            assert_eq!((stored.red, stored.orange), (50, 200));
+
+            // Same run id again, with other scores: replaced, not duplicated.
+            let fewer: Vec<ScoreRow> = may[..1000]
+                .iter()
+                .map(|s| ScoreRow { level: "green".into(), explanation: None, ..s.clone() })
+                .collect();
+            store
+                .write_run(&run("2025-05", "2025-05", &fewer), &fewer, &no_progress)
+                .await
+                .unwrap();
+            assert_eq!(store.runs().await.unwrap().len(), 1);
+            assert_eq!(store.count_scores(None).await.unwrap(), 1000);
+            assert_eq!(store.run("2025-05").await.unwrap().unwrap().green, 1000);
+
+            // A later month; previous / latest runs.
+            let june: Vec<ScoreRow> = may.iter().take(10).cloned().collect();
+            store.write_run(&run("2025-06", "2025-06", &june), &june, &no_progress).await.unwrap();
+            let runs = store.runs().await.unwrap();
+            assert_eq!(
+                runs.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(),
+                ["2025-06", "2025-05"]
+            );
+            assert_eq!(store.latest_run().await.unwrap().unwrap().run_id, "2025-06");
+            assert_eq!(
+                store.previous_run("2025-06", "2025-06").await.unwrap().unwrap().run_id,
+                "2025-05"
+            );
+            assert!(store.previous_run("2025-05", "2025-05").await.unwrap().is_none());
+
+            // History of a company across runs, oldest first.
+            let h = store.company_history("c00000").await.unwrap();
+            assert_eq!(
+                h.iter().map(|s| s.month.as_str()).collect::<Vec<_>>(),
+                ["2025-05", "2025-06"]
+            );
+            assert_eq!(h[1].score, may[0]);
+            let levels = store.run_levels("2025-06").await.unwrap();
+            assert_eq!(levels[0], ("c00000".to_owned(), "red".to_owned(), may[0].p[2]));
+            store.close().await;
+            store2.close().await;
+        });
+    });
+}
+
+#[test]
+fn invalid_runs_are_refused_and_change_nothing() {
+    both("invalid_runs", |url| {
+        rt().block_on(async {
+            let store = Store::open(url).await.unwrap();
+            let ok = vec![score("a", "21", 0.2, "red")];
+            store.write_run(&run("r1", "2025-01", &ok), &ok, &no_progress).await.unwrap();
+            let mut nan = vec![score("b", "21", 0.2, "red")];
+            nan[0].p[1] = f64::NAN;
+            let dup = vec![score("b", "21", 0.2, "red"), score("b", "21", 0.3, "red")];
+            let bad_level = vec![score("b", "21", 0.2, "purple")];
+            for bad in [nan, dup, bad_level] {
+                let err = store
+                    .write_run(&run("r1", "2025-01", &bad), &bad, &no_progress)
+                    .await
+                    .unwrap_err();
+                assert!(matches!(err, Error::Invalid(_)), "{err}");
+            }
+            assert_eq!(store.run_scores("r1").await.unwrap(), ok, "the stored run is untouched");
+            assert!(matches!(Store::open("mysql://x").await.unwrap_err(), Error::Url(_)));
+        });
+    });
+}
+
+#[test]
+fn the_registry_holds_one_active_model() {
+    both("registry", |url| {
+        rt().block_on(async {
+            let store = Store::open(url).await.unwrap();
+            let m = |v: &str, json: &str| ModelRecord {
+                version: v.into(),
+                name: "risk".into(),
+                family: "gbdt".into(),
+                registered_at: vigie_store::now_utc(),
+                active: false,
+                model_json: json.into(),
+                card: Some("# card".into()),
+            };
+            assert!(store.active_model().await.unwrap().is_none());
+            store.register_model(&m("v1", "{}")).await.unwrap();
+            store.register_model(&m("v1", "{}")).await.expect("same content again: no-op");
+            assert!(matches!(
+                store.register_model(&m("v1", "{\"x\":1}")).await,
+                Err(Error::Invalid(_))
+            ));
+            store.register_model(&m("v2", "{\"y\":2}")).await.unwrap();
+            store.activate_model("v1").await.unwrap();
+            store.activate_model("v2").await.unwrap();
+            let active = store.active_model().await.unwrap().unwrap();
+            assert_eq!((active.version.as_str(), active.model_json.as_str()), ("v2", "{\"y\":2}"));
+            assert!(matches!(store.activate_model("v9").await, Err(Error::UnknownModel(_))));
+            assert_eq!(store.active_model().await.unwrap().unwrap().version, "v2", "unchanged");
+            let all = store.models().await.unwrap();
+            assert_eq!(all.iter().filter(|m| m.active).count(), 1);
+            assert_eq!(all.len(), 2);
+            // The database itself refuses a second active model.
+            assert!(raw(url, "UPDATE models SET active = 1").await.is_err());
+        });
+    });
+}
+
+#[test]
+fn tokens_are_hashed_scoped_and_revocable() {
+    both("tokens", |url| {
+        rt().block_on(async {
+            let store = Store::open(url).await.unwrap();
+            let agent = NewToken {
+                name: "agent-21".into(),
+                role: Role::Agent,
+                territories: vec!["21".into(), "25".into()],
+            };
+            let (token, secret) = store.create_token(&agent).await.unwrap();
+            assert!(secret.starts_with("vigie_") && secret.len() == 70, "{secret}");
+            let found = store.verify_token(&secret).await.unwrap().expect("valid token");
+            assert_eq!(found, token);
+            assert_eq!(found.territories, ["21", "25"]);
+            assert!(store.verify_token("vigie_00").await.unwrap().is_none());
+            assert!(
+                matches!(store.create_token(&agent).await, Err(Error::Invalid(_))),
+                "unique names"
+            );
+            let no_zone = NewToken { name: "x".into(), role: Role::Agent, territories: vec![] };
+            assert!(matches!(store.create_token(&no_zone).await, Err(Error::Invalid(_))));
+            let zoned_admin =
+                NewToken { name: "y".into(), role: Role::Admin, territories: vec!["21".into()] };
+            assert!(matches!(store.create_token(&zoned_admin).await, Err(Error::Invalid(_))));
+            assert!(store.revoke_token("agent-21").await.unwrap());
+            assert!(!store.revoke_token("agent-21").await.unwrap(), "already revoked");
+            assert!(store.verify_token(&secret).await.unwrap().is_none());
+            assert!(store.tokens().await.unwrap()[0].revoked_at.is_some());
+            if let Some(path) = url.strip_prefix("sqlite://") {
+                store.close().await;
+                let mut bytes = std::fs::read(path).unwrap();
+                if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+                    bytes.extend(wal);
+                }
+                let hay = String::from_utf8_lossy(&bytes);
+                assert!(!hay.contains(&secret[6..]), "the secret itself is never stored");
+                assert!(hay.contains(&vigie_store::hash_token(&secret)), "its hash is");
+            }
+        });
+    });
+}
+
+#[test]
+fn follow_ups_feedback_and_an_append_only_audit_log() {
+    both("people", |url| {
+        rt().block_on(async {
+            let store = Store::open(url).await.unwrap();
+            for (status, note) in [(FollowUpStatus::ToContact, None), (FollowUpStatus::Contacted, Some("called the manager"))] {
+                store
+                    .add_follow_up(&FollowUp { company_id: "c1".into(), status, note: note.map(Into::into), author: "agent-21".into(), at: vigie_store::now_utc() })
+                    .await
+                    .unwrap();
+            }
+            let h = store.follow_ups("c1").await.unwrap();
+            assert_eq!(h.iter().map(|f| f.status).collect::<Vec<_>>(), [FollowUpStatus::ToContact, FollowUpStatus::Contacted]);
+            assert_eq!(h[1].note.as_deref(), Some("called the manager"));
+            assert!(store.follow_ups("c2").await.unwrap().is_empty());
+            assert!(raw(url, "INSERT INTO follow_ups (company_id, status, author, at) VALUES ('c1', 'lost', 'x', 'y')").await.is_err(), "unknown status refused by the schema");
+
+            let fb = Feedback { company_id: "c1".into(), run_id: Some("2025-05".into()), useful: false, reason: Some("already in support".into()), author: "agent-21".into(), at: vigie_store::now_utc() };
+            store.add_feedback(&fb).await.unwrap();
+            assert_eq!(store.feedback("c1").await.unwrap(), [fb]);
+
+            let e = AuditEntry { at: String::new(), token_name: "agent-21".into(), route: "GET /v1/companies/{id}".into(), company_id: Some("c1".into()), territory: Some("21".into()), outcome: "ok".into(), reason: None };
+            let at = store.audit(&e).await.unwrap();
+            store.audit(&AuditEntry { outcome: "out_of_zone".into(), reason: Some("joint case".into()), ..e.clone() }).await.unwrap();
+            let log = store.audit_log().await.unwrap();
+            assert_eq!(log.len(), 2);
+            assert_eq!(log[0], AuditEntry { at, ..e });
+            assert_eq!(log[1].reason.as_deref(), Some("joint case"));
+            for sql in ["UPDATE audit_log SET outcome = 'x'", "DELETE FROM audit_log"] {
+                let err = raw(url, sql).await.expect_err("append-only");
+                assert!(err.contains("append-only"), "{err}");
+            }
+            assert_eq!(store.audit_log().await.unwrap().len(), 2);
+        });
+    });
+}
+
+#[test]
+fn one_rescore_lock_per_store() {
+    both("lock", |url| {
+        rt().block_on(async {
+            let store = Store::open(url).await.unwrap();
+            let other = Store::open(url).await.unwrap();
+            let lock = store.lock_rescore().await.unwrap();
+            let err = other.lock_rescore().await.unwrap_err();
+            assert!(matches!(err, Error::Locked(_)));
+            assert!(err.to_string().contains("another `vigie rescore` is running"), "{err}");
+            lock.release().await.unwrap();
+            other.lock_rescore().await.expect("free again").release().await.unwrap();
+        });
+    });
+}
