@@ -101,3 +101,14 @@ pub fn copy_dir(src: &Path) -> tempfile::TempDir {
     }
     dst
 }
+
+/// The committed demo model's version directory (there is exactly one).
+pub fn demo_model_dir() -> PathBuf {
+    let versions: Vec<PathBuf> = std::fs::read_dir(root().join("models/demo"))
+        .expect("models/demo exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(versions.len(), 1, "one demo model version is committed");
+    versions.into_iter().next().expect("one")
+}

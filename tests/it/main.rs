@@ -8,5 +8,6 @@ mod lookahead;
 mod models;
 mod panel;
 mod polish;
+mod rescore;
 mod store;
 mod synth;

@@ -1,1 +1,521 @@
-pub fn x() {}
+//! The nightly rescoring batch (`vigie rescore`): builds one month's features from the
+//! sources (the panel code), scores every company with the active model, explains the
+//! alerts, compares with the previous run (new / escalated / de-escalated alerts,
+//! population stability), and writes the run: a report (JSON + Markdown), rejected rows,
+//! a Parquet file of scores, and the store.
+//!
+//! Invariants:
+//! - nothing is written before the sources are read and the features built (a source
+//!   missing a required column fails with no output at all);
+//! - files are written to a temporary name then renamed; the store is written last, in one
+//!   transaction: a run killed at any point leaves the store holding the previous complete
+//!   run, and re-running the same run id replaces the run (never duplicates it);
+//! - the same sources, month, model and run id give identical scores;
+//! - one rescore at a time per store (the store's lock, released when the process ends).
+
+pub mod diff;
+pub mod report;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use vigie_core::AlertLevel;
+use vigie_core::Month;
+use vigie_core::features::CATALOGUE;
+use vigie_data::panel::{self, PanelOptions};
+use vigie_data::pseudo::Pseudonymiser;
+use vigie_data::rejects::RejectLog;
+use vigie_data::source::Format;
+use vigie_data::table::{Col, Table, TableWriter};
+use vigie_eval::metrics::PsiProfile;
+use vigie_score::{ModelFile, Scorer};
+use vigie_store::{ModelRecord, RunRecord, ScoreRow, Store};
+
+pub use report::Report;
+
+/// Batch errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading the sources or building the features failed.
+    #[error(transparent)]
+    Data(#[from] vigie_data::Error),
+    /// The model could not be loaded or does not fit the features.
+    #[error(transparent)]
+    Model(#[from] vigie_score::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] vigie_store::Error),
+    /// No model to score with.
+    #[error(
+        "no active model in the store {0}: pass --model models/NAME/VERSION (it is then \
+         registered and activated)"
+    )]
+    NoModel(String),
+    /// Writing an output file failed.
+    #[error("{path}: {message}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+    /// The model produced a non-finite score (a corrupt model).
+    #[error("model {0} gave a non-finite score for {1} companies: refusing to write the run")]
+    NotFinite(String, usize),
+}
+
+/// Batch results.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Environment variable naming a phase at which `vigie rescore` stops and waits (used by
+/// the crash-safety tests to kill it at a known point; never set it in production).
+pub const PAUSE_ENV: &str = "VIGIE_TEST_PAUSE_AT";
+
+/// What to rescore.
+#[derive(Debug, Clone)]
+pub struct RescoreOptions {
+    /// Directory of the sources.
+    pub input: PathBuf,
+    /// Month to score.
+    pub month: Month,
+    /// Run id (default: the month, `YYYY-MM`).
+    pub run_id: Option<String>,
+    /// Model directory or file to register, activate and use; default: the store's active
+    /// model.
+    pub model: Option<PathBuf>,
+    /// Parquet file of scores; default: `<report dir>/scores.parquet`.
+    pub out: Option<PathBuf>,
+    /// Report directory (report.json, report.md, rejects.csv).
+    pub report_dir: PathBuf,
+    /// Publication lag of `tax_monthly`, in months.
+    pub tax_lag: u32,
+    /// Publication lag of `social_monthly`, in months.
+    pub social_lag: u32,
+    /// Explain every company, not only those in alert.
+    pub explain_all: bool,
+    /// The pseudonymiser of the sources' SIRENs (the key of the panels the model learnt
+    /// from).
+    pub pseudo: Pseudonymiser,
+}
+
+/// Progress events, for a progress bar or logs.
+#[derive(Debug, Clone, Copy)]
+pub enum Event {
+    /// A phase starts.
+    Phase(&'static str),
+    /// Rows done in the current phase, of a total.
+    Rows {
+        /// The phase.
+        phase: &'static str,
+        /// Rows done.
+        done: usize,
+        /// Rows in all.
+        total: usize,
+    },
+}
+
+/// The phases of a run, in order.
+pub const PHASES: [&str; 6] = ["features", "scoring", "explanations", "compare", "files", "store"];
+
+/// The JSON summary printed by `vigie rescore`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Run id.
+    pub run_id: String,
+    /// Companies scored.
+    pub scored: usize,
+    /// Source rows rejected.
+    pub rejected: usize,
+    /// Companies excluded (closed, in procedure, not yet created).
+    pub excluded: usize,
+    /// Companies by level.
+    pub alerts: BTreeMap<&'static str, usize>,
+    /// New alerts against the previous run.
+    pub new_alerts: usize,
+    /// PSI of the 18-month probability against the previous run (`null` for a first run).
+    pub psi_score: Option<f64>,
+}
+
+/// What a run wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The summary.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// The Markdown report.
+    pub report: PathBuf,
+    /// The JSON report.
+    pub report_json: PathBuf,
+    /// The Parquet file of scores.
+    pub scores: PathBuf,
+    /// The rejected rows (CSV).
+    pub rejects: PathBuf,
+}
+
+/// Stops here if the crash-safety tests asked to (see [`PAUSE_ENV`]).
+pub fn checkpoint(phase: &str) {
+    if std::env::var(PAUSE_ENV).is_ok_and(|p| p == phase) {
+        eprintln!("vigie: paused at {phase} ({PAUSE_ENV})");
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
+}
+
+/// Number of top concerning and reassuring features kept per explanation.
+pub const TOP_FEATURES: usize = 5;
+/// Quantile bins of the drift profiles.
+pub const PSI_BINS: usize = 10;
+
+/// Runs the batch. The caller holds the store's rescore lock.
+pub async fn rescore(
+    store: &Store,
+    opts: &RescoreOptions,
+    on: &(dyn Fn(Event) + Send + Sync),
+) -> Result<Outcome> {
+    let started_at = vigie_store::now_utc();
+    let t0 = Instant::now();
+    let run_id = opts.run_id.clone().unwrap_or_else(|| opts.month.to_string());
+    let mut timings: BTreeMap<&'static str, f64> = BTreeMap::new();
+
+    // The model: the one given (registered now, activated once the run is committed) or
+    // the store's active one.
+    let (model, register) = match &opts.model {
+        Some(path) => {
+            let model = ModelFile::load(path)?;
+            let dir = if path.is_dir() {
+                path.clone()
+            } else {
+                path.parent().unwrap_or(Path::new(".")).to_owned()
+            };
+            let card = std::fs::read_to_string(dir.join("card.md")).ok();
+            let record = ModelRecord {
+                version: model.version.clone(),
+                name: model.name.clone(),
+                family: model.model.family().to_owned(),
+                registered_at: vigie_store::now_utc(),
+                active: false,
+                model_json: model.to_json(),
+                card,
+            };
+            (model, Some(record))
+        }
+        None => {
+            let record = store
+                .active_model()
+                .await?
+                .ok_or_else(|| Error::NoModel(store.url().to_owned()))?;
+            let origin = PathBuf::from(format!("{}#models/{}", store.url(), record.version));
+            (ModelFile::from_json(&record.model_json, &origin)?, None)
+        }
+    };
+
+    // Features.
+    on(Event::Phase("features"));
+    checkpoint("features");
+    let t = Instant::now();
+    let pseudo_opts = PanelOptions {
+        from: Some(opts.month),
+        to: Some(opts.month),
+        step: 1,
+        tax_lag: opts.tax_lag,
+        social_lag: opts.social_lag,
+        as_of: Some(opts.month),
+        keep_in_procedure: false,
+    };
+    // Polars reads on its own runtime, which must not be nested in the caller's async
+    // context: the sources are read on a blocking thread.
+    let (input, pseudo) = (opts.input.clone(), opts.pseudo.clone());
+    let (built, rejects) = tokio::task::spawn_blocking(move || {
+        let mut rejects = RejectLog::default();
+        let built = panel::build(&input, &pseudo, &pseudo_opts, &mut rejects)?;
+        Ok::<_, Error>((built, rejects))
+    })
+    .await
+    .expect("the feature task does not panic")?;
+    let table = built.table;
+    let n = table.height();
+    let features: Vec<&[f64]> = CATALOGUE
+        .iter()
+        .map(|spec| match table.column(spec.name) {
+            Some(Col::F64(v)) => v.as_slice(),
+            _ => unreachable!("the panel has every catalogue feature as floats"),
+        })
+        .collect();
+    let names: Vec<&str> = CATALOGUE.iter().map(|s| s.name).collect();
+    let scorer = Scorer::bind(model, &names)?;
+    let version = scorer.model().version.clone();
+    timings.insert("features", t.elapsed().as_secs_f64());
+
+    // Scores.
+    on(Event::Phase("scoring"));
+    checkpoint("scoring");
+    let t = Instant::now();
+    let k = names.len();
+    let row_of = |i: usize, buf: &mut Vec<f64>| {
+        buf.clear();
+        buf.extend(features.iter().map(|f| f[i]));
+    };
+    const CHUNK: usize = 4096;
+    let scores: Vec<vigie_score::Score> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .flat_map_iter(|c| {
+            let mut rows = Vec::with_capacity(CHUNK * k);
+            let mut buf = Vec::with_capacity(k);
+            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                row_of(i, &mut buf);
+                rows.extend_from_slice(&buf);
+            }
+            scorer.score_rows(&rows, k).expect("rows have the catalogue's width")
+        })
+        .collect();
+    let bad = scores.iter().filter(|s| !s.margin.is_finite()).count();
+    if bad > 0 {
+        return Err(Error::NotFinite(version, bad));
+    }
+    on(Event::Rows { phase: "scoring", done: n, total: n });
+    timings.insert("scoring", t.elapsed().as_secs_f64());
+
+    // Explanations, for the alerts at least.
+    on(Event::Phase("explanations"));
+    checkpoint("explanations");
+    let t = Instant::now();
+    let to_explain: Vec<usize> =
+        (0..n).filter(|&i| opts.explain_all || scores[i].level != AlertLevel::Green).collect();
+    let explained: Vec<(usize, String)> = to_explain
+        .par_iter()
+        .map_init(
+            || Vec::with_capacity(k),
+            |buf, &i| {
+                row_of(i, buf);
+                let e = scorer.explain(buf).expect("rows have the catalogue's width");
+                (i, report::explanation_json(&e, TOP_FEATURES))
+            },
+        )
+        .collect();
+    on(Event::Rows { phase: "explanations", done: explained.len(), total: to_explain.len() });
+    let mut explanations: Vec<Option<String>> = vec![None; n];
+    for (i, e) in explained {
+        explanations[i] = Some(e);
+    }
+    timings.insert("explanations", t.elapsed().as_secs_f64());
+
+    // Rows for the store, and the comparison with the previous run.
+    on(Event::Phase("compare"));
+    checkpoint("compare");
+    let t = Instant::now();
+    let text = |name: &str| -> Vec<&str> {
+        match table.column(name) {
+            Some(Col::Dict(dict, idx)) => idx.iter().map(|&j| dict[j as usize].as_str()).collect(),
+            _ => unreachable!("the panel's {name} column is a dictionary"),
+        }
+    };
+    let (ids, deps, nafs, bands) =
+        (text("company_id"), text("departement"), text("naf"), text("size_band"));
+    let rows: Vec<ScoreRow> = (0..n)
+        .map(|i| ScoreRow {
+            company_id: ids[i].to_owned(),
+            departement: deps[i].to_owned(),
+            naf: nafs[i].to_owned(),
+            size_band: bands[i].to_owned(),
+            margin: scores[i].margin,
+            p: scores[i].p,
+            level: scores[i].level.as_str().to_owned(),
+            explanation: explanations[i].take(),
+        })
+        .collect();
+    let previous = store.previous_run(&opts.month.to_string(), &run_id).await?;
+    let mut current: Vec<(String, AlertLevel)> = rows
+        .iter()
+        .map(|r| (r.company_id.clone(), AlertLevel::parse(&r.level).expect("valid")))
+        .collect();
+    current.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let (before, previous_report) = match &previous {
+        Some(p) => {
+            let levels = store.run_levels(&p.run_id).await?;
+            let before: Vec<(String, AlertLevel)> = levels
+                .into_iter()
+                .map(|(id, l, _)| {
+                    let l = AlertLevel::parse(&l).map_err(|_| {
+                        Error::Store(vigie_store::Error::Invalid(format!("stored level {l:?}")))
+                    })?;
+                    Ok((id, l))
+                })
+                .collect::<Result<_>>()?;
+            let report: Option<report::Reference> = serde_json::from_str::<serde_json::Value>(
+                &store.run(&p.run_id).await?.map(|r| r.report).unwrap_or_default(),
+            )
+            .ok()
+            .and_then(|v| serde_json::from_value(v.get("reference")?.clone()).ok());
+            (before, report)
+        }
+        None => (Vec::new(), None),
+    };
+    let changes = diff::diff(&before, &current);
+    drop(current);
+    let p18: Vec<f64> = scores.iter().map(|s| s.p[2]).collect();
+    let reference = report::Reference {
+        score: PsiProfile::of(&p18, PSI_BINS),
+        features: CATALOGUE
+            .iter()
+            .zip(&features)
+            .map(|(spec, f)| (spec.name.to_owned(), PsiProfile::of(f, PSI_BINS)))
+            .collect(),
+    };
+    let drift = report::Drift::compute(previous_report.as_ref(), &p18, &features, &names);
+    timings.insert("compare", t.elapsed().as_secs_f64());
+
+    // Files: rejects, scores, report (each written then renamed).
+    on(Event::Phase("files"));
+    checkpoint("files");
+    let t = Instant::now();
+    std::fs::create_dir_all(&opts.report_dir)
+        .map_err(|e| Error::Write { path: opts.report_dir.clone(), message: e.to_string() })?;
+    let rejects_path = opts.report_dir.join("rejects.csv");
+    let scores_path = opts.out.clone().unwrap_or_else(|| opts.report_dir.join("scores.parquet"));
+    let table = scores_table(&rows);
+    let rejected = rejects.len();
+    let (r, s) = (rejects_path.clone(), scores_path.clone());
+    tokio::task::spawn_blocking(move || {
+        rejects.write_csv(&r)?;
+        let mut w = TableWriter::new(&s, Format::Parquet);
+        w.write(table)?;
+        w.finish()?;
+        Ok::<_, Error>(())
+    })
+    .await
+    .expect("the file task does not panic")?;
+    timings.insert("files", t.elapsed().as_secs_f64());
+
+    let mut alerts = BTreeMap::from([("red", 0usize), ("orange", 0), ("green", 0)]);
+    let mut by_dep: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
+    for r in &rows {
+        let l = AlertLevel::parse(&r.level).expect("valid").as_str();
+        *alerts.get_mut(l).expect("three levels") += 1;
+        if l != "green" {
+            *by_dep.entry(r.departement.clone()).or_default().entry(l).or_default() += 1;
+        }
+    }
+    let excluded = built.summary.excluded.closed
+        + built.summary.excluded.in_procedure
+        + built.summary.excluded.not_yet_created;
+    let summary = Summary {
+        run_id: run_id.clone(),
+        scored: n,
+        rejected,
+        excluded,
+        alerts: alerts.clone(),
+        new_alerts: changes.new.len(),
+        psi_score: drift.score,
+    };
+    let report_json = opts.report_dir.join("report.json");
+    let report_md = opts.report_dir.join("report.md");
+    let mut report = Report {
+        run_id: run_id.clone(),
+        month: opts.month.to_string(),
+        model_version: version.clone(),
+        store: store.backend(),
+        started_at: started_at.clone(),
+        finished_at: String::new(),
+        summary: summary.clone(),
+        excluded: built.summary.excluded.clone(),
+        sources: built.summary.sources.clone(),
+        thresholds: [scorer.model().thresholds.orange, scorer.model().thresholds.red],
+        alerts_by_departement: by_dep,
+        previous_run: previous.as_ref().map(|p| p.run_id.clone()),
+        change_counts: changes.counts(),
+        changes,
+        drift,
+        score_distribution: report::Distribution::of(&p18),
+        timings_seconds: timings.clone(),
+        outputs: BTreeMap::from([
+            ("scores", scores_path.display().to_string()),
+            ("rejects", rejects_path.display().to_string()),
+            ("report", report_md.display().to_string()),
+        ]),
+        reference,
+    };
+
+    // The store, last, in one transaction.
+    on(Event::Phase("store"));
+    checkpoint("store");
+    let t = Instant::now();
+    if let Some(record) = &register {
+        store.register_model(record).await?;
+    }
+    report.finished_at = vigie_store::now_utc();
+    let record = RunRecord {
+        run_id: run_id.clone(),
+        month: opts.month.to_string(),
+        model_version: version,
+        started_at,
+        finished_at: report.finished_at.clone(),
+        status: "complete".into(),
+        scored: n as i64,
+        excluded: excluded as i64,
+        rejected: rejected as i64,
+        red: alerts["red"] as i64,
+        orange: alerts["orange"] as i64,
+        green: alerts["green"] as i64,
+        report: serde_json::to_string(&report).expect("reports serialise"),
+    };
+    let paused = std::sync::atomic::AtomicBool::new(false);
+    store
+        .write_run(&record, &rows, &|done| {
+            on(Event::Rows { phase: "store", done, total: n });
+            // Mid-transaction: the crash tests kill the process here.
+            if !paused.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                checkpoint("store-write");
+            }
+        })
+        .await?;
+    if let Some(record) = &register {
+        store.activate_model(&record.version).await?;
+    }
+    timings.insert("store", t.elapsed().as_secs_f64());
+    timings.insert("total", t0.elapsed().as_secs_f64());
+    report.timings_seconds = timings;
+    write_atomic(
+        &report_json,
+        &(serde_json::to_string_pretty(&report).expect("serialises") + "\n"),
+    )?;
+    write_atomic(&report_md, &report.markdown())?;
+    Ok(Outcome {
+        summary,
+        report: report_md,
+        report_json,
+        scores: scores_path,
+        rejects: rejects_path,
+    })
+}
+
+/// The scores as a table for the Parquet file.
+fn scores_table(rows: &[ScoreRow]) -> Table {
+    let s =
+        |f: fn(&ScoreRow) -> &str| Col::Str(rows.iter().map(|r| Some(f(r).to_owned())).collect());
+    let p = |h: usize| Col::F64(rows.iter().map(|r| r.p[h]).collect());
+    Table::new(vec![
+        ("company_id", s(|r| &r.company_id)),
+        ("departement", s(|r| &r.departement)),
+        ("naf", s(|r| &r.naf)),
+        ("size_band", s(|r| &r.size_band)),
+        ("margin", Col::F64(rows.iter().map(|r| r.margin).collect())),
+        ("p_6m", p(0)),
+        ("p_12m", p(1)),
+        ("p_18m", p(2)),
+        ("p_24m", p(3)),
+        ("level", s(|r| &r.level)),
+        ("explanation", Col::Str(rows.iter().map(|r| r.explanation.clone()).collect())),
+    ])
+}
+
+/// Writes a text file atomically.
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let err = |e: std::io::Error| Error::Write { path: path.to_owned(), message: e.to_string() };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, text).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}

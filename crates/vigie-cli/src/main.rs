@@ -13,6 +13,8 @@ use vigie_data::rejects::RejectLog;
 use vigie_data::source::Format;
 use vigie_synth::GenerateOptions;
 
+mod progress;
+
 /// Vigie: early warning of business failures from pseudonymised fiscal data.
 #[derive(Debug, Parser)]
 #[command(name = "vigie", version, about)]
@@ -162,6 +164,64 @@ enum Command {
         #[arg(long)]
         params: Option<String>,
     },
+    /// Rescore every company for a month: features, scores, explanations of alerts, changes
+    /// and drift against the previous run; writes the store (one transaction), a Parquet
+    /// file of scores, a report and the rejected rows. Safe to re-run: the same run id
+    /// replaces its run.
+    Rescore {
+        /// Directory of the sources (as for `vigie panel`).
+        #[arg(long)]
+        input: PathBuf,
+        /// Month to score (YYYY-MM).
+        #[arg(long)]
+        month: Month,
+        /// Store URL: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// Model to use (`models/NAME/VERSION`), registered and activated in the store when
+        /// the run commits; default: the store's active model.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Run id; default: the month. Re-running an id replaces its run.
+        #[arg(long)]
+        run_id: Option<String>,
+        /// Parquet file of scores; default: `<report>/scores.parquet`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Report directory; default: `vigie-runs/<run id>`.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Publication lag of tax_monthly, in months.
+        #[arg(long, default_value_t = 1)]
+        tax_lag: u32,
+        /// Publication lag of social_monthly, in months.
+        #[arg(long, default_value_t = 2)]
+        social_lag: u32,
+        /// Explain every company, not only those in alert (slower).
+        #[arg(long)]
+        explain_all: bool,
+        /// Pseudonymisation key file (first line); otherwise VIGIE_PSEUDO_KEY.
+        #[arg(long, conflicts_with = "demo_key")]
+        key_file: Option<PathBuf>,
+        /// Use the public demonstration key (synthetic data only).
+        #[arg(long)]
+        demo_key: bool,
+    },
+    /// Runs of a store.
+    Runs {
+        #[command(subcommand)]
+        command: RunsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RunsCommand {
+    /// Lists the runs of a store, newest month first, one per line starting with the run id.
+    List {
+        /// Store URL (`sqlite://PATH` or `postgres://…`).
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -191,9 +251,39 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // EX_TEMPFAIL: another rescore holds the store; a scheduler may retry later.
+            let locked = e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<vigie_store::Error>(),
+                    Some(vigie_store::Error::Locked(_))
+                )
+            });
+            if locked { ExitCode::from(LOCKED_EXIT) } else { ExitCode::FAILURE }
         }
     }
+}
+
+/// Exit code of `vigie rescore` when another rescore holds the store (EX_TEMPFAIL).
+const LOCKED_EXIT: u8 = 75;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn pseudonymiser(demo_key: bool, key_file: Option<&std::path::Path>) -> Result<Pseudonymiser> {
+    let pseudo = Pseudonymiser::resolve(
+        demo_key,
+        key_file,
+        std::env::var(vigie_data::pseudo::KEY_ENV).ok(),
+    )?;
+    if pseudo.is_demo() {
+        tracing::warn!("using the public demonstration key: never do this on real data");
+    }
+    Ok(pseudo)
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -219,14 +309,7 @@ fn run(cli: Cli) -> Result<()> {
             demo_key,
             keep_in_procedure,
         } => {
-            let pseudo = Pseudonymiser::resolve(
-                demo_key,
-                key_file.as_deref(),
-                std::env::var(vigie_data::pseudo::KEY_ENV).ok(),
-            )?;
-            if pseudo.is_demo() {
-                tracing::warn!("using the public demonstration key: never do this on real data");
-            }
+            let pseudo = pseudonymiser(demo_key, key_file.as_deref())?;
             let opts =
                 PanelOptions { from, to, step, tax_lag, social_lag, as_of, keep_in_procedure };
             let started = std::time::Instant::now();
@@ -325,6 +408,76 @@ fn run(cli: Cli) -> Result<()> {
                     .with_context(|| format!("writing {}", path.display()))?;
             }
             println!("{text}");
+        }
+        Command::Rescore {
+            input,
+            month,
+            store,
+            model,
+            run_id,
+            out,
+            report,
+            tax_lag,
+            social_lag,
+            explain_all,
+            key_file,
+            demo_key,
+        } => {
+            let pseudo = pseudonymiser(demo_key, key_file.as_deref())?;
+            let run_id = run_id.unwrap_or_else(|| month.to_string());
+            let report_dir = report.unwrap_or_else(|| PathBuf::from("vigie-runs").join(&run_id));
+            let opts = vigie_batch::RescoreOptions {
+                input,
+                month,
+                run_id: Some(run_id),
+                model,
+                out,
+                report_dir,
+                tax_lag,
+                social_lag,
+                explain_all,
+                pseudo,
+            };
+            let outcome = runtime()?.block_on(async {
+                let store = vigie_store::Store::open(&store).await?;
+                let lock = store.lock_rescore().await?;
+                let progress = progress::Progress::new();
+                let outcome = vigie_batch::rescore(&store, &opts, &|e| progress.event(e)).await;
+                progress.finish();
+                lock.release().await?;
+                store.close().await;
+                anyhow::Ok(outcome?)
+            })?;
+            tracing::info!(
+                run_id = %outcome.summary.run_id,
+                scored = outcome.summary.scored,
+                rejected = outcome.summary.rejected,
+                "run committed"
+            );
+            println!("{}", outcome.report.display());
+            println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
+        }
+        Command::Runs { command: RunsCommand::List { store } } => {
+            let runs = runtime()?.block_on(async {
+                let store = vigie_store::Store::open(&store).await?;
+                let runs = store.runs().await?;
+                store.close().await;
+                anyhow::Ok(runs)
+            })?;
+            for r in runs {
+                println!(
+                    "{}\tmonth={}\tmodel={}\tscored={}\tred={}\torange={}\texcluded={}\trejected={}\tcommitted={}",
+                    r.run_id,
+                    r.month,
+                    r.model_version,
+                    r.scored,
+                    r.red,
+                    r.orange,
+                    r.excluded,
+                    r.rejected,
+                    r.finished_at
+                );
+            }
         }
     }
     Ok(())

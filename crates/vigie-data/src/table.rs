@@ -88,6 +88,17 @@ impl Table {
         self.cols.first().map_or(0, |(_, c)| c.len())
     }
 
+    /// The column named `name`.
+    #[must_use]
+    pub fn column(&self, name: &str) -> Option<&Col> {
+        self.cols.iter().find(|(n, _)| n == name).map(|(_, c)| c)
+    }
+
+    /// Column names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.cols.iter().map(|(n, _)| n.as_str())
+    }
+
     /// Converts to a polars frame.
     pub fn into_frame(self) -> Result<DataFrame> {
         let height = self.height();

@@ -626,6 +626,83 @@ pub fn psi(expected: &[f64], actual: &[f64], bins: usize) -> Option<f64> {
     Some(e.iter().zip(&a).map(|(&e, &a)| (a - e) * (a / e).ln()).sum())
 }
 
+/// A reference distribution for the population stability index, kept so that later
+/// samples can be compared with it without the reference values themselves (a nightly run
+/// stores the profile of each feature; the next run computes its PSI against it).
+///
+/// The bins are those of [`psi`] (quantile edges of the reference, duplicates merged,
+/// right-closed, outer bins unbounded) plus one bin for missing values (NaN), so that a
+/// source that stops arriving shows as drift.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct PsiProfile {
+    /// Inner bin edges.
+    pub edges: Vec<f64>,
+    /// Share of the finite values in each bin (`edges.len() + 1` bins), unfloored.
+    pub shares: Vec<f64>,
+    /// Share of missing (non-finite) values.
+    pub missing: f64,
+}
+
+impl PsiProfile {
+    /// The profile of `values` with `bins` quantile bins (plus the missing bin). `None` when
+    /// `values` is empty.
+    ///
+    /// # Panics
+    ///
+    /// If `bins` is 0.
+    #[must_use]
+    pub fn of(values: &[f64], bins: usize) -> Option<Self> {
+        assert!(bins > 0, "vigie-eval: PSI needs at least one bin");
+        if values.is_empty() {
+            return None;
+        }
+        let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        finite.sort_by(f64::total_cmp);
+        let mut edges: Vec<f64> = if finite.is_empty() {
+            Vec::new()
+        } else {
+            (1..bins).map(|i| quantile(&finite, i as f64 / bins as f64)).collect()
+        };
+        edges.dedup();
+        let (shares, missing) = Self::shares(values, &edges);
+        Some(Self { edges, shares, missing })
+    }
+
+    /// Unfloored shares of the finite values per bin, over all values, and the missing share.
+    fn shares(values: &[f64], edges: &[f64]) -> (Vec<f64>, f64) {
+        let mut counts = vec![0usize; edges.len() + 1];
+        let mut missing = 0usize;
+        for &v in values {
+            if v.is_finite() {
+                counts[edges.partition_point(|&e| e < v)] += 1;
+            } else {
+                missing += 1;
+            }
+        }
+        let n = values.len() as f64;
+        (counts.into_iter().map(|c| c as f64 / n).collect(), missing as f64 / n)
+    }
+
+    /// PSI of `actual` against this profile: Σ (a − e)·ln(a / e) over the bins and the
+    /// missing bin, each share floored at 10⁻⁴. `None` when `actual` is empty.
+    #[must_use]
+    pub fn psi(&self, actual: &[f64]) -> Option<f64> {
+        if actual.is_empty() {
+            return None;
+        }
+        let (a, a_missing) = Self::shares(actual, &self.edges);
+        let term = |e: f64, a: f64| {
+            let (e, a) = (e.max(PSI_FLOOR), a.max(PSI_FLOOR));
+            (a - e) * (a / e).ln()
+        };
+        // A bin empty on both sides contributes nothing (the floors cancel).
+        Some(
+            self.shares.iter().zip(&a).map(|(&e, &a)| term(e, a)).sum::<f64>()
+                + term(self.missing, a_missing),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -871,6 +948,36 @@ mod tests {
         edges.dedup();
         assert_eq!(edges.len(), 5);
         assert_relative_eq!(psi_shares(&zeros, &edges)[0], 0.6);
+    }
+
+    #[test]
+    fn psi_profile_by_hand() {
+        // Reference: 0..100, quartile bins; edges 24.75, 49.5, 74.25.
+        let reference: Vec<f64> = (0..100).map(f64::from).collect();
+        let p = PsiProfile::of(&reference, 4).unwrap();
+        assert_eq!(p.edges, [24.75, 49.5, 74.25]);
+        assert_eq!(p.shares, [0.25, 0.25, 0.25, 0.25]);
+        assert_eq!(p.missing, 0.0);
+        assert_relative_eq!(p.psi(&reference).unwrap(), 0.0);
+        // Actual: half in the first bin, half missing. Terms: first bin (0.5-0.25)ln 2,
+        // three empty bins 3(1e-4-0.25)ln(1e-4/0.25), missing (0.5-1e-4)ln(0.5/1e-4).
+        let actual: Vec<f64> = (0..100).map(|i| if i < 50 { 1.0 } else { f64::NAN }).collect();
+        let expected = 0.25 * 2f64.ln()
+            + 3.0 * (1e-4 - 0.25) * (1e-4f64 / 0.25).ln()
+            + (0.5 - 1e-4) * (0.5f64 / 1e-4).ln();
+        assert_relative_eq!(p.psi(&actual).unwrap(), expected, max_relative = 1e-12);
+        // Without missing values it agrees with `psi`.
+        let shifted: Vec<f64> = reference.iter().map(|v| v + 30.0).collect();
+        assert_relative_eq!(
+            p.psi(&shifted).unwrap(),
+            psi(&reference, &shifted, 4).unwrap(),
+            max_relative = 1e-12
+        );
+        // Round trip through JSON (the profile is stored in run reports).
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<PsiProfile>(&json).unwrap(), p);
+        assert_eq!(PsiProfile::of(&[], 4), None);
+        assert_eq!(p.psi(&[]), None);
     }
 
     /// Brute-force AUC over all pairs.

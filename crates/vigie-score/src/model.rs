@@ -198,7 +198,14 @@ impl ModelFile {
         let file = if path.is_dir() { path.join("model.json") } else { path.to_owned() };
         let text = std::fs::read_to_string(&file)
             .map_err(|source| Error::Io { path: file.clone(), source })?;
-        let m: Self = serde_json::from_str(&text)
+        Self::from_json(&text, &file)
+    }
+
+    /// Parses and checks a model file's text; `origin` names it in errors (a path, or a
+    /// store's model registry).
+    pub fn from_json(text: &str, origin: &Path) -> Result<Self> {
+        let file = origin.to_owned();
+        let m: Self = serde_json::from_str(text)
             .map_err(|e| Error::Format { path: file.clone(), message: e.to_string() })?;
         if m.format != FORMAT || m.format_version != FORMAT_VERSION {
             return Err(Error::Format {
