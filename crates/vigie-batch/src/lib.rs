@@ -159,9 +159,12 @@ pub struct Outcome {
 pub fn checkpoint(phase: &str) {
     if std::env::var(PAUSE_ENV).is_ok_and(|p| p == phase) {
         eprintln!("vigie: paused at {phase} ({PAUSE_ENV})");
-        std::thread::sleep(std::time::Duration::from_secs(3600));
+        std::thread::sleep(std::time::Duration::from_hours(1));
     }
 }
+
+/// Rows scored per parallel task.
+const SCORE_CHUNK: usize = 4096;
 
 /// Number of top concerning and reassuring features kept per explanation.
 pub const TOP_FEATURES: usize = 5;
@@ -181,34 +184,28 @@ pub async fn rescore(
 
     // The model: the one given (registered now, activated once the run is committed) or
     // the store's active one.
-    let (model, register) = match &opts.model {
-        Some(path) => {
-            let model = ModelFile::load(path)?;
-            let dir = if path.is_dir() {
-                path.clone()
-            } else {
-                path.parent().unwrap_or(Path::new(".")).to_owned()
-            };
-            let card = std::fs::read_to_string(dir.join("card.md")).ok();
-            let record = ModelRecord {
-                version: model.version.clone(),
-                name: model.name.clone(),
-                family: model.model.family().to_owned(),
-                registered_at: vigie_store::now_utc(),
-                active: false,
-                model_json: model.to_json(),
-                card,
-            };
-            (model, Some(record))
-        }
-        None => {
-            let record = store
-                .active_model()
-                .await?
-                .ok_or_else(|| Error::NoModel(store.url().to_owned()))?;
-            let origin = PathBuf::from(format!("{}#models/{}", store.url(), record.version));
-            (ModelFile::from_json(&record.model_json, &origin)?, None)
-        }
+    let (model, register) = if let Some(path) = &opts.model {
+        let model = ModelFile::load(path)?;
+        let dir = if path.is_dir() {
+            path.clone()
+        } else {
+            path.parent().unwrap_or(Path::new(".")).to_owned()
+        };
+        let record = ModelRecord {
+            version: model.version.clone(),
+            name: model.name.clone(),
+            family: model.model.family().to_owned(),
+            registered_at: vigie_store::now_utc(),
+            active: false,
+            model_json: model.to_json(),
+            card: std::fs::read_to_string(dir.join("card.md")).ok(),
+        };
+        (model, Some(record))
+    } else {
+        let record =
+            store.active_model().await?.ok_or_else(|| Error::NoModel(store.url().to_owned()))?;
+        let origin = PathBuf::from(format!("{}#models/{}", store.url(), record.version));
+        (ModelFile::from_json(&record.model_json, &origin)?, None)
     };
 
     // Features.
@@ -257,13 +254,12 @@ pub async fn rescore(
         buf.clear();
         buf.extend(features.iter().map(|f| f[i]));
     };
-    const CHUNK: usize = 4096;
-    let scores: Vec<vigie_score::Score> = (0..n.div_ceil(CHUNK))
+    let scores: Vec<vigie_score::Score> = (0..n.div_ceil(SCORE_CHUNK))
         .into_par_iter()
         .flat_map_iter(|c| {
-            let mut rows = Vec::with_capacity(CHUNK * k);
+            let mut rows = Vec::with_capacity(SCORE_CHUNK * k);
             let mut buf = Vec::with_capacity(k);
-            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+            for i in c * SCORE_CHUNK..((c + 1) * SCORE_CHUNK).min(n) {
                 row_of(i, &mut buf);
                 rows.extend_from_slice(&buf);
             }

@@ -36,26 +36,28 @@ impl Progress {
             Event::Phase(name) => {
                 let mut phase = self.phase.lock().expect("not poisoned");
                 let step = vigie_batch::PHASES.iter().position(|p| *p == name).unwrap_or(0);
-                match &self.bar {
-                    Some(bar) => {
-                        bar.set_position(step as u64);
-                        bar.set_message(name);
-                    }
-                    None => tracing::info!(
+                if let Some(bar) = &self.bar {
+                    bar.set_position(step as u64);
+                    bar.set_message(name);
+                } else {
+                    tracing::info!(
                         phase = name,
                         step = step + 1,
                         of = vigie_batch::PHASES.len(),
                         previous = phase.0,
                         previous_seconds = phase.1.elapsed().as_secs_f64(),
                         "rescore phase"
-                    ),
+                    );
                 }
                 *phase = (name, Instant::now());
             }
-            Event::Rows { phase, done, total } => match &self.bar {
-                Some(bar) => bar.set_message(format!("{phase} {done}/{total}")),
-                None => tracing::debug!(phase, done, total, "rows"),
-            },
+            Event::Rows { phase, done, total } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_message(format!("{phase} {done}/{total}"));
+                } else {
+                    tracing::debug!(phase, done, total, "rows");
+                }
+            }
         }
     }
 

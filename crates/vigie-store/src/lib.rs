@@ -80,7 +80,7 @@ fn db(backend: &'static str) -> impl Fn(sqlx::Error) -> Error {
 #[derive(Debug, Clone)]
 pub(crate) enum Backend {
     Sqlite { pool: SqlitePool, path: Option<PathBuf> },
-    Postgres { pool: PgPool, options: PgConnectOptions },
+    Postgres { pool: PgPool, options: Box<PgConnectOptions> },
 }
 
 /// Runs the same statement text on whichever pool the store has. The body is compiled
@@ -147,7 +147,7 @@ impl Store {
                 .run(&pool)
                 .await
                 .map_err(|e| Error::Migration { backend: "postgres", message: e.to_string() })?;
-            Backend::Postgres { pool, options }
+            Backend::Postgres { pool, options: Box::new(options) }
         } else {
             return Err(Error::Url(redact(url)));
         };
@@ -202,7 +202,8 @@ impl Store {
             Backend::Postgres { options, .. } => {
                 // A dedicated connection, outside the pool: closing it (or the process
                 // dying) releases the advisory lock.
-                let mut conn = PgConnection::connect_with(options).await.map_err(db("postgres"))?;
+                let mut conn =
+                    PgConnection::connect_with(options.as_ref()).await.map_err(db("postgres"))?;
                 let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
                     .bind(RESCORE_LOCK_KEY)
                     .fetch_one(&mut conn)

@@ -1,0 +1,271 @@
+//! Crash safety of `vigie rescore`, on the real binary: killed with SIGKILL at every phase
+//! (features, scoring, explanations, comparison, files, store — before and in the middle
+//! of the store transaction) and at seeded random moments, the store still holds exactly
+//! the previous complete run and the lock is free; re-running then gives the same result as
+//! an uninterrupted run. Also: one rescore at a time per store.
+//!
+//! Runs on SQLite, and on PostgreSQL when `VIGIE_TEST_POSTGRES_URL` is set (as
+//! `bash .ci/run` does).
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use vigie_store::{ScoreRow, Store};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vigie");
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn model_dir() -> PathBuf {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("models/demo"))
+        .expect("models/demo")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(v.len(), 1, "one demo model");
+    v.pop().expect("one")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+/// `vigie rescore` of the demo sources for `month`.
+fn rescore(url: &str, month: &str, reports: &Path, with_model: bool) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(["rescore", "--demo-key", "--month", month, "--store", url])
+        .arg("--input")
+        .arg(root().join("data-samples/demo"))
+        .arg("--report")
+        .arg(reports.join(month))
+        .env_remove(vigie_batch_pause_env())
+        .env("VIGIE_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if with_model {
+        c.arg("--model").arg(model_dir());
+    }
+    c
+}
+
+fn vigie_batch_pause_env() -> &'static str {
+    "VIGIE_TEST_PAUSE_AT"
+}
+
+fn run_ok(mut c: Command) -> Output {
+    let out = c.output().expect("vigie runs");
+    assert!(out.status.success(), "vigie failed: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Starts a rescore that stops at `phase`, and waits until it is there.
+fn paused_at(mut c: Command, phase: &str) -> Child {
+    let mut child = c.env(vigie_batch_pause_env(), phase).spawn().expect("spawn");
+    let stderr = child.stderr.take().expect("piped");
+    let mut seen = String::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.expect("stderr");
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(&format!("paused at {phase}")) {
+            break;
+        }
+    }
+    assert!(seen.contains(&format!("paused at {phase}")), "vigie never reached {phase}:\n{seen}");
+    child
+}
+
+fn kill(mut child: Child) {
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("reaped");
+    assert!(!status.success(), "killed, not finished");
+}
+
+struct State {
+    runs: Vec<String>,
+    scores: Vec<(String, Vec<ScoreRow>)>,
+    rows: i64,
+}
+
+async fn state(url: &str) -> State {
+    let store = Store::open(url).await.expect("open");
+    let runs: Vec<String> = store.runs().await.unwrap().into_iter().map(|r| r.run_id).collect();
+    let mut scores = Vec::new();
+    for r in &runs {
+        scores.push((r.clone(), store.run_scores(r).await.unwrap()));
+    }
+    let rows = store.count_scores(None).await.unwrap();
+    // The lock died with the killed process. (PostgreSQL ends the dead session as soon as
+    // it reads the closed socket; allow it a moment.)
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match store.lock_rescore().await {
+            Ok(lock) => {
+                lock.release().await.unwrap();
+                break;
+            }
+            Err(vigie_store::Error::Locked(_)) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("the lock is still held after the kill: {e}"),
+        }
+    }
+    store.close().await;
+    State { runs, scores, rows }
+}
+
+/// A fresh store URL for `test` on `backend`, or `None` when PostgreSQL is not configured.
+fn fresh(backend: &str, test: &str, dir: &Path) -> Option<String> {
+    if backend == "sqlite" {
+        return Some(format!("sqlite://{}", dir.join(format!("{test}.db")).display()));
+    }
+    let Ok(admin) = std::env::var("VIGIE_TEST_POSTGRES_URL") else {
+        assert!(std::env::var("VIGIE_REQUIRE_POSTGRES").is_err(), "PostgreSQL required");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test} on PostgreSQL: VIGIE_TEST_POSTGRES_URL is not set (`bash .ci/run` \
+             starts a server and sets it)"
+        );
+        return None;
+    };
+    let name = format!("vigie_cli_{test}");
+    rt().block_on(async {
+        use sqlx::Connection as _;
+        let mut c = sqlx::PgConnection::connect(&admin).await.expect("VIGIE_TEST_POSTGRES_URL");
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.expect("admin SQL");
+        }
+    });
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+    Some(format!("{base}/{name}"))
+}
+
+/// A small seeded generator for the random kill times (SplitMix64).
+fn splitmix(state: &mut u64) -> f64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) as f64 / u64::MAX as f64
+}
+
+fn crash_safety(backend: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let (Some(url), Some(reference)) =
+        (fresh(backend, "crash", dir.path()), fresh(backend, "crash_reference", dir.path()))
+    else {
+        return;
+    };
+    // The reference: June then July, uninterrupted, in another store.
+    run_ok(rescore(&reference, "2025-06", &reports.join("ref"), true));
+    let started = Instant::now();
+    run_ok(rescore(&reference, "2025-07", &reports.join("ref"), false));
+    let july_duration = started.elapsed();
+    let expected = rt().block_on(state(&reference));
+    assert_eq!(expected.runs, ["2025-07", "2025-06"]);
+
+    // The store under test holds June.
+    run_ok(rescore(&url, "2025-06", &reports, true));
+    let june = rt().block_on(state(&url));
+    assert_eq!(june.runs, ["2025-06"]);
+    assert_eq!(june.scores[0].1, expected.scores[1].1, "same sources, same scores");
+    let only_june = |s: &State, when: &str| {
+        assert_eq!(s.runs, ["2025-06"], "killed {when}: only the previous run");
+        assert_eq!(s.scores, june.scores, "killed {when}: the previous run untouched");
+        assert_eq!(s.rows, june.rows, "killed {when}: no stray score rows");
+    };
+
+    // Killed at each phase of July, including in the middle of the store transaction.
+    for phase in ["features", "scoring", "explanations", "compare", "files", "store", "store-write"]
+    {
+        kill(paused_at(rescore(&url, "2025-07", &reports, false), phase));
+        only_june(&rt().block_on(state(&url)), &format!("at {phase}"));
+    }
+
+    // Killed at seeded random moments of a run.
+    let mut seed = 2026u64;
+    let mut completed = false;
+    for _ in 0..4 {
+        let delay = july_duration.mul_f64(1.2 * splitmix(&mut seed));
+        let mut child = rescore(&url, "2025-07", &reports, false).spawn().unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let finished = child.wait().unwrap().success();
+        let s = rt().block_on(state(&url));
+        if s.runs.len() == 2 {
+            // The kill came after the commit: the new run is whole and right.
+            assert!(finished || s.scores == expected.scores, "a committed run is complete");
+            assert_eq!(s.scores, expected.scores);
+            completed = true;
+        } else {
+            only_june(&s, &format!("after {delay:?}"));
+        }
+    }
+    let _ = completed;
+
+    // Re-running succeeds and equals the uninterrupted run.
+    run_ok(rescore(&url, "2025-07", &reports, false));
+    let after = rt().block_on(state(&url));
+    assert_eq!(after.runs, expected.runs);
+    assert_eq!(after.scores, expected.scores, "identical to an uninterrupted run");
+    assert_eq!(after.rows, expected.rows);
+}
+
+fn one_at_a_time(backend: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let Some(url) = fresh(backend, "lock", dir.path()) else { return };
+    let first = paused_at(rescore(&url, "2025-06", &reports, true), "scoring");
+    let second = rescore(&url, "2025-06", &reports.join("second"), true).output().unwrap();
+    assert_eq!(second.status.code(), Some(75), "EX_TEMPFAIL");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("another `vigie rescore` is running on this store"), "{stderr}");
+    assert!(!reports.join("second").exists(), "the refused run wrote nothing");
+    kill(first);
+    // The lock died with the first process.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = rescore(&url, "2025-06", &reports, true).output().unwrap();
+        if out.status.success() {
+            break;
+        }
+        assert!(
+            out.status.code() == Some(75) && Instant::now() < deadline,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let listed = Command::new(BIN).args(["runs", "list", "--store", &url]).output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert_eq!(listed.lines().count(), 1);
+    assert!(listed.starts_with("2025-06\t"), "{listed}");
+}
+
+#[test]
+fn a_killed_rescore_leaves_the_previous_run_on_sqlite() {
+    crash_safety("sqlite");
+}
+
+#[test]
+fn a_killed_rescore_leaves_the_previous_run_on_postgres() {
+    crash_safety("postgres");
+}
+
+#[test]
+fn one_rescore_at_a_time_on_sqlite() {
+    one_at_a_time("sqlite");
+}
+
+#[test]
+fn one_rescore_at_a_time_on_postgres() {
+    one_at_a_time("postgres");
+}
