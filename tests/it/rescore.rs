@@ -132,6 +132,14 @@ fn two_months_and_a_rerun(url: &str) {
         let mut escalated = 0;
         let mut down = 0;
         for r in &first {
+            assert_eq!(r.previous_level.as_ref(), before.get(&r.company_id), "previous level kept");
+            assert_eq!(r.previous_p_18m.is_some(), r.previous_level.is_some());
+            let d = vigie_core::Departement::parse(&r.departement).unwrap();
+            assert_eq!(r.region, d.region().code);
+            assert_eq!(
+                r.naf_section,
+                vigie_core::Naf::parse(&r.naf).unwrap().section().to_string()
+            );
             match before.get(&r.company_id) {
                 None if r.level != "green" => new += 1,
                 Some(b) if b == "green" && r.level != "green" => new += 1,

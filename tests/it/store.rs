@@ -75,12 +75,16 @@ fn score(id: &str, dep: &str, p18: f64, level: &str) -> ScoreRow {
     ScoreRow {
         company_id: id.into(),
         departement: dep.into(),
-        naf: "4711D".into(),
+        naf: "47.11D".into(),
+        naf_section: "G".into(),
+        region: "27".into(),
         size_band: "10-49".into(),
         margin: (p18 / (1.0 - p18)).ln(),
         p: [p18 / 3.0, p18 / 2.0, p18, (p18 * 1.2).min(1.0)],
         level: level.into(),
         explanation: (level != "green").then(|| format!("{{\"top\":\"{id}\"}}")),
+        previous_level: (p18 > 0.3).then(|| "orange".to_owned()),
+        previous_p_18m: (p18 > 0.3).then_some(p18 / 2.0),
     }
 }
 

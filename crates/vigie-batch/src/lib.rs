@@ -22,9 +22,8 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use vigie_core::AlertLevel;
-use vigie_core::Month;
 use vigie_core::features::CATALOGUE;
+use vigie_core::{AlertLevel, Departement, Month, Naf};
 use vigie_data::panel::{self, PanelOptions};
 use vigie_data::pseudo::Pseudonymiser;
 use vigie_data::rejects::RejectLog;
@@ -309,19 +308,38 @@ pub async fn rescore(
     };
     let (ids, deps, nafs, bands) =
         (text("company_id"), text("departement"), text("naf"), text("size_band"));
+    let previous = store.previous_run(&opts.month.to_string(), &run_id).await?;
+    let before_raw = match &previous {
+        Some(p) => store.run_levels(&p.run_id).await?,
+        None => Vec::new(),
+    };
+    let before_of = |id: &str| {
+        before_raw
+            .binary_search_by(|(c, _, _)| c.as_str().cmp(id))
+            .ok()
+            .map(|k| (before_raw[k].1.clone(), before_raw[k].2))
+    };
     let rows: Vec<ScoreRow> = (0..n)
-        .map(|i| ScoreRow {
-            company_id: ids[i].to_owned(),
-            departement: deps[i].to_owned(),
-            naf: nafs[i].to_owned(),
-            size_band: bands[i].to_owned(),
-            margin: scores[i].margin,
-            p: scores[i].p,
-            level: scores[i].level.as_str().to_owned(),
-            explanation: explanations[i].take(),
+        .map(|i| {
+            let (previous_level, previous_p_18m) = before_of(ids[i]).unzip();
+            ScoreRow {
+                company_id: ids[i].to_owned(),
+                departement: deps[i].to_owned(),
+                naf: nafs[i].to_owned(),
+                naf_section: Naf::parse(nafs[i])
+                    .map_or_else(|_| "?".to_owned(), |n| n.section().to_string()),
+                region: Departement::parse(deps[i])
+                    .map_or_else(|_| "?".to_owned(), |d| d.region().code.to_owned()),
+                size_band: bands[i].to_owned(),
+                margin: scores[i].margin,
+                p: scores[i].p,
+                level: scores[i].level.as_str().to_owned(),
+                explanation: explanations[i].take(),
+                previous_level,
+                previous_p_18m,
+            }
         })
         .collect();
-    let previous = store.previous_run(&opts.month.to_string(), &run_id).await?;
     let mut current: Vec<(String, AlertLevel)> = rows
         .iter()
         .map(|r| (r.company_id.clone(), AlertLevel::parse(&r.level).expect("valid")))
@@ -329,14 +347,13 @@ pub async fn rescore(
     current.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let (before, previous_report) = match &previous {
         Some(p) => {
-            let levels = store.run_levels(&p.run_id).await?;
-            let before: Vec<(String, AlertLevel)> = levels
-                .into_iter()
+            let before: Vec<(String, AlertLevel)> = before_raw
+                .iter()
                 .map(|(id, l, _)| {
-                    let l = AlertLevel::parse(&l).map_err(|_| {
+                    let l = AlertLevel::parse(l).map_err(|_| {
                         Error::Store(vigie_store::Error::Invalid(format!("stored level {l:?}")))
                     })?;
-                    Ok((id, l))
+                    Ok((id.clone(), l))
                 })
                 .collect::<Result<_>>()?;
             let report: Option<report::Reference> = serde_json::from_str::<serde_json::Value>(
@@ -353,10 +370,10 @@ pub async fn rescore(
     let p18: Vec<f64> = scores.iter().map(|s| s.p[2]).collect();
     let reference = report::Reference {
         score: PsiProfile::of(&p18, PSI_BINS),
-        features: CATALOGUE
-            .iter()
-            .zip(&features)
-            .map(|(spec, f)| (spec.name.to_owned(), PsiProfile::of(f, PSI_BINS)))
+        features: names
+            .par_iter()
+            .zip(features.par_iter())
+            .map(|(name, f)| ((*name).to_owned(), PsiProfile::of(f, PSI_BINS)))
             .collect(),
     };
     let drift = report::Drift::compute(previous_report.as_ref(), &p18, &features, &names);

@@ -25,6 +25,9 @@ pub enum Error {
     /// Not a département code (01–95 but 20, 2A, 2B, 971–976).
     #[error("unknown département {0:?}: expected 01-95 (2A/2B for Corsica) or 971-976")]
     Departement(String),
+    /// Not a region code.
+    #[error("unknown region code {0:?}")]
+    Region(String),
     /// Not a NAF rév. 2 sub-class code such as `56.10A`.
     #[error("malformed NAF code {0:?}: expected NN.NNL with an existing division, e.g. 56.10A")]
     Naf(String),

@@ -24,4 +24,4 @@ pub use ident::{CompanyId, Siren};
 pub use level::{AlertLevel, Horizon};
 pub use sector::Naf;
 pub use size::{HeadcountBand, SizeBand};
-pub use territory::Departement;
+pub use territory::{Departement, Region};

@@ -54,6 +54,99 @@ impl Departement {
     }
 }
 
+/// A French region (the 2016 map; INSEE region codes). Saint-Pierre-et-Miquelon, an
+/// overseas collectivity outside the regions, is its own territory here (code `975`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Region {
+    /// INSEE code (`"11"` for Île-de-France).
+    pub code: &'static str,
+    /// Name, in French.
+    pub name: &'static str,
+}
+
+/// Regions and their départements.
+const REGIONS: [(Region, &[&str]); 19] = [
+    (Region { code: "01", name: "Guadeloupe" }, &["971"]),
+    (Region { code: "02", name: "Martinique" }, &["972"]),
+    (Region { code: "03", name: "Guyane" }, &["973"]),
+    (Region { code: "04", name: "La Réunion" }, &["974"]),
+    (Region { code: "06", name: "Mayotte" }, &["976"]),
+    (
+        Region { code: "11", name: "Île-de-France" },
+        &["75", "77", "78", "91", "92", "93", "94", "95"],
+    ),
+    (Region { code: "24", name: "Centre-Val de Loire" }, &["18", "28", "36", "37", "41", "45"]),
+    (
+        Region { code: "27", name: "Bourgogne-Franche-Comté" },
+        &["21", "25", "39", "58", "70", "71", "89", "90"],
+    ),
+    (Region { code: "28", name: "Normandie" }, &["14", "27", "50", "61", "76"]),
+    (Region { code: "32", name: "Hauts-de-France" }, &["02", "59", "60", "62", "80"]),
+    (
+        Region { code: "44", name: "Grand Est" },
+        &["08", "10", "51", "52", "54", "55", "57", "67", "68", "88"],
+    ),
+    (Region { code: "52", name: "Pays de la Loire" }, &["44", "49", "53", "72", "85"]),
+    (Region { code: "53", name: "Bretagne" }, &["22", "29", "35", "56"]),
+    (
+        Region { code: "75", name: "Nouvelle-Aquitaine" },
+        &["16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"],
+    ),
+    (
+        Region { code: "76", name: "Occitanie" },
+        &["09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"],
+    ),
+    (
+        Region { code: "84", name: "Auvergne-Rhône-Alpes" },
+        &["01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"],
+    ),
+    (
+        Region { code: "93", name: "Provence-Alpes-Côte d'Azur" },
+        &["04", "05", "06", "13", "83", "84"],
+    ),
+    (Region { code: "94", name: "Corse" }, &["2A", "2B"]),
+    (Region { code: "975", name: "Saint-Pierre-et-Miquelon" }, &["975"]),
+];
+
+impl Region {
+    /// All regions, by code.
+    #[must_use]
+    pub fn all() -> Vec<Region> {
+        REGIONS.iter().map(|(r, _)| *r).collect()
+    }
+
+    /// The region of code `code`.
+    pub fn parse(code: &str) -> Result<Self> {
+        REGIONS
+            .iter()
+            .find(|(r, _)| r.code == code)
+            .map(|(r, _)| *r)
+            .ok_or_else(|| Error::Region(code.to_owned()))
+    }
+
+    /// Its départements.
+    #[must_use]
+    pub fn departements(&self) -> Vec<Departement> {
+        REGIONS
+            .iter()
+            .find(|(r, _)| r == self)
+            .map(|(_, d)| d.iter().map(|c| Departement::parse(c).expect("valid table")).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Departement {
+    /// The region of the département.
+    #[must_use]
+    pub fn region(&self) -> Region {
+        REGIONS
+            .iter()
+            .find(|(_, deps)| deps.contains(&self.as_str()))
+            .map(|(r, _)| *r)
+            .expect("every département is in the table (tested)")
+    }
+}
+
 impl fmt::Display for Departement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -103,5 +196,23 @@ mod tests {
         assert_eq!(sorted.len(), 102);
         assert!(all.iter().all(|d| Departement::parse(d.as_str()).as_ref() == Ok(d)));
         assert_eq!(all[19].as_str(), "2A");
+    }
+
+    #[test]
+    fn every_departement_is_in_exactly_one_region() {
+        let mut seen = 0;
+        for r in Region::all() {
+            let deps = r.departements();
+            assert!(!deps.is_empty(), "{r:?}");
+            for d in deps {
+                assert_eq!(d.region(), r);
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 102, "the regions partition the 102 départements");
+        assert_eq!(Departement::parse("21").unwrap().region().name, "Bourgogne-Franche-Comté");
+        assert_eq!(Departement::parse("2B").unwrap().region().code, "94");
+        assert_eq!(Region::parse("11").unwrap().departements().len(), 8);
+        assert!(Region::parse("99").is_err());
     }
 }

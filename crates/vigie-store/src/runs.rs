@@ -45,6 +45,10 @@ pub struct ScoreRow {
     pub departement: String,
     /// NAF code.
     pub naf: String,
+    /// NAF section letter.
+    pub naf_section: String,
+    /// INSEE region code.
+    pub region: String,
     /// Size band.
     pub size_band: String,
     /// Model margin (log-odds before calibration).
@@ -55,6 +59,10 @@ pub struct ScoreRow {
     pub level: String,
     /// Explanation (JSON text: group contributions, top features), for alerts at least.
     pub explanation: Option<String>,
+    /// Level in the previous run (`None`: not scored then, or no previous run).
+    pub previous_level: Option<String>,
+    /// 18-month probability in the previous run.
+    pub previous_p_18m: Option<f64>,
 }
 
 /// A score with the run it belongs to (a company's history).
@@ -68,13 +76,18 @@ pub struct StoredScore {
     pub score: ScoreRow,
 }
 
-/// Rows per SQLite INSERT statement (12 parameters each; SQLite allows 32,766).
+/// Rows per SQLite INSERT statement (16 parameters each; SQLite allows 32,766).
 const SQLITE_ROWS_PER_STATEMENT: usize = 1000;
 /// Rows per PostgreSQL UNNEST statement.
 const PG_ROWS_PER_STATEMENT: usize = 20_000;
 
-const SCORE_COLUMNS: &str = "run_id, company_id, departement, naf, size_band, margin, \
-                             p_6m, p_12m, p_18m, p_24m, level, explanation";
+const SCORE_COLUMNS: &str = "run_id, company_id, departement, naf, naf_section, region, \
+                             size_band, margin, p_6m, p_12m, p_18m, p_24m, level, explanation, \
+                             previous_level, previous_p_18m";
+/// The columns of [`ScoreRow`], for SELECTs.
+pub(crate) const SCORE_ROW_COLUMNS: &str = "company_id, departement, naf, naf_section, region, \
+                             size_band, margin, p_6m, p_12m, p_18m, p_24m, level, explanation, \
+                             previous_level, previous_p_18m";
 const RUN_COLUMNS: &str = "run_id, month, model_version, started_at, finished_at, status, \
                            scored, excluded, rejected, red, orange, green, report";
 
@@ -104,6 +117,8 @@ macro_rules! score_from_row {
             company_id: $r.try_get("company_id")?,
             departement: $r.try_get("departement")?,
             naf: $r.try_get("naf")?,
+            naf_section: $r.try_get("naf_section")?,
+            region: $r.try_get("region")?,
             size_band: $r.try_get("size_band")?,
             margin: $r.try_get("margin")?,
             p: [
@@ -114,6 +129,8 @@ macro_rules! score_from_row {
             ],
             level: $r.try_get("level")?,
             explanation: $r.try_get("explanation")?,
+            previous_level: $r.try_get("previous_level")?,
+            previous_p_18m: $r.try_get("previous_p_18m")?,
         }
     };
 }
@@ -126,8 +143,12 @@ fn validate(run: &RunRecord, scores: &[ScoreRow]) -> Result<()> {
         if s.company_id.is_empty() {
             return Err(Error::Invalid("a score has an empty company id".into()));
         }
-        if !matches!(s.level.as_str(), "red" | "orange" | "green") {
-            return Err(Error::Invalid(format!("unknown level {:?}", s.level)));
+        let valid = |l: &str| matches!(l, "red" | "orange" | "green");
+        if !valid(&s.level) || s.previous_level.as_deref().is_some_and(|l| !valid(l)) {
+            return Err(Error::Invalid(format!(
+                "unknown level {:?} (previous {:?})",
+                s.level, s.previous_level
+            )));
         }
         if !s.margin.is_finite() || s.p.iter().any(|p| !(0.0..=1.0).contains(p)) {
             return Err(Error::Invalid(format!(
@@ -223,11 +244,14 @@ impl Store {
 
     /// The scores of a run, by company id.
     pub async fn run_scores(&self, run_id: &str) -> Result<Vec<ScoreRow>> {
-        let sql = "SELECT company_id, departement, naf, size_band, margin, p_6m, p_12m, p_18m, \
-                   p_24m, level, explanation FROM scores WHERE run_id = $1 ORDER BY company_id";
+        let sql =
+            format!("SELECT {SCORE_ROW_COLUMNS} FROM scores WHERE run_id = $1 ORDER BY company_id");
         on_pool!(self, pool => {
             async {
-                let rows = sqlx::query(sql).bind(run_id).fetch_all(pool).await?;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(run_id)
+                    .fetch_all(pool)
+                    .await?;
                 rows.iter().map(|r| Ok(score_from_row!(r))).collect::<sqlx::Result<Vec<_>>>()
             }
             .await
@@ -246,13 +270,17 @@ impl Store {
 
     /// A company's scores across runs, oldest month first.
     pub async fn company_history(&self, company_id: &str) -> Result<Vec<StoredScore>> {
-        let sql = "SELECT s.run_id, r.month, s.company_id, s.departement, s.naf, s.size_band, \
-                   s.margin, s.p_6m, s.p_12m, s.p_18m, s.p_24m, s.level, s.explanation \
-                   FROM scores s JOIN runs r ON r.run_id = s.run_id \
-                   WHERE s.company_id = $1 ORDER BY r.month, r.finished_at";
+        let cols = SCORE_ROW_COLUMNS.replace(", ", ", s.");
+        let sql = format!(
+            "SELECT s.run_id, r.month, s.{cols} FROM scores s JOIN runs r ON r.run_id = s.run_id \
+             WHERE s.company_id = $1 ORDER BY r.month, r.finished_at"
+        );
         on_pool!(self, pool => {
             async {
-                let rows = sqlx::query(sql).bind(company_id).fetch_all(pool).await?;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(company_id)
+                    .fetch_all(pool)
+                    .await?;
                 rows.iter()
                     .map(|r| {
                         Ok(StoredScore {
@@ -356,12 +384,12 @@ async fn write_sqlite(
                 .get_or_insert_with(|| {
                     format!(
                         "INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}",
-                        placeholders(chunk.len(), 12)
+                        placeholders(chunk.len(), 16)
                     )
                 })
                 .clone()
         } else {
-            format!("INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}", placeholders(chunk.len(), 12))
+            format!("INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}", placeholders(chunk.len(), 16))
         };
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for s in chunk {
@@ -370,6 +398,8 @@ async fn write_sqlite(
                 .bind(s.company_id.clone())
                 .bind(s.departement.clone())
                 .bind(s.naf.clone())
+                .bind(s.naf_section.clone())
+                .bind(s.region.clone())
                 .bind(s.size_band.clone())
                 .bind(s.margin)
                 .bind(s.p[0])
@@ -377,7 +407,9 @@ async fn write_sqlite(
                 .bind(s.p[2])
                 .bind(s.p[3])
                 .bind(s.level.clone())
-                .bind(s.explanation.clone());
+                .bind(s.explanation.clone())
+                .bind(s.previous_level.clone())
+                .bind(s.previous_p_18m);
         }
         q.execute(&mut *tx).await?;
         written += chunk.len();
@@ -428,27 +460,34 @@ async fn write_postgres(
         };
         let explanation: Vec<Option<String>> =
             chunk.iter().map(|s| s.explanation.clone()).collect();
-        sqlx::query(
-            "INSERT INTO scores (run_id, company_id, departement, naf, size_band, margin, p_6m, \
-             p_12m, p_18m, p_24m, level, explanation) \
-             SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], \
-             $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[], $11::text[], \
-             $12::text[])",
-        )
-        .bind(run.run_id.clone())
-        .bind(text(|s| &s.company_id))
-        .bind(text(|s| &s.departement))
-        .bind(text(|s| &s.naf))
-        .bind(text(|s| &s.size_band))
-        .bind(num(4))
-        .bind(num(0))
-        .bind(num(1))
-        .bind(num(2))
-        .bind(num(3))
-        .bind(text(|s| &s.level))
-        .bind(explanation)
-        .execute(&mut *tx)
-        .await?;
+        let previous_level: Vec<Option<String>> =
+            chunk.iter().map(|s| s.previous_level.clone()).collect();
+        let previous_p18: Vec<Option<f64>> = chunk.iter().map(|s| s.previous_p_18m).collect();
+        let sql = format!(
+            "INSERT INTO scores ({SCORE_COLUMNS}) SELECT $1, * FROM UNNEST($2::text[], \
+             $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], \
+             $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::text[], \
+             $14::text[], $15::text[], $16::float8[])"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(run.run_id.clone())
+            .bind(text(|s| &s.company_id))
+            .bind(text(|s| &s.departement))
+            .bind(text(|s| &s.naf))
+            .bind(text(|s| &s.naf_section))
+            .bind(text(|s| &s.region))
+            .bind(text(|s| &s.size_band))
+            .bind(num(4))
+            .bind(num(0))
+            .bind(num(1))
+            .bind(num(2))
+            .bind(num(3))
+            .bind(text(|s| &s.level))
+            .bind(explanation)
+            .bind(previous_level)
+            .bind(previous_p18)
+            .execute(&mut *tx)
+            .await?;
         written += chunk.len();
         progress(written);
     }

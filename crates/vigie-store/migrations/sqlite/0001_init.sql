@@ -32,6 +32,8 @@ CREATE TABLE scores (
     company_id  TEXT NOT NULL,
     departement TEXT NOT NULL,
     naf         TEXT NOT NULL,
+    naf_section TEXT NOT NULL,      -- NAF section letter (A-U)
+    region      TEXT NOT NULL,      -- INSEE region code
     size_band   TEXT NOT NULL,
     margin      DOUBLE PRECISION NOT NULL,
     p_6m        DOUBLE PRECISION NOT NULL,
@@ -40,9 +42,13 @@ CREATE TABLE scores (
     p_24m       DOUBLE PRECISION NOT NULL,
     level       TEXT NOT NULL,      -- 'red', 'orange', 'green'
     explanation TEXT,               -- JSON (groups, top features), for alerts at least
+    previous_level TEXT,            -- level in the previous run (NULL: not scored then)
+    previous_p_18m DOUBLE PRECISION,
     PRIMARY KEY (run_id, company_id)
 ) WITHOUT ROWID;
-CREATE INDEX scores_alerts ON scores (run_id, level, departement);
+-- The alert lists: national by level, and by territory, both by descending risk.
+CREATE INDEX scores_by_level ON scores (run_id, level, p_18m DESC, company_id);
+CREATE INDEX scores_by_territory ON scores (run_id, departement, level, p_18m DESC, company_id);
 CREATE INDEX scores_by_company ON scores (company_id, run_id);
 
 CREATE TABLE models (
