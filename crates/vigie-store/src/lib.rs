@@ -15,6 +15,7 @@
 //! - the audit log is append-only (update and delete are refused by triggers);
 //! - at most one model is active (a unique partial index).
 
+mod alerts;
 mod people;
 mod registry;
 mod runs;
@@ -27,6 +28,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Connection as _, PgConnection};
 
+pub use alerts::{AlertCursor, AlertFilter, AlertItem, AlertPage, AlertSort, MAX_PAGE};
 pub use people::{
     AuditEntry, Feedback, FollowUp, FollowUpStatus, NewToken, Role, Token, hash_token,
 };
@@ -119,7 +121,10 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // 128 MiB of page cache per connection (the default 2 MiB thrashes when a
+                // run of a million rows is written).
+                .pragma("cache_size", "-131072");
             let path = options.get_filename();
             let memory = path.as_os_str().is_empty() || path.to_string_lossy().contains(":memory:");
             let path = (!memory).then(|| path.to_path_buf());
@@ -216,6 +221,11 @@ impl Store {
                 }
             }
         }
+    }
+
+    /// Checks that the database answers (readiness probes).
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
 
     /// Closes the pool (waits for connections to finish).

@@ -138,6 +138,15 @@ impl Store {
         })
     }
 
+    /// The version of the active model, if any (cheap: no model file).
+    pub async fn active_model_version(&self) -> Result<Option<String>> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar::<_, String>("SELECT version FROM models WHERE active = 1")
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
     /// One registered model.
     pub async fn model(&self, version: &str) -> Result<Option<ModelRecord>> {
         let sql = "SELECT version, name, family, registered_at, active, model_json, card \

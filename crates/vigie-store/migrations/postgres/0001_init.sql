@@ -47,9 +47,13 @@ CREATE TABLE scores (
     previous_p_18m DOUBLE PRECISION,
     PRIMARY KEY (run_id, company_id)
 );
--- The alert lists: national by level, and by territory, both by descending risk.
-CREATE INDEX scores_by_level ON scores (run_id, level, p_18m DESC, company_id);
-CREATE INDEX scores_by_territory ON scores (run_id, departement, level, p_18m DESC, company_id);
+-- The alert lists (national, by territory), by descending risk. Partial: only the alerts
+-- (a few per cent of the rows) are indexed, so writing a run stays cheap; queries that
+-- want them say `level <> 'green'` in these exact words.
+CREATE INDEX scores_alerts_by_level ON scores (run_id, level, p_18m DESC, company_id)
+    WHERE level <> 'green';
+CREATE INDEX scores_alerts_by_territory ON scores (run_id, departement, p_18m DESC, company_id)
+    WHERE level <> 'green';
 CREATE INDEX scores_by_company ON scores (company_id, run_id);
 
 CREATE TABLE models (

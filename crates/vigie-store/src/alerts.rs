@@ -1,0 +1,361 @@
+//! Alert lists: the companies in red or orange of a run, filtered, sorted, paginated by
+//! keyset (stable under concurrent reads, cheap on deep pages), with counts by level.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+
+use crate::{Error, Result, Store, on_pool};
+
+/// Sort orders of an alert list. Ties are broken by company id, so that pages never
+/// overlap or skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertSort {
+    /// Highest 18-month probability first (the default).
+    #[default]
+    RiskDesc,
+    /// Lowest 18-month probability first.
+    RiskAsc,
+    /// By département, then highest probability first.
+    Departement,
+}
+
+impl AlertSort {
+    /// Parses `risk_desc`, `risk_asc` or `departement`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "risk_desc" => Ok(Self::RiskDesc),
+            "risk_asc" => Ok(Self::RiskAsc),
+            "departement" => Ok(Self::Departement),
+            _ => Err(Error::Invalid(format!(
+                "unknown sort {s:?} (risk_desc, risk_asc, departement)"
+            ))),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::RiskDesc => "risk_desc",
+            Self::RiskAsc => "risk_asc",
+            Self::Departement => "departement",
+        }
+    }
+}
+
+/// Which alerts.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    /// The run.
+    pub run_id: String,
+    /// Only these départements (`None`: national). An agent's territory, intersected with
+    /// any département filter, by the caller.
+    pub departements: Option<Vec<String>>,
+    /// Only this region (INSEE code).
+    pub region: Option<String>,
+    /// Only this NAF section letter.
+    pub naf_section: Option<String>,
+    /// Only this level (`red` or `orange`); both by default.
+    pub level: Option<String>,
+    /// Only first alerts: green or not scored in the previous run.
+    pub first_only: bool,
+    /// Only this size band.
+    pub size_band: Option<String>,
+    /// Only this follow-up status (`to_contact` includes companies never followed up).
+    pub follow_up: Option<String>,
+}
+
+/// Where a page ends: the sort keys of its last item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertCursor {
+    /// Sort order the cursor belongs to.
+    pub sort: AlertSort,
+    /// Département of the last item.
+    pub departement: String,
+    /// 18-month probability of the last item.
+    pub p_18m: f64,
+    /// Company id of the last item.
+    pub company_id: String,
+}
+
+impl AlertCursor {
+    /// The opaque text form (`<sort>.<département>.<p bits>.<company id>`, hex-encoded).
+    #[must_use]
+    pub fn encode(&self) -> String {
+        let raw = format!(
+            "{}.{}.{:016x}.{}",
+            self.sort.as_str(),
+            self.departement,
+            self.p_18m.to_bits(),
+            self.company_id
+        );
+        raw.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Parses [`AlertCursor::encode`]'s output.
+    pub fn decode(text: &str) -> Result<Self> {
+        let bad = || Error::Invalid("malformed cursor: pass back `next_cursor` unchanged".into());
+        if text.len() % 2 != 0 || text.len() > 400 {
+            return Err(bad());
+        }
+        let bytes: Vec<u8> = (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(text.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
+            .collect::<Result<_>>()?;
+        let raw = String::from_utf8(bytes).map_err(|_| bad())?;
+        let mut parts = raw.splitn(4, '.');
+        let (Some(sort), Some(dep), Some(bits), Some(id)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let p = f64::from_bits(u64::from_str_radix(bits, 16).map_err(|_| bad())?);
+        if !p.is_finite() || id.is_empty() {
+            return Err(bad());
+        }
+        Ok(Self {
+            sort: AlertSort::parse(sort).map_err(|_| bad())?,
+            departement: dep.to_owned(),
+            p_18m: p,
+            company_id: id.to_owned(),
+        })
+    }
+}
+
+/// One alert of a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertItem {
+    /// Pseudonymous company id.
+    pub company_id: String,
+    /// Département.
+    pub departement: String,
+    /// Region (INSEE code).
+    pub region: String,
+    /// NAF code.
+    pub naf: String,
+    /// NAF section.
+    pub naf_section: String,
+    /// Size band.
+    pub size_band: String,
+    /// `red` or `orange`.
+    pub level: String,
+    /// Probabilities at 6, 12, 18, 24 months.
+    pub p: [f64; 4],
+    /// Level in the previous run (`None`: not scored then).
+    pub previous_level: Option<String>,
+    /// 18-month probability in the previous run.
+    pub previous_p_18m: Option<f64>,
+    /// Current follow-up status (`to_contact` when never followed up).
+    pub follow_up: String,
+}
+
+impl AlertItem {
+    /// Whether this is a first alert (green or not scored in the previous run).
+    #[must_use]
+    pub fn first_alert(&self) -> bool {
+        self.previous_level.as_deref().is_none_or(|l| l == "green")
+    }
+}
+
+/// A page of alerts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertPage {
+    /// The alerts.
+    pub items: Vec<AlertItem>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<AlertCursor>,
+    /// Alerts matching the filter, ignoring its level and the pagination: `red`, `orange`.
+    pub counts: BTreeMap<String, i64>,
+}
+
+/// Largest page.
+pub const MAX_PAGE: usize = 1000;
+
+const FOLLOW_UP: &str = "COALESCE((SELECT f.status FROM follow_ups f WHERE f.company_id = \
+                         s.company_id ORDER BY f.id DESC LIMIT 1), 'to_contact')";
+
+#[derive(Debug, Clone)]
+enum Bind {
+    Text(String),
+    Float(f64),
+}
+
+/// WHERE clause (without keyset and, when `with_level` is false, without the level filter)
+/// and its binds.
+fn conditions(f: &AlertFilter, with_level: bool, binds: &mut Vec<Bind>) -> String {
+    let mut param = |b: Bind, binds: &mut Vec<Bind>| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    // `level <> 'green'` in these words: it selects the partial alert indexes.
+    let mut w = vec![
+        format!("s.run_id = {}", param(Bind::Text(f.run_id.clone()), binds)),
+        "s.level <> 'green'".to_owned(),
+    ];
+    if let Some(deps) = &f.departements {
+        if deps.is_empty() {
+            w.push("1 = 0".into());
+        } else {
+            let list: Vec<String> =
+                deps.iter().map(|d| param(Bind::Text(d.clone()), binds)).collect();
+            w.push(format!("s.departement IN ({})", list.join(", ")));
+        }
+    }
+    for (col, v) in [("region", &f.region), ("naf_section", &f.naf_section), ("size_band", &f.size_band)] {
+        if let Some(v) = v {
+            w.push(format!("s.{col} = {}", param(Bind::Text(v.clone()), binds)));
+        }
+    }
+    if with_level && let Some(l) = &f.level {
+        w.push(format!("s.level = {}", param(Bind::Text(l.clone()), binds)));
+    }
+    if f.first_only {
+        w.push("(s.previous_level IS NULL OR s.previous_level = 'green')".into());
+    }
+    if let Some(st) = &f.follow_up {
+        w.push(format!("{FOLLOW_UP} = {}", param(Bind::Text(st.clone()), binds)));
+    }
+    w.join(" AND ")
+}
+
+impl Store {
+    /// A page of the alerts of a run.
+    pub async fn alerts(
+        &self,
+        f: &AlertFilter,
+        sort: AlertSort,
+        after: Option<&AlertCursor>,
+        limit: usize,
+    ) -> Result<AlertPage> {
+        if let Some(l) = &f.level
+            && !matches!(l.as_str(), "red" | "orange")
+        {
+            return Err(Error::Invalid(format!("level {l:?}: alerts are red or orange")));
+        }
+        if let Some(c) = after
+            && c.sort != sort
+        {
+            return Err(Error::Invalid("the cursor belongs to another sort order".into()));
+        }
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut binds = Vec::new();
+        let mut sql = format!(
+            "SELECT s.company_id, s.departement, s.region, s.naf, s.naf_section, s.size_band, \
+             s.level, s.p_6m, s.p_12m, s.p_18m, s.p_24m, s.previous_level, s.previous_p_18m, \
+             {FOLLOW_UP} AS follow_up FROM scores s WHERE {}",
+            conditions(f, true, &mut binds)
+        );
+        if let Some(c) = after {
+            let n = binds.len();
+            binds.push(Bind::Float(c.p_18m));
+            binds.push(Bind::Text(c.company_id.clone()));
+            let (p, id) = (n + 1, n + 2);
+            let risk = match sort {
+                AlertSort::RiskAsc => format!("(s.p_18m > ${p} OR (s.p_18m = ${p} AND s.company_id > ${id}))"),
+                _ => format!("(s.p_18m < ${p} OR (s.p_18m = ${p} AND s.company_id > ${id}))"),
+            };
+            if sort == AlertSort::Departement {
+                binds.push(Bind::Text(c.departement.clone()));
+                let d = n + 3;
+                sql.push_str(&format!(
+                    " AND (s.departement > ${d} OR (s.departement = ${d} AND {risk}))"
+                ));
+            } else {
+                sql.push_str(&format!(" AND {risk}"));
+            }
+        }
+        sql.push_str(match sort {
+            AlertSort::RiskDesc => " ORDER BY s.p_18m DESC, s.company_id",
+            AlertSort::RiskAsc => " ORDER BY s.p_18m ASC, s.company_id",
+            AlertSort::Departement => " ORDER BY s.departement, s.p_18m DESC, s.company_id",
+        });
+        sql.push_str(&format!(" LIMIT {}", limit + 1));
+
+        let mut count_binds = Vec::new();
+        let count_sql = format!(
+            "SELECT s.level, COUNT(*) AS n FROM scores s WHERE {} GROUP BY s.level",
+            conditions(f, false, &mut count_binds)
+        );
+
+        macro_rules! bind_all {
+            ($q:expr, $binds:expr) => {{
+                let mut q = $q;
+                for b in $binds {
+                    q = match b {
+                        Bind::Text(t) => q.bind(t.clone()),
+                        Bind::Float(x) => q.bind(*x),
+                    };
+                }
+                q
+            }};
+        }
+        let (mut items, counts) = on_pool!(self, pool => {
+            async {
+                let rows = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), &binds)
+                    .fetch_all(pool)
+                    .await?;
+                let items = rows
+                    .iter()
+                    .map(|r| {
+                        Ok(AlertItem {
+                            company_id: r.try_get("company_id")?,
+                            departement: r.try_get("departement")?,
+                            region: r.try_get("region")?,
+                            naf: r.try_get("naf")?,
+                            naf_section: r.try_get("naf_section")?,
+                            size_band: r.try_get("size_band")?,
+                            level: r.try_get("level")?,
+                            p: [r.try_get("p_6m")?, r.try_get("p_12m")?, r.try_get("p_18m")?, r.try_get("p_24m")?],
+                            previous_level: r.try_get("previous_level")?,
+                            previous_p_18m: r.try_get("previous_p_18m")?,
+                            follow_up: r.try_get("follow_up")?,
+                        })
+                    })
+                    .collect::<sqlx::Result<Vec<_>>>()?;
+                let counted = bind_all!(sqlx::query(sqlx::AssertSqlSafe(count_sql.clone())), &count_binds)
+                    .fetch_all(pool)
+                    .await?;
+                let mut counts = BTreeMap::from([("red".to_owned(), 0i64), ("orange".to_owned(), 0)]);
+                for r in &counted {
+                    counts.insert(r.try_get::<String, _>("level")?, r.try_get::<i64, _>("n")?);
+                }
+                sqlx::Result::Ok((items, counts))
+            }
+            .await
+        })?;
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|last| AlertCursor {
+                sort,
+                departement: last.departement.clone(),
+                p_18m: last.p[2],
+                company_id: last.company_id.clone(),
+            })
+        } else {
+            None
+        };
+        Ok(AlertPage { items, next, counts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_garbage() {
+        let c = AlertCursor {
+            sort: AlertSort::Departement,
+            departement: "2A".into(),
+            p_18m: 0.123_456_789,
+            company_id: "00ff00ff00ff00ff".into(),
+        };
+        assert_eq!(AlertCursor::decode(&c.encode()).unwrap(), c);
+        for bad in ["", "zz", "abc", "00", &"61".repeat(300)] {
+            assert!(AlertCursor::decode(bad).is_err(), "{bad}");
+        }
+        let nan = AlertCursor { p_18m: f64::NAN, ..c };
+        assert!(AlertCursor::decode(&nan.encode()).is_err());
+    }
+}
