@@ -112,3 +112,8 @@ pub fn demo_model_dir() -> PathBuf {
     assert_eq!(versions.len(), 1, "one demo model version is committed");
     versions.into_iter().next().expect("one")
 }
+
+/// A Parquet file as a polars frame.
+pub fn frame_of(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).expect("readable")).finish().expect("parquet")
+}

@@ -1,6 +1,7 @@
 //! Workspace integration tests: one binary, modules by capability, a shared harness in
 //! `common`.
 
+mod api;
 mod common;
 mod docs;
 mod ingest;

@@ -13,6 +13,7 @@ use vigie_data::rejects::RejectLog;
 use vigie_data::source::Format;
 use vigie_synth::GenerateOptions;
 
+mod demo;
 mod progress;
 
 /// Vigie: early warning of business failures from pseudonymised fiscal data.
@@ -212,6 +213,110 @@ enum Command {
         #[command(subcommand)]
         command: RunsCommand,
     },
+    /// Serve the API (production entry point). Settings: flags, then `VIGIE_*`
+    /// environment variables, then the config file, then defaults.
+    Serve {
+        /// TOML config file (see docs/vigie.sample.toml).
+        #[arg(long, env = "VIGIE_CONFIG")]
+        config: Option<PathBuf>,
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: Option<String>,
+        /// Listening address.
+        #[arg(long, env = "VIGIE_ADDR")]
+        addr: Option<std::net::SocketAddr>,
+        /// Pseudonymisation key file, for SIREN lookups (or VIGIE_PSEUDO_KEY).
+        #[arg(long, env = "VIGIE_KEY_FILE", conflicts_with = "demo_key")]
+        key_file: Option<PathBuf>,
+        /// Use the public demonstration key (synthetic data only).
+        #[arg(long)]
+        demo_key: bool,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// The whole service on the demo data: rescores data-samples/demo with the committed
+    /// demo model into an embedded SQLite store, creates an agent, an analyst and an admin
+    /// token, and serves the API.
+    Demo {
+        /// Listening address.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Working directory of the demo (store, run reports).
+        #[arg(long, default_value = "vigie-demo")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Creates a token; prints it alone on the last line of stdout (it is shown once).
+    Create {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// Unique name (who holds it).
+        #[arg(long)]
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Départements of an agent (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        territories: Vec<String>,
+    },
+    /// Revokes a token by name.
+    Revoke {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// Token name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Lists tokens (names, roles, territories; never secrets).
+    List {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Writes the audit log as CSV.
+    Export {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// Output file (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Agent,
+    Analyst,
+    Admin,
+}
+
+impl From<RoleArg> for vigie_store::Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Agent => vigie_store::Role::Agent,
+            RoleArg::Analyst => vigie_store::Role::Analyst,
+            RoleArg::Admin => vigie_store::Role::Admin,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -458,6 +563,48 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", outcome.report.display());
             println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
         }
+        Command::Serve { config, store, addr, key_file, demo_key } => {
+            let mut cfg = match &config {
+                Some(path) => vigie_server::Config::from_file(path).map_err(anyhow::Error::msg)?,
+                None => vigie_server::Config::default(),
+            };
+            if let Some(s) = store {
+                cfg.store = s;
+            }
+            if let Some(a) = addr {
+                cfg.addr = a;
+            }
+            if key_file.is_some() {
+                cfg.key_file = key_file;
+            }
+            cfg.check().map_err(anyhow::Error::msg)?;
+            let env_key = std::env::var(vigie_data::pseudo::KEY_ENV).ok();
+            let pseudo = if demo_key || cfg.key_file.is_some() || env_key.is_some() {
+                Some(pseudonymiser(demo_key, cfg.key_file.as_deref())?)
+            } else {
+                tracing::warn!(
+                    "no pseudonymisation key: companies can be looked up by pseudonymous id only"
+                );
+                None
+            };
+            runtime()?.block_on(serve(cfg, pseudo))?;
+        }
+        Command::Token { command } => runtime()?.block_on(token(command))?,
+        Command::Audit { command: AuditCommand::Export { store, out } } => {
+            let rows = runtime()?.block_on(async {
+                let store = vigie_store::Store::open(&store).await?;
+                let rows = store.audit_log().await?;
+                store.close().await;
+                anyhow::Ok(rows)
+            })?;
+            let csv = audit_csv(&rows);
+            match out {
+                Some(path) => std::fs::write(&path, csv)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{csv}"),
+            }
+        }
+        Command::Demo { addr, dir } => demo::run(addr, &dir)?,
         Command::Runs { command: RunsCommand::List { store } } => {
             let runs = runtime()?.block_on(async {
                 let store = vigie_store::Store::open(&store).await?;
@@ -482,6 +629,97 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+async fn serve(cfg: vigie_server::Config, pseudo: Option<Pseudonymiser>) -> Result<()> {
+    let store = vigie_store::Store::open(&cfg.store).await?;
+    let listener = tokio::net::TcpListener::bind(cfg.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.addr))?;
+    tracing::info!(addr = %cfg.addr, store = store.url(), "serving");
+    let state = std::sync::Arc::new(vigie_server::AppState::new(store.clone(), pseudo, cfg));
+    vigie_server::serve(state, listener, vigie_server::shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn token(command: TokenCommand) -> Result<()> {
+    match command {
+        TokenCommand::Create { store, name, role, territories } => {
+            let store = vigie_store::Store::open(&store).await?;
+            let mut deps = Vec::new();
+            for t in territories.iter().filter(|t| !t.is_empty()) {
+                deps.push(vigie_core::Departement::parse(t.trim())?.as_str().to_owned());
+            }
+            let (token, secret) = store
+                .create_token(&vigie_store::NewToken { name, role: role.into(), territories: deps })
+                .await?;
+            store.close().await;
+            println!(
+                "created token {:?}: role {}, territories {}",
+                token.name,
+                token.role.as_str(),
+                if token.territories.is_empty() {
+                    "national".to_owned()
+                } else {
+                    token.territories.join(",")
+                }
+            );
+            println!("{secret}");
+        }
+        TokenCommand::Revoke { store, name } => {
+            let store = vigie_store::Store::open(&store).await?;
+            let revoked = store.revoke_token(&name).await?;
+            store.close().await;
+            anyhow::ensure!(revoked, "no live token named {name:?}");
+            println!("revoked token {name:?}");
+        }
+        TokenCommand::List { store } => {
+            let store = vigie_store::Store::open(&store).await?;
+            for t in store.tokens().await? {
+                println!(
+                    "{}\trole={}\tterritories={}\tcreated={}\t{}",
+                    t.name,
+                    t.role.as_str(),
+                    if t.territories.is_empty() {
+                        "national".to_owned()
+                    } else {
+                        t.territories.join(",")
+                    },
+                    t.created_at,
+                    t.revoked_at.map_or_else(|| "live".to_owned(), |r| format!("revoked={r}"))
+                );
+            }
+            store.close().await;
+        }
+    }
+    Ok(())
+}
+
+/// The audit log as CSV (RFC 4180 quoting).
+fn audit_csv(rows: &[vigie_store::AuditEntry]) -> String {
+    fn field(s: &str) -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    }
+    let mut out = String::from("at,token_name,route,company_id,territory,outcome,reason\n");
+    for r in rows {
+        let cols = [
+            r.at.as_str(),
+            &r.token_name,
+            &r.route,
+            r.company_id.as_deref().unwrap_or(""),
+            r.territory.as_deref().unwrap_or(""),
+            &r.outcome,
+            r.reason.as_deref().unwrap_or(""),
+        ];
+        out.push_str(&cols.map(field).join(","));
+        out.push('\n');
+    }
+    out
 }
 
 /// The hyperparameters of both families, the chosen one overridden by `--params` JSON.

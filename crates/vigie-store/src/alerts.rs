@@ -2,6 +2,7 @@
 //! keyset (stable under concurrent reads, cheap on deep pages), with counts by level.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
@@ -90,13 +91,16 @@ impl AlertCursor {
             self.p_18m.to_bits(),
             self.company_id
         );
-        raw.bytes().map(|b| format!("{b:02x}")).collect()
+        raw.bytes().fold(String::with_capacity(raw.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
     }
 
     /// Parses [`AlertCursor::encode`]'s output.
     pub fn decode(text: &str) -> Result<Self> {
         let bad = || Error::Invalid("malformed cursor: pass back `next_cursor` unchanged".into());
-        if text.len() % 2 != 0 || text.len() > 400 {
+        if !text.len().is_multiple_of(2) || text.len() > 400 {
             return Err(bad());
         }
         let bytes: Vec<u8> = (0..text.len())
@@ -184,7 +188,7 @@ enum Bind {
 /// WHERE clause (without keyset and, when `with_level` is false, without the level filter)
 /// and its binds.
 fn conditions(f: &AlertFilter, with_level: bool, binds: &mut Vec<Bind>) -> String {
-    let mut param = |b: Bind, binds: &mut Vec<Bind>| {
+    let param = |b: Bind, binds: &mut Vec<Bind>| {
         binds.push(b);
         format!("${}", binds.len())
     };
@@ -202,7 +206,9 @@ fn conditions(f: &AlertFilter, with_level: bool, binds: &mut Vec<Bind>) -> Strin
             w.push(format!("s.departement IN ({})", list.join(", ")));
         }
     }
-    for (col, v) in [("region", &f.region), ("naf_section", &f.naf_section), ("size_band", &f.size_band)] {
+    for (col, v) in
+        [("region", &f.region), ("naf_section", &f.naf_section), ("size_band", &f.size_band)]
+    {
         if let Some(v) = v {
             w.push(format!("s.{col} = {}", param(Bind::Text(v.clone()), binds)));
         }
@@ -252,17 +258,18 @@ impl Store {
             binds.push(Bind::Text(c.company_id.clone()));
             let (p, id) = (n + 1, n + 2);
             let risk = match sort {
-                AlertSort::RiskAsc => format!("(s.p_18m > ${p} OR (s.p_18m = ${p} AND s.company_id > ${id}))"),
+                AlertSort::RiskAsc => {
+                    format!("(s.p_18m > ${p} OR (s.p_18m = ${p} AND s.company_id > ${id}))")
+                }
                 _ => format!("(s.p_18m < ${p} OR (s.p_18m = ${p} AND s.company_id > ${id}))"),
             };
             if sort == AlertSort::Departement {
                 binds.push(Bind::Text(c.departement.clone()));
                 let d = n + 3;
-                sql.push_str(&format!(
-                    " AND (s.departement > ${d} OR (s.departement = ${d} AND {risk}))"
-                ));
+                let _ =
+                    write!(sql, " AND (s.departement > ${d} OR (s.departement = ${d} AND {risk}))");
             } else {
-                sql.push_str(&format!(" AND {risk}"));
+                let _ = write!(sql, " AND {risk}");
             }
         }
         sql.push_str(match sort {
@@ -270,7 +277,7 @@ impl Store {
             AlertSort::RiskAsc => " ORDER BY s.p_18m ASC, s.company_id",
             AlertSort::Departement => " ORDER BY s.departement, s.p_18m DESC, s.company_id",
         });
-        sql.push_str(&format!(" LIMIT {}", limit + 1));
+        let _ = write!(sql, " LIMIT {}", limit + 1);
 
         let mut count_binds = Vec::new();
         let count_sql = format!(

@@ -1,12 +1,14 @@
-//! Crash safety of `vigie rescore`, on the real binary: killed with SIGKILL at every phase
+//! The `vigie` binary itself. Crash safety of `vigie rescore`: killed with SIGKILL at every phase
 //! (features, scoring, explanations, comparison, files, store — before and in the middle
 //! of the store transaction) and at seeded random moments, the store still holds exactly
 //! the previous complete run and the lock is free; re-running then gives the same result as
-//! an uninterrupted run. Also: one rescore at a time per store.
+//! an uninterrupted run. Also: one rescore at a time per store; tokens and the audit export
+//! on the command line; `vigie demo` end to end.
 //!
 //! Runs on SQLite, and on PostgreSQL when `VIGIE_TEST_POSTGRES_URL` is set (as
 //! `bash .ci/run` does).
 
+use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -268,4 +270,158 @@ fn one_rescore_at_a_time_on_sqlite() {
 #[test]
 fn one_rescore_at_a_time_on_postgres() {
     one_at_a_time("postgres");
+}
+
+fn vigie(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("vigie runs")
+}
+
+#[test]
+fn tokens_are_created_listed_revoked_and_the_audit_log_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let out = vigie(&[
+        "token",
+        "create",
+        "--store",
+        &url,
+        "--name",
+        "dijon",
+        "--role",
+        "agent",
+        "--territories",
+        "21,25",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let token = stdout.lines().last().unwrap();
+    assert!(
+        token.starts_with("vigie_") && !token.contains(' '),
+        "the token alone on the last line: {stdout}"
+    );
+    assert!(stdout.contains("role agent, territories 21,25"));
+    // The token works against the store; its secret is not listed.
+    let found = rt().block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        store.verify_token(token).await.unwrap()
+    });
+    assert_eq!(found.unwrap().territories, ["21", "25"]);
+    let list = String::from_utf8(vigie(&["token", "list", "--store", &url]).stdout).unwrap();
+    assert!(
+        list.starts_with("dijon\trole=agent\tterritories=21,25") && !list.contains(token),
+        "{list}"
+    );
+    // Refusals: an unknown département, an agent without territory, a duplicate name.
+    for args in [
+        vec!["--name", "x", "--role", "agent", "--territories", "20"],
+        vec!["--name", "y", "--role", "agent"],
+        vec!["--name", "dijon", "--role", "analyst"],
+    ] {
+        let mut full = vec!["token", "create", "--store", &url];
+        full.extend(args);
+        let out = vigie(&full);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
+    }
+    assert!(vigie(&["token", "revoke", "--store", &url, "--name", "dijon"]).status.success());
+    assert!(
+        !vigie(&["token", "revoke", "--store", &url, "--name", "dijon"]).status.success(),
+        "already revoked"
+    );
+    assert!(
+        String::from_utf8(vigie(&["token", "list", "--store", &url]).stdout)
+            .unwrap()
+            .contains("revoked=")
+    );
+    // The audit log as CSV, quoting what needs it.
+    rt().block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        store
+            .audit(&vigie_store::AuditEntry {
+                at: String::new(),
+                token_name: "dijon".into(),
+                route: "GET /v1/companies/{id}".into(),
+                company_id: Some("0123456789abcdef".into()),
+                territory: Some("75".into()),
+                outcome: "out_of_zone".into(),
+                reason: Some("joint case, \"urgent\"".into()),
+            })
+            .await
+            .unwrap();
+    });
+    let csv_path = dir.path().join("audit.csv");
+    assert!(
+        vigie(&["audit", "export", "--store", &url, "--out", csv_path.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "at,token_name,route,company_id,territory,outcome,reason");
+    assert!(lines[1].ends_with(",dijon,GET /v1/companies/{id},0123456789abcdef,75,out_of_zone,\"joint case, \"\"urgent\"\"\""), "{}", lines[1]);
+    assert_eq!(lines.len(), 2);
+}
+
+/// One HTTP/1.1 GET over a real socket.
+fn get(addr: &str, path: &str, token: &str) -> (u16, String) {
+    use std::io::Read as _;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, out.split("\r\n\r\n").nth(1).unwrap_or("").to_owned())
+}
+
+#[test]
+fn the_demo_serves_the_demo_data_with_ready_tokens_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .args(["demo", "--addr", &addr, "--dir"])
+        .arg(dir.path().join("demo"))
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut tokens = BTreeMap::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        for role in ["agent", "analyst", "admin"] {
+            if line.starts_with(role) {
+                tokens.insert(role, line.rsplit(' ').next().unwrap().to_owned());
+            }
+        }
+        if line.starts_with("OpenAPI") {
+            break;
+        }
+    }
+    assert_eq!(tokens.len(), 3, "an agent, an analyst and an admin token are printed");
+    // The server is up once the URL is printed; give it a moment to bind.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (status, body) = loop {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            break get(&addr, "/v1/alerts?limit=3", &tokens["agent"]);
+        }
+        assert!(Instant::now() < deadline, "the demo server never listened");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status, 200, "{body}");
+    let alerts: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(alerts["run_id"], "2025-12");
+    assert!(!alerts["items"].as_array().unwrap().is_empty(), "the agent's département has alerts");
+    let (status, _) = get(&addr, "/readyz", "");
+    assert_eq!(status, 200);
+    let (status, body) = get(&addr, "/v1/runs/2025-12", &tokens["agent"]);
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = get(&addr, "/v1/runs/2025-12", &tokens["analyst"]);
+    assert_eq!(status, 200);
+    // SIGTERM: graceful shutdown, exit 0.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
 }

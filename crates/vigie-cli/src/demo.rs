@@ -1,0 +1,128 @@
+//! `vigie demo`: the whole service on the committed demo data, in one command.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use vigie_core::Month;
+use vigie_data::pseudo::Pseudonymiser;
+use vigie_store::{NewToken, Role, Store};
+
+/// The months the demo scores (the last two of the demo sources).
+const MONTHS: [&str; 2] = ["2025-11", "2025-12"];
+
+/// The repository's committed file or folder `rel`: from the current directory, else from
+/// where this binary was built.
+fn committed(rel: &str) -> Result<PathBuf> {
+    let here = PathBuf::from(rel);
+    if here.exists() {
+        return Ok(here);
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel);
+    anyhow::ensure!(built.exists(), "{rel} not found: run `vigie demo` from the repository root");
+    Ok(built)
+}
+
+fn demo_model() -> Result<PathBuf> {
+    let root = committed("models/demo")?;
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(&root)
+        .with_context(|| format!("reading {}", root.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("model.json").exists())
+        .collect();
+    versions.sort();
+    versions.pop().context("no model under models/demo")
+}
+
+/// Runs the demo: rescoring, tokens, then the server until Ctrl-C.
+pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let url = format!("sqlite://{}", dir.join("vigie.db").display());
+    let input = committed("data-samples/demo")?;
+    let model = demo_model()?;
+    let pseudo = Pseudonymiser::demo();
+    let rt = crate::runtime()?;
+    let tokens = rt.block_on(async {
+        let store = Store::open(&url).await?;
+        let lock = store.lock_rescore().await?;
+        for (i, month) in MONTHS.iter().enumerate() {
+            let opts = vigie_batch::RescoreOptions {
+                input: input.clone(),
+                month: Month::parse(month)?,
+                run_id: None,
+                model: (i == 0).then(|| model.clone()),
+                out: None,
+                report_dir: dir.join("runs").join(month),
+                tax_lag: 1,
+                social_lag: 2,
+                explain_all: false,
+                pseudo: pseudo.clone(),
+            };
+            let out = vigie_batch::rescore(&store, &opts, &|_| {}).await?;
+            eprintln!(
+                "rescored {month}: {} companies, {} red, {} orange",
+                out.summary.scored, out.summary.alerts["red"], out.summary.alerts["orange"]
+            );
+        }
+        lock.release().await?;
+        // The agent gets the département with the most alerts.
+        let latest = store.latest_run().await?.context("no run")?;
+        let report: serde_json::Value = serde_json::from_str(&latest.report)?;
+        let busiest = report["alerts_by_departement"]
+            .as_object()
+            .and_then(|deps| {
+                deps.iter()
+                    .map(|(d, c)| {
+                        let n = c.as_object().map_or(0, |c| {
+                            c.values().filter_map(serde_json::Value::as_u64).sum::<u64>()
+                        });
+                        (n, d.clone())
+                    })
+                    .max()
+            })
+            .map_or_else(|| "21".to_owned(), |(_, d)| d);
+        // Fresh tokens each time; the previous demo tokens are revoked.
+        for t in store.tokens().await? {
+            if t.name.starts_with("demo-") && t.revoked_at.is_none() {
+                store.revoke_token(&t.name).await?;
+            }
+        }
+        let stamp = vigie_store::now_utc().replace([':', '.'], "");
+        let mut made = Vec::new();
+        for (role, territories) in
+            [(Role::Agent, vec![busiest.clone()]), (Role::Analyst, vec![]), (Role::Admin, vec![])]
+        {
+            let name = format!("demo-{}-{stamp}", role.as_str());
+            let (t, secret) = store.create_token(&NewToken { name, role, territories }).await?;
+            made.push((t, secret));
+        }
+        store.close().await;
+        anyhow::Ok(made)
+    })?;
+
+    println!("Vigie demo (synthetic data, public demonstration key) at http://{addr}");
+    println!("Store: {url}; run reports in {}/runs", dir.display());
+    for (t, secret) in &tokens {
+        let scope = if t.territories.is_empty() {
+            "national".to_owned()
+        } else {
+            format!("département {}", t.territories.join(","))
+        };
+        println!("{:<8} ({scope}): {secret}", t.role.as_str());
+    }
+    println!("Try: curl -H 'Authorization: Bearer {}' http://{addr}/v1/alerts", tokens[0].1);
+    println!("OpenAPI: http://{addr}/v1/openapi.json — stop with Ctrl-C");
+
+    let cfg = vigie_server::Config { store: url, addr, ..vigie_server::Config::default() };
+    rt.block_on(async {
+        let store = Store::open(&cfg.store).await?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let state = Arc::new(vigie_server::AppState::new(store.clone(), Some(pseudo), cfg));
+        vigie_server::serve(state, listener, vigie_server::shutdown_signal()).await?;
+        store.close().await;
+        anyhow::Ok(())
+    })
+}

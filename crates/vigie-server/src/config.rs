@@ -1,0 +1,103 @@
+//! Server configuration: defaults, overridden by a TOML file, overridden by `VIGIE_*`
+//! environment variables and flags (the command line applies those last two).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Server settings. See `docs/vigie.sample.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Store URL.
+    pub store: String,
+    /// Listening address.
+    pub addr: SocketAddr,
+    /// File holding the pseudonymisation key (first line), for SIREN lookups; without it
+    /// (and without `VIGIE_PSEUDO_KEY`) companies are looked up by pseudonymous id only.
+    pub key_file: Option<PathBuf>,
+    /// Largest request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Request timeout, in seconds.
+    pub request_timeout_seconds: f64,
+    /// Most items in one `POST /v1/score`.
+    pub batch_limit: usize,
+    /// Sustained requests per second per token.
+    pub rate_limit_per_second: f64,
+    /// Burst of requests per token.
+    pub rate_limit_burst: f64,
+    /// How often to check the registry for a newly activated model, in seconds (other
+    /// instances' activations).
+    pub model_refresh_seconds: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            store: "sqlite://vigie.db".into(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            key_file: None,
+            body_limit_bytes: 1 << 20,
+            request_timeout_seconds: 10.0,
+            batch_limit: 1000,
+            rate_limit_per_second: 50.0,
+            rate_limit_burst: 200.0,
+            model_refresh_seconds: 15.0,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML file over the defaults.
+    pub fn from_file(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("config file {}: {e}", path.display()))?;
+        Self::from_toml(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+    }
+
+    /// Parses TOML over the defaults.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let c: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        c.check()?;
+        Ok(c)
+    }
+
+    /// Refuses values that would make the server unusable.
+    pub fn check(&self) -> Result<(), String> {
+        if self.body_limit_bytes < 1024 {
+            return Err("body_limit_bytes must be at least 1024".into());
+        }
+        if self.request_timeout_seconds.is_nan() || self.request_timeout_seconds <= 0.0 {
+            return Err("request_timeout_seconds must be positive".into());
+        }
+        if self.batch_limit == 0 {
+            return Err("batch_limit must be at least 1".into());
+        }
+        if self.rate_limit_per_second.is_nan()
+            || self.rate_limit_per_second <= 0.0
+            || self.rate_limit_burst.is_nan()
+            || self.rate_limit_burst < 1.0
+        {
+            return Err("rate_limit_per_second must be positive and rate_limit_burst ≥ 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_config_is_the_defaults_and_unknown_keys_are_refused() {
+        let sample = include_str!("../../../docs/vigie.sample.toml");
+        let parsed = Config::from_toml(sample).expect("the sample parses");
+        assert_eq!(parsed.store, "sqlite://vigie.db");
+        assert_eq!(parsed.key_file.as_deref(), Some(Path::new("/etc/vigie/pseudo.key")));
+        assert_eq!(Config { key_file: None, ..parsed }, Config::default());
+        assert!(Config::from_toml("stroe = \"x\"").unwrap_err().contains("unknown field"));
+        assert!(Config::from_toml("batch_limit = 0").is_err());
+        assert_eq!(Config::from_toml("").unwrap(), Config::default());
+    }
+}

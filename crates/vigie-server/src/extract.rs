@@ -1,0 +1,223 @@
+//! Extractors whose rejections are API errors: the caller (bearer token, rate limit), JSON
+//! bodies and query strings.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use vigie_core::Departement;
+use vigie_store::{Role, Token};
+
+use crate::AppState;
+use crate::error::{ApiError, FieldError};
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Token name (what the audit log records; never the secret).
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Départements of an agent; empty for national roles.
+    pub territories: Vec<String>,
+}
+
+impl Caller {
+    fn from_token(t: Token) -> Self {
+        Self { name: t.name, role: t.role, territories: t.territories }
+    }
+
+    /// Whether the caller sees the whole country.
+    #[must_use]
+    pub fn national(&self) -> bool {
+        self.role != Role::Agent
+    }
+
+    /// Whether `departement` is in the caller's territory.
+    #[must_use]
+    pub fn covers(&self, departement: &str) -> bool {
+        self.national() || self.territories.iter().any(|t| t == departement)
+    }
+
+    /// `forbidden` unless the caller is an admin.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::new("forbidden", "only an admin token may do this"))
+        }
+    }
+
+    /// `forbidden` for agents.
+    pub fn require_national(&self) -> Result<(), ApiError> {
+        if self.national() {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                "forbidden",
+                "agents see their territory only; this is national data",
+            ))
+        }
+    }
+
+    /// The territory in audit rows: the agent's départements, or `national`.
+    #[must_use]
+    pub fn scope(&self) -> String {
+        if self.national() { "national".into() } else { self.territories.join(",") }
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(c.clone());
+        }
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::new("unauthorized", "missing `Authorization: Bearer <token>`")
+        })?;
+        let secret = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 200)
+            .ok_or_else(|| {
+                ApiError::new("unauthorized", "the Authorization header must be `Bearer <token>`")
+            })?;
+        let token = state
+            .store
+            .verify_token(secret)
+            .await?
+            .ok_or_else(|| ApiError::new("invalid_token", "unknown or revoked token"))?;
+        let caller = Caller::from_token(token);
+        state.limiter.check(&caller.name)?;
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+/// Per-token token buckets.
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// `per_second` sustained requests, bursts of `burst`.
+    #[must_use]
+    pub fn new(per_second: f64, burst: f64) -> Self {
+        Self { per_second, burst: burst.max(1.0), buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes one request from `key`'s bucket, or `rate_limited` with the wait.
+    pub fn check(&self, key: &str) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().expect("not poisoned");
+        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = ((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64;
+            let mut e = ApiError::new(
+                "rate_limited",
+                format!("more than {} requests per second for this token", self.per_second),
+            );
+            e.retry_after = Some(wait);
+            Err(e)
+        }
+    }
+}
+
+/// A JSON body, with API errors for every way it can be wrong.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
+                |v| {
+                    let v = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                    v == "application/json" || v.ends_with("+json")
+                },
+            );
+        if !json {
+            return Err(ApiError::new(
+                "unsupported_media_type",
+                "send `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new("payload_too_large", "the body is larger than the limit")
+            } else {
+                ApiError::new("invalid_json", format!("unreadable body: {e}"))
+            }
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        let value: T = serde_path(de).map_err(|(path, e)| {
+            let at =
+                if path.is_empty() || path == "." { String::new() } else { format!(" at {path}") };
+            ApiError::new("invalid_json", format!("invalid JSON{at}: {e}"))
+        })?;
+        Ok(Self(value))
+    }
+}
+
+/// Deserialises, keeping the path of the first error (`items[2].features.x`).
+fn serde_path<'de, T: serde::Deserialize<'de>>(
+    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+) -> Result<T, (String, serde_json::Error)> {
+    let value: T = serde_path_to_error::deserialize(&mut *de)
+        .map_err(|e| (e.path().to_string(), e.into_inner()))?;
+    de.end().map_err(|e| (String::new(), e))?;
+    Ok(value)
+}
+
+/// Query parameters, with `invalid_query` errors.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded_like(q)
+            .map(Self)
+            .map_err(|e| ApiError::new("invalid_query", format!("invalid query: {e}")))
+    }
+}
+
+fn serde_urlencoded_like<T: DeserializeOwned>(q: &str) -> Result<T, String> {
+    axum::extract::Query::<T>::try_from_uri(
+        &format!("/?{q}").parse().map_err(|e: axum::http::uri::InvalidUri| e.to_string())?,
+    )
+    .map(|axum::extract::Query(t)| t)
+    .map_err(|e| e.body_text())
+}
+
+/// Validates a département code of a query or body.
+pub fn departement(field: &str, value: &str) -> Result<Departement, ApiError> {
+    Departement::parse(value).map_err(|e| {
+        ApiError::fields(vec![FieldError { field: field.to_owned(), problem: e.to_string() }])
+    })
+}

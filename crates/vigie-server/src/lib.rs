@@ -1,0 +1,203 @@
+//! The scoring API: axum on tokio, JSON under `/v1`, described by an OpenAPI document
+//! generated from the handlers (`/v1/openapi.json`).
+//!
+//! Invariants:
+//! - every error is `{"code", "message"}` with a stable code from [`error::ERROR_CODES`];
+//!   malformed input never yields a 500;
+//! - an agent sees companies and alerts of its départements only: anything else is a 404
+//!   (existence is not leaked) unless the request states a reason for out-of-zone access,
+//!   which is then allowed and audited as such;
+//! - every request that reads or changes company-level data appends to the audit log;
+//! - logs and metrics name route templates, never raw paths (a path may hold a SIREN);
+//! - scoring runs on blocking threads, off the async runtime;
+//! - activating a model swaps it without dropping requests (in-flight requests finish on
+//!   the model they started with).
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod routes;
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use vigie_core::features::CATALOGUE;
+use vigie_data::pseudo::Pseudonymiser;
+use vigie_score::{ModelFile, Scorer};
+use vigie_store::Store;
+
+pub use config::Config;
+use error::ApiError;
+use extract::RateLimiter;
+
+/// The active model, bound to the feature catalogue.
+#[derive(Debug)]
+pub struct LoadedModel {
+    /// Version.
+    pub version: String,
+    /// The scorer.
+    pub scorer: Scorer,
+}
+
+/// Shared state of the server.
+#[derive(Debug)]
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// Pseudonymiser of SIRENs given to `GET /v1/companies/{siren}`.
+    pub pseudo: Option<Pseudonymiser>,
+    /// The active model (swapped whole on activation).
+    pub model: RwLock<Option<Arc<LoadedModel>>>,
+    /// Limits and settings.
+    pub config: Config,
+    /// Per-token rate limits.
+    pub limiter: RateLimiter,
+    /// Prometheus metrics.
+    pub metrics: metrics::Metrics,
+}
+
+impl AppState {
+    /// State over an open store.
+    #[must_use]
+    pub fn new(store: Store, pseudo: Option<Pseudonymiser>, config: Config) -> Self {
+        Self {
+            store,
+            pseudo,
+            model: RwLock::new(None),
+            limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
+            config,
+            metrics: metrics::Metrics::default(),
+        }
+    }
+
+    /// The active model, if loaded.
+    pub fn model(&self) -> Option<Arc<LoadedModel>> {
+        self.model.read().expect("not poisoned").clone()
+    }
+
+    /// Loads the store's active model if it differs from the loaded one. Returns its
+    /// version.
+    pub async fn refresh_model(&self) -> Result<Option<String>, ApiError> {
+        let Some(version) = self.store.active_model_version().await? else {
+            *self.model.write().expect("not poisoned") = None;
+            return Ok(None);
+        };
+        if self.model().is_some_and(|m| m.version == version) {
+            return Ok(Some(version));
+        }
+        let record = self
+            .store
+            .model(&version)
+            .await?
+            .ok_or_else(|| ApiError::new("no_active_model", "the active model vanished"))?;
+        let origin = std::path::PathBuf::from(format!("store#models/{version}"));
+        let loaded = tokio::task::spawn_blocking(move || {
+            let model = ModelFile::from_json(&record.model_json, &origin)?;
+            let names: Vec<&str> = CATALOGUE.iter().map(|f| f.name).collect();
+            Scorer::bind(model, &names)
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
+        tracing::info!(model = %version, "active model loaded");
+        *self.model.write().expect("not poisoned") =
+            Some(Arc::new(LoadedModel { version: version.clone(), scorer: loaded }));
+        Ok(Some(version))
+    }
+}
+
+/// The router and its OpenAPI document.
+pub fn app(state: Arc<AppState>) -> (Router, utoipa::openapi::OpenApi) {
+    let (api, openapi) = routes::api().split_for_parts();
+    let doc = Arc::new(openapi.clone());
+    let router = Router::new()
+        .merge(api)
+        .route(
+            "/v1/openapi.json",
+            axum::routing::get(move || {
+                let doc = Arc::clone(&doc);
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new("method_not_allowed", "this route exists with another method")
+        })
+        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
+        .with_state(state);
+    (router, openapi)
+}
+
+/// Timeout, request log and metrics around every request.
+async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "(unmatched)".to_owned(), |m| m.as_str().to_owned());
+    let timeout = Duration::from_secs_f64(state.config.request_timeout_seconds);
+    let response = match tokio::time::timeout(timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::new("request_timeout", "the request took too long").into_response(),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    state.metrics.request(&method, &route, status, seconds);
+    tracing::info!(method, route, status, ms = seconds * 1000.0, "request");
+    response
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    state: Arc<AppState>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Err(e) = state.refresh_model().await {
+        tracing::warn!(code = e.body.code, "no model loaded at start: {}", e.body.message);
+    }
+    let refresher = {
+        let state = Arc::clone(&state);
+        let every = Duration::from_secs_f64(state.config.model_refresh_seconds.max(1.0));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(e) = state.refresh_model().await {
+                    tracing::warn!(code = e.body.code, "model refresh failed: {}", e.body.message);
+                }
+            }
+        })
+    };
+    let (router, _) = app(state);
+    let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+    refresher.abort();
+    result
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: draining requests");
+}

@@ -1,0 +1,944 @@
+//! The scoring API in-process (the axum router, `tower::ServiceExt::oneshot`) and as a real
+//! server on an ephemeral port, over a SQLite store holding two demo runs.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+use vigie_core::Month;
+use vigie_data::pseudo::Pseudonymiser;
+use vigie_server::{AppState, Config};
+use vigie_store::{NewToken, Role, Store};
+
+use crate::common;
+use crate::store::rt;
+
+/// A store with the demo runs of 2025-11 and 2025-12, built once; each test copies it.
+struct Prepared {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+    /// Département with the most alerts.
+    busy: String,
+    /// A scored company of 21 and one of 75 (pseudonymous ids).
+    in_21: String,
+    in_75: String,
+    /// An alert of département 75.
+    alert_75: String,
+    /// A SIREN of the sources, scored, and its id.
+    siren: (String, String),
+}
+
+fn prepared() -> &'static Prepared {
+    static P: OnceLock<Prepared> = OnceLock::new();
+    P.get_or_init(|| {
+        let dir = common::tempdir();
+        let db = dir.path().join("vigie.db");
+        let url = format!("sqlite://{}", db.display());
+        let demo = common::root().join("data-samples/demo");
+        rt().block_on(async {
+            let store = Store::open(&url).await.unwrap();
+            for (i, m) in ["2025-11", "2025-12"].iter().enumerate() {
+                let opts = vigie_batch::RescoreOptions {
+                    input: demo.clone(),
+                    month: Month::parse(m).unwrap(),
+                    run_id: None,
+                    model: (i == 0).then(common::demo_model_dir),
+                    out: None,
+                    report_dir: dir.path().join(m),
+                    tax_lag: 1,
+                    social_lag: 2,
+                    explain_all: false,
+                    pseudo: Pseudonymiser::demo(),
+                };
+                vigie_batch::rescore(&store, &opts, &|_| {}).await.unwrap();
+            }
+            let scores = store.run_scores("2025-12").await.unwrap();
+            let mut alerts: BTreeMap<&str, usize> = BTreeMap::new();
+            for s in scores.iter().filter(|s| s.level != "green") {
+                *alerts.entry(&s.departement).or_default() += 1;
+            }
+            let busy = alerts
+                .iter()
+                .filter(|(d, _)| **d != "75")
+                .max_by_key(|(_, n)| **n)
+                .unwrap()
+                .0
+                .to_string();
+            let first = |dep: &str, alert: bool| {
+                scores
+                    .iter()
+                    .find(|s| s.departement == dep && (!alert || s.level != "green"))
+                    .unwrap()
+                    .company_id
+                    .clone()
+            };
+            let companies = common::frame_of(&demo.join("companies.parquet"));
+            let sirens = common::texts(&companies, "siren");
+            let pseudo = Pseudonymiser::demo();
+            let siren = sirens
+                .iter()
+                .map(|s| {
+                    (
+                        s.clone(),
+                        pseudo.company_id(vigie_core::Siren::parse(s).unwrap()).as_str().to_owned(),
+                    )
+                })
+                .find(|(_, id)| scores.binary_search_by(|s| s.company_id.as_str().cmp(id)).is_ok())
+                .unwrap();
+            store.close().await;
+            Prepared {
+                busy,
+                in_21: first("21", false),
+                in_75: first("75", false),
+                alert_75: first("75", true),
+                siren,
+                db,
+                _dir: dir,
+            }
+        })
+    })
+}
+
+struct Api {
+    _dir: tempfile::TempDir,
+    url: String,
+    state: Arc<AppState>,
+    router: axum::Router,
+    agent21: String,
+    agent_busy: String,
+    analyst: String,
+    admin: String,
+}
+
+fn api_with(config: Config) -> Api {
+    let p = prepared();
+    let dir = common::tempdir();
+    let db = dir.path().join("vigie.db");
+    std::fs::copy(&p.db, &db).unwrap();
+    let url = format!("sqlite://{}", db.display());
+    rt().block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        let token = async |name: &str, role, territories: Vec<String>| {
+            store.create_token(&NewToken { name: name.into(), role, territories }).await.unwrap().1
+        };
+        let agent21 = token("agent-21", Role::Agent, vec!["21".into()]).await;
+        let agent_busy = token("agent-busy", Role::Agent, vec![p.busy.clone()]).await;
+        let analyst = token("analyst", Role::Analyst, vec![]).await;
+        let admin = token("admin", Role::Admin, vec![]).await;
+        let state = Arc::new(AppState::new(
+            store,
+            Some(Pseudonymiser::demo()),
+            Config { store: url.clone(), ..config },
+        ));
+        state.refresh_model().await.unwrap();
+        let (router, _) = vigie_server::app(Arc::clone(&state));
+        Api { _dir: dir, url, state, router, agent21, agent_busy, analyst, admin }
+    })
+}
+
+fn api() -> Api {
+    api_with(Config::default())
+}
+
+/// A response: status, headers, JSON body (or the text as a JSON string).
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+impl Api {
+    fn send(&self, req: Request<Body>) -> Resp {
+        rt().block_on(async {
+            let r = self.router.clone().oneshot(req).await.unwrap();
+            let status = r.status();
+            let headers = r.headers().clone();
+            let bytes = axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap();
+            let body = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+            Resp { status, headers, body }
+        })
+    }
+
+    fn call(&self, method: &str, uri: &str, token: Option<&str>, body: Option<&str>) -> Resp {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(text) => {
+                b.header(header::CONTENT_TYPE, "application/json").body(Body::from(text.to_owned()))
+            }
+            None => b.body(Body::empty()),
+        };
+        let r = self.send(req.unwrap());
+        assert!(
+            r.status.as_u16() < 500 || r.status.as_u16() == 503,
+            "{method} {uri}: {} {}",
+            r.status,
+            r.body
+        );
+        if !r.status.is_success() && r.status != StatusCode::CREATED && uri != "/metrics" {
+            // Every error has the documented shape and a known code.
+            let code = r.body["code"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {uri}: no code in {}", r.body));
+            let known = vigie_server::error::ERROR_CODES.iter().find(|(c, _, _)| *c == code);
+            assert_eq!(
+                known.map(|k| k.1),
+                Some(r.status.as_u16()),
+                "{code} has the status of the table"
+            );
+            assert!(r.body["message"].is_string());
+        }
+        r
+    }
+
+    fn audit(&self) -> Vec<vigie_store::AuditEntry> {
+        rt().block_on(async { self.state.store.audit_log().await.unwrap() })
+    }
+}
+
+/// token, route, company, territory, outcome, reason.
+type AuditRow<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str, Option<&'a str>);
+
+fn code(r: &Resp) -> &str {
+    r.body["code"].as_str().unwrap_or("")
+}
+
+#[test]
+fn the_openapi_document_is_generated_and_in_sync() {
+    let a = api();
+    let r = a.call("GET", "/v1/openapi.json", None, None);
+    assert_eq!(r.status, StatusCode::OK);
+    let paths = r.body["paths"].as_object().unwrap();
+    for p in [
+        "/v1/score",
+        "/v1/companies/{id}",
+        "/v1/companies/{id}/follow-up",
+        "/v1/companies/{id}/feedback",
+        "/v1/alerts",
+        "/v1/runs",
+        "/v1/runs/{id}",
+        "/v1/models",
+        "/v1/models/{version}/activate",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(paths.contains_key(p), "{p} documented");
+    }
+    let text = serde_json::to_string_pretty(&r.body).unwrap() + "\n";
+    let committed = common::root().join("docs/openapi.json");
+    if std::env::var("VIGIE_UPDATE_DOCS").is_ok() {
+        std::fs::write(&committed, &text).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&committed).unwrap_or_default(),
+        text,
+        "docs/openapi.json is stale: VIGIE_UPDATE_DOCS=1 cargo test --workspace api::"
+    );
+    // The error table of docs/api.md lists every code with its status.
+    let doc = std::fs::read_to_string(common::root().join("docs/api.md")).unwrap();
+    for (c, status, _) in vigie_server::error::ERROR_CODES {
+        assert!(doc.contains(&format!("| `{c}` | {status} |")), "docs/api.md lists {c}");
+    }
+}
+
+#[test]
+fn authentication_and_roles() {
+    let a = api();
+    let r = a.call("GET", "/v1/alerts", None, None);
+    assert_eq!((r.status, code(&r)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let r = a.call("GET", "/v1/alerts", Some("vigie_0000"), None);
+    assert_eq!((r.status, code(&r)), (StatusCode::UNAUTHORIZED, "invalid_token"));
+    let mut req = Request::get("/v1/alerts")
+        .header(header::AUTHORIZATION, "Basic abc")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(code(&a.send(req)), "unauthorized");
+    // Runs: everyone lists; the report (national company lists) is for analysts and admins.
+    for t in [&a.agent21, &a.analyst, &a.admin] {
+        assert_eq!(a.call("GET", "/v1/runs", Some(t), None).status, StatusCode::OK);
+        assert_eq!(a.call("GET", "/v1/models", Some(t), None).status, StatusCode::OK);
+    }
+    let r = a.call("GET", "/v1/runs/2025-12", Some(&a.agent21), None);
+    assert_eq!((r.status, code(&r)), (StatusCode::FORBIDDEN, "forbidden"));
+    let r = a.call("GET", "/v1/runs/2025-12", Some(&a.analyst), None);
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["run_id"], "2025-12");
+    assert_eq!(r.body["previous_run"], "2025-11");
+    assert_eq!(code(&a.call("GET", "/v1/runs/1999-01", Some(&a.analyst), None)), "not_found");
+    let runs = a.call("GET", "/v1/runs", Some(&a.analyst), None).body;
+    assert_eq!(runs["items"].as_array().unwrap().len(), 2);
+    // Only admins activate models.
+    let version = a.state.model().unwrap().version.clone();
+    for t in [&a.agent21, &a.analyst] {
+        let r = a.call("POST", &format!("/v1/models/{version}/activate"), Some(t), None);
+        assert_eq!(code(&r), "forbidden");
+    }
+    let r = a.call("POST", &format!("/v1/models/{version}/activate"), Some(&a.admin), None);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        code(&a.call("POST", "/v1/models/v000000000000/activate", Some(&a.admin), None)),
+        "not_found"
+    );
+    // A revoked token stops working at once.
+    rt().block_on(async { assert!(a.state.store.revoke_token("analyst").await.unwrap()) });
+    assert_eq!(code(&a.call("GET", "/v1/runs", Some(&a.analyst), None)), "invalid_token");
+    req = Request::get("/healthz").body(Body::empty()).unwrap();
+    assert_eq!(a.send(req).body["status"], "ok");
+}
+
+#[test]
+fn an_agent_sees_only_its_territory() {
+    let a = api();
+    let p = prepared();
+    // Reading, following and giving feedback on a company of 75: 404, as for an unknown one.
+    let r = a.call("GET", &format!("/v1/companies/{}", p.in_75), Some(&a.agent21), None);
+    assert_eq!((r.status, code(&r)), (StatusCode::NOT_FOUND, "not_found"));
+    let unknown = a.call("GET", "/v1/companies/0123456789abcdef", Some(&a.agent21), None);
+    assert_eq!(unknown.body["message"], r.body["message"], "existence is not leaked");
+    let put = a.call(
+        "PUT",
+        &format!("/v1/companies/{}/follow-up", p.alert_75),
+        Some(&a.agent21),
+        Some(r#"{"status":"contacted"}"#),
+    );
+    assert_eq!(code(&put), "not_found");
+    let fb = a.call(
+        "POST",
+        &format!("/v1/companies/{}/feedback", p.alert_75),
+        Some(&a.agent21),
+        Some(r#"{"useful":true}"#),
+    );
+    assert_eq!(code(&fb), "not_found");
+    assert!(
+        rt().block_on(a.state.store.follow_ups(&p.alert_75)).unwrap().is_empty(),
+        "nothing written"
+    );
+    // Listing 75 (by département or by its region): 404.
+    assert_eq!(
+        code(&a.call("GET", "/v1/alerts?departement=75", Some(&a.agent21), None)),
+        "not_found"
+    );
+    assert_eq!(code(&a.call("GET", "/v1/alerts?region=11", Some(&a.agent21), None)), "not_found");
+    // Its own list holds 21 only; the busy agent's list holds its département only.
+    let own = a.call("GET", "/v1/alerts?limit=1000", Some(&a.agent21), None);
+    assert!(own.body["items"].as_array().unwrap().iter().all(|i| i["departement"] == "21"));
+    let busy = a.call("GET", "/v1/alerts?limit=1000", Some(&a.agent_busy), None);
+    let items = busy.body["items"].as_array().unwrap();
+    assert!(!items.is_empty() && items.iter().all(|i| i["departement"] == p.busy.as_str()));
+    // Its own company: fine.
+    let mine = a.call("GET", &format!("/v1/companies/{}", p.in_21), Some(&a.agent21), None);
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    assert_eq!(mine.body["access"], "in_zone");
+    // Out of zone with a stated reason: allowed, and logged as such.
+    let reason = a.call(
+        "GET",
+        &format!("/v1/companies/{}?reason=joint%20case%20with%20DDFIP%2075", p.in_75),
+        Some(&a.agent21),
+        None,
+    );
+    assert_eq!(reason.status, StatusCode::OK);
+    assert_eq!(reason.body["access"], "out_of_zone");
+    // The audit log, row by row.
+    let log = a.audit();
+    let rows: Vec<AuditRow> = log
+        .iter()
+        .map(|e| {
+            (
+                e.token_name.as_str(),
+                e.route.as_str(),
+                e.company_id.as_deref(),
+                e.territory.as_deref(),
+                e.outcome.as_str(),
+                e.reason.as_deref(),
+            )
+        })
+        .collect();
+    let get = "GET /v1/companies/{id}";
+    assert_eq!(
+        rows[0],
+        ("agent-21", get, Some(p.in_75.as_str()), Some("75"), "denied_out_of_zone", None)
+    );
+    assert_eq!(rows[1], ("agent-21", get, Some("0123456789abcdef"), None, "not_found", None));
+    assert_eq!(
+        rows[2],
+        (
+            "agent-21",
+            "PUT /v1/companies/{id}/follow-up",
+            Some(p.alert_75.as_str()),
+            Some("75"),
+            "denied_out_of_zone",
+            None
+        )
+    );
+    assert_eq!(rows[3].4, "denied_out_of_zone");
+    assert_eq!(
+        rows[4],
+        ("agent-21", "GET /v1/alerts", None, Some("75"), "denied_out_of_zone", None)
+    );
+    assert_eq!(
+        rows[5],
+        ("agent-21", "GET /v1/alerts", None, Some("11"), "denied_out_of_zone", None)
+    );
+    assert_eq!(rows[6], ("agent-21", "GET /v1/alerts", None, Some("21"), "ok", None));
+    assert_eq!(rows[7], ("agent-busy", "GET /v1/alerts", None, Some(p.busy.as_str()), "ok", None));
+    assert_eq!(rows[8], ("agent-21", get, Some(p.in_21.as_str()), Some("21"), "in_zone", None));
+    assert_eq!(
+        rows[9],
+        (
+            "agent-21",
+            get,
+            Some(p.in_75.as_str()),
+            Some("75"),
+            "out_of_zone",
+            Some("joint case with DDFIP 75")
+        )
+    );
+    assert_eq!(rows.len(), 10);
+    assert!(log.iter().all(|e| !e.at.is_empty()));
+}
+
+#[test]
+fn companies_by_siren_or_id_with_history_changes_and_follow_up() {
+    let a = api();
+    let p = prepared();
+    let (siren, id) = &p.siren;
+    let by_siren = a.call("GET", &format!("/v1/companies/{siren}"), Some(&a.analyst), None);
+    assert_eq!(by_siren.status, StatusCode::OK, "{}", by_siren.body);
+    assert_eq!(by_siren.body["company_id"], id.as_str());
+    let by_id = a.call("GET", &format!("/v1/companies/{id}"), Some(&a.analyst), None);
+    assert_eq!(by_id.body, by_siren.body);
+    let b = &by_id.body;
+    let history = b["history"].as_array().unwrap();
+    assert_eq!(
+        history.iter().map(|h| h["month"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["2025-11", "2025-12"]
+    );
+    assert_eq!(b["latest"]["run_id"], "2025-12");
+    assert_eq!(b["latest"]["p"]["18m"], history[1]["p_18m"]);
+    assert_eq!(b["changes"]["previous_level"], history[0]["level"]);
+    let delta = b["changes"]["delta_p_18m"].as_f64().unwrap();
+    let expected = history[1]["p_18m"].as_f64().unwrap() - history[0]["p_18m"].as_f64().unwrap();
+    assert!((delta - expected).abs() < 1e-12);
+    assert_eq!(b["follow_up"]["status"], "to_contact");
+    // No raw SIREN anywhere in the answer, nor in the audit log.
+    assert!(!by_siren.body.to_string().contains(siren.as_str()));
+    assert!(a.audit().iter().all(|e| !format!("{e:?}").contains(siren.as_str())));
+    // Invalid identifiers.
+    let mut bad_luhn = siren.clone();
+    let last = bad_luhn.pop().unwrap();
+    bad_luhn.push(if last == '9' { '0' } else { char::from(last as u8 + 1) });
+    assert_eq!(
+        code(&a.call("GET", &format!("/v1/companies/{bad_luhn}"), Some(&a.analyst), None)),
+        "invalid_siren"
+    );
+    for bad in ["12345", "ABCDEF0123456789", "0123456789abcdeg", "%20", "1234567890"] {
+        assert_eq!(
+            code(&a.call("GET", &format!("/v1/companies/{bad}"), Some(&a.analyst), None)),
+            "invalid_company_id",
+            "{bad}"
+        );
+    }
+    // An alert's explanation adds up to its margin.
+    let alert =
+        a.call("GET", &format!("/v1/companies/{}", p.alert_75), Some(&a.analyst), None).body;
+    let e = &alert["latest"]["explanation"];
+    let sum: f64 = e["groups"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+    assert!(
+        (e["bias"].as_f64().unwrap() + sum - alert["latest"]["margin"].as_f64().unwrap()).abs()
+            < 1e-9
+    );
+    // Follow-up and feedback.
+    let uri = format!("/v1/companies/{}/follow-up", p.alert_75);
+    let r = a.call(
+        "PUT",
+        &uri,
+        Some(&a.analyst),
+        Some(r#"{"status":"contacted","note":"phoned the manager"}"#),
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = a.call("PUT", &uri, Some(&a.admin), Some(r#"{"status":"in_support"}"#));
+    assert_eq!(r.body["status"], "in_support");
+    assert_eq!(r.body["history"].as_array().unwrap().len(), 2);
+    assert_eq!(r.body["history"][0]["note"], "phoned the manager");
+    assert_eq!(r.body["history"][0]["author"], "analyst");
+    let r = a.call("PUT", &uri, Some(&a.admin), Some(r#"{"status":"lost"}"#));
+    assert_eq!(code(&r), "validation_failed");
+    assert_eq!(r.body["fields"][0]["field"], "status");
+    let fb = a.call(
+        "POST",
+        &format!("/v1/companies/{}/feedback", p.alert_75),
+        Some(&a.analyst),
+        Some(r#"{"useful":false,"reason":"already known"}"#),
+    );
+    assert_eq!(fb.status, StatusCode::CREATED);
+    assert_eq!(fb.body["run_id"], "2025-12");
+    let stored = rt().block_on(a.state.store.feedback(&p.alert_75)).unwrap();
+    assert_eq!((stored[0].useful, stored[0].reason.as_deref()), (false, Some("already known")));
+    let page = a.call("GET", &format!("/v1/companies/{}", p.alert_75), Some(&a.analyst), None).body;
+    assert_eq!(page["follow_up"]["status"], "in_support");
+}
+
+#[test]
+fn alert_lists_filter_sort_paginate_and_count() {
+    let a = api();
+    let all = a.call("GET", "/v1/alerts?limit=1000", Some(&a.analyst), None).body;
+    let items = all["items"].as_array().unwrap().clone();
+    let red = items.iter().filter(|i| i["level"] == "red").count() as i64;
+    let orange = items.iter().filter(|i| i["level"] == "orange").count() as i64;
+    assert_eq!(all["counts"], json!({"red": red, "orange": orange}));
+    assert_eq!(all["next_cursor"], Value::Null);
+    assert_eq!(all["run_id"], "2025-12");
+    let run = rt().block_on(a.state.store.run("2025-12")).unwrap().unwrap();
+    assert_eq!((red, orange), (run.red, run.orange), "the national list is every alert of the run");
+    let p18: Vec<f64> = items.iter().map(|i| i["p_18m"].as_f64().unwrap()).collect();
+    assert!(p18.windows(2).all(|w| w[0] >= w[1]), "riskiest first");
+    // Pages of 7 cover the list exactly, in order.
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let uri = match &cursor {
+            Some(c) => format!("/v1/alerts?limit=7&cursor={c}"),
+            None => "/v1/alerts?limit=7".into(),
+        };
+        let page = a.call("GET", &uri, Some(&a.analyst), None).body;
+        paged.extend(page["items"].as_array().unwrap().iter().map(|i| i["company_id"].clone()));
+        assert_eq!(page["counts"], all["counts"], "counts ignore pagination");
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, items.iter().map(|i| i["company_id"].clone()).collect::<Vec<_>>());
+    // Filters, each checked against the full list.
+    let check = |query: &str, keep: &dyn Fn(&Value) -> bool| {
+        let got = a.call("GET", &format!("/v1/alerts?limit=1000&{query}"), Some(&a.analyst), None);
+        assert_eq!(got.status, StatusCode::OK, "{query}: {}", got.body);
+        let ids: Vec<&Value> =
+            got.body["items"].as_array().unwrap().iter().map(|i| &i["company_id"]).collect();
+        let want: Vec<&Value> =
+            items.iter().filter(|i| keep(i)).map(|i| &i["company_id"]).collect();
+        assert_eq!(ids, want, "{query}");
+        assert!(
+            !want.is_empty() || query.contains("follow_up=closed"),
+            "{query} selects something"
+        );
+    };
+    let dep = items[0]["departement"].as_str().unwrap().to_owned();
+    let section = items[0]["naf_section"].as_str().unwrap().to_owned();
+    let band = items[0]["size_band"].as_str().unwrap().to_owned();
+    let region = items[0]["region"].as_str().unwrap().to_owned();
+    check(&format!("departement={dep}"), &|i| i["departement"] == dep.as_str());
+    check(&format!("region={region}"), &|i| i["region"] == region.as_str());
+    check(&format!("naf_section={section}"), &|i| i["naf_section"] == section.as_str());
+    check(&format!("size_band={band}"), &|i| i["size_band"] == band.as_str());
+    check("level=red", &|i| i["level"] == "red");
+    check("first_only=true", &|i| i["first_alert"] == true);
+    check("follow_up=to_contact", &|_| true);
+    check("follow_up=closed", &|_| false);
+    // Sorting.
+    let asc = a.call("GET", "/v1/alerts?limit=1000&sort=risk_asc", Some(&a.analyst), None).body;
+    let asc: Vec<f64> =
+        asc["items"].as_array().unwrap().iter().map(|i| i["p_18m"].as_f64().unwrap()).collect();
+    assert!(asc.windows(2).all(|w| w[0] <= w[1]));
+    let by_dep =
+        a.call("GET", "/v1/alerts?limit=1000&sort=departement", Some(&a.analyst), None).body;
+    let deps: Vec<&str> = by_dep["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["departement"].as_str().unwrap())
+        .collect();
+    assert!(deps.windows(2).all(|w| w[0] <= w[1]));
+    // Following a company up changes its status in the list.
+    let target = items[0]["company_id"].as_str().unwrap();
+    a.call(
+        "PUT",
+        &format!("/v1/companies/{target}/follow-up"),
+        Some(&a.analyst),
+        Some(r#"{"status":"closed"}"#),
+    );
+    let closed = a.call("GET", "/v1/alerts?follow_up=closed", Some(&a.analyst), None).body;
+    assert_eq!(closed["items"][0]["company_id"], target);
+    assert_eq!(closed["items"].as_array().unwrap().len(), 1);
+    // Invalid parameters.
+    for (q, field) in [
+        ("level=green", "level"),
+        ("naf_section=Z", "naf_section"),
+        ("size_band=huge", "size_band"),
+        ("sort=name", "sort"),
+        ("limit=0", "limit"),
+        ("limit=5000", "limit"),
+        ("follow_up=maybe", "follow_up"),
+        ("region=99", "region"),
+    ] {
+        let r = a.call("GET", &format!("/v1/alerts?{q}"), Some(&a.analyst), None);
+        assert_eq!(
+            (code(&r), r.body["fields"][0]["field"].as_str()),
+            ("validation_failed", Some(field)),
+            "{q}"
+        );
+    }
+    assert_eq!(
+        code(&a.call("GET", "/v1/alerts?departement=20", Some(&a.analyst), None)),
+        "validation_failed"
+    );
+    assert_eq!(
+        code(&a.call("GET", "/v1/alerts?limit=abc", Some(&a.analyst), None)),
+        "invalid_query"
+    );
+    assert_eq!(
+        code(&a.call("GET", "/v1/alerts?colour=red", Some(&a.analyst), None)),
+        "invalid_query"
+    );
+    assert_eq!(
+        code(&a.call("GET", "/v1/alerts?cursor=zz", Some(&a.analyst), None)),
+        "invalid_cursor"
+    );
+    let c = vigie_store::AlertCursor {
+        sort: vigie_store::AlertSort::RiskAsc,
+        departement: "21".into(),
+        p_18m: 0.5,
+        company_id: "a".into(),
+    }
+    .encode();
+    assert_eq!(
+        code(&a.call("GET", &format!("/v1/alerts?cursor={c}"), Some(&a.analyst), None)),
+        "invalid_cursor"
+    );
+    assert_eq!(
+        code(&a.call("GET", "/v1/alerts?run_id=1999-01", Some(&a.analyst), None)),
+        "not_found"
+    );
+}
+
+fn features_of_first_alert(a: &Api) -> String {
+    // A feature vector: every catalogue feature at a plausible value, some missing.
+    let mut f = serde_json::Map::new();
+    for (i, spec) in vigie_core::features::CATALOGUE.iter().enumerate() {
+        f.insert(spec.name.into(), if i % 5 == 0 { Value::Null } else { json!(0.1 * i as f64) });
+    }
+    let _ = a;
+    json!({ "features": f }).to_string()
+}
+
+#[test]
+fn scoring_feature_vectors() {
+    let a = api();
+    let one = features_of_first_alert(&a);
+    let r = a.call("POST", "/v1/score", Some(&a.agent21), Some(&one));
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let item = &r.body["items"][0];
+    let p: Vec<f64> =
+        ["6m", "12m", "18m", "24m"].iter().map(|h| item["p"][h].as_f64().unwrap()).collect();
+    assert!(p.windows(2).all(|w| w[0] <= w[1]) && p.iter().all(|x| (0.0..=1.0).contains(x)));
+    let sum: f64 = item["groups"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+    assert!((item["bias"].as_f64().unwrap() + sum - item["margin"].as_f64().unwrap()).abs() < 1e-9);
+    // The same through the scorer directly.
+    let model = a.state.model().unwrap();
+    let row: Vec<f64> = vigie_core::features::CATALOGUE
+        .iter()
+        .enumerate()
+        .map(|(i, _)| if i % 5 == 0 { f64::NAN } else { 0.1 * i as f64 })
+        .collect();
+    assert_eq!(model.scorer.score(&row).unwrap().p[2], item["p"]["18m"].as_f64().unwrap());
+    assert_eq!(r.body["model_version"], model.version.as_str());
+    // A batch keeps order and references.
+    let batch = json!({"items": [
+        {"ref": "a", "features": {"tax_arrears_ratio": 0.5}},
+        {"ref": "b", "features": {}},
+    ]})
+    .to_string();
+    let r = a.call("POST", "/v1/score", Some(&a.analyst), Some(&batch));
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["items"][0]["ref"].as_str(), r.body["items"][1]["ref"].as_str()),
+        (Some("a"), Some("b"))
+    );
+    // Field-level validation.
+    let r = a.call(
+        "POST",
+        "/v1/score",
+        Some(&a.analyst),
+        Some(r#"{"items":[{"features":{"tax_ratio":1}},{"features":{"nope":2}}]}"#),
+    );
+    assert_eq!(code(&r), "validation_failed");
+    let fields: Vec<&str> =
+        r.body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["items[0].features.tax_ratio", "items[1].features.nope"]);
+    assert_eq!(
+        code(&a.call("POST", "/v1/score", Some(&a.analyst), Some(r#"{"features":{},"items":[]}"#))),
+        "validation_failed"
+    );
+    assert_eq!(
+        code(&a.call("POST", "/v1/score", Some(&a.analyst), Some(r#"{"items":[]}"#))),
+        "validation_failed"
+    );
+    let many = json!({"items": vec![json!({"features": {}}); 1001]}).to_string();
+    assert_eq!(
+        code(&a.call("POST", "/v1/score", Some(&a.analyst), Some(&many))),
+        "batch_too_large"
+    );
+}
+
+#[test]
+fn malformed_input_never_crashes_and_never_returns_500() {
+    let a = api_with(Config { body_limit_bytes: 64 * 1024, ..Config::default() });
+    let t = Some(a.analyst.as_str());
+    let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+    let cases: Vec<(String, &str)> = vec![
+        ("{\"features\": {\"tax_arrears_ratio\": 0.1".into(), "invalid_json"),
+        (String::new(), "invalid_json"),
+        ("null".into(), "invalid_json"),
+        ("{\"features\": {\"tax_arrears_ratio\": \"high\"}}".into(), "invalid_json"),
+        ("{\"features\": [1, 2]}".into(), "invalid_json"),
+        (format!("{{\"features\": {{\"tax_arrears_ratio\": {deep}}}}}"), "invalid_json"),
+        (deep.clone(), "invalid_json"),
+        ("{\"features\": {}, \"extra\": 1}".into(), "invalid_json"),
+        ("{\"items\": [{\"features\": {}, \"colour\": \"red\"}]}".into(), "invalid_json"),
+        ("{\"features\": {\"tax_arrears_ratio\": NaN}}".into(), "invalid_json"),
+        ("{\"features\": {\"tax_arrears_ratio\": Infinity}}".into(), "invalid_json"),
+        ("{\"features\": {\"tax_arrears_ratio\": 1e999}}".into(), "invalid_json"),
+        ("{\"features\": {\"tax_arrears_ratio\": -1e999}}".into(), "invalid_json"),
+        ("{\"features\": {}} trailing".into(), "invalid_json"),
+        ("\u{0}\u{1}binary".into(), "invalid_json"),
+        (
+            format!("{{\"features\": {{\"x\": \"{}\"}}}}", "a".repeat(70 * 1024)),
+            "payload_too_large",
+        ),
+    ];
+    for (body, expected) in &cases {
+        let r = a.call("POST", "/v1/score", t, Some(body));
+        assert_eq!(code(&r), *expected, "{}", &body[..body.len().min(80)]);
+    }
+    // Huge but finite numbers score normally.
+    let r = a.call(
+        "POST",
+        "/v1/score",
+        t,
+        Some(r#"{"features": {"tax_arrears_ratio": 1e300, "fin_equity_to_assets": -1e300}}"#),
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Wrong content type; wrong method; unknown route.
+    let req = Request::post("/v1/score")
+        .header(header::AUTHORIZATION, format!("Bearer {}", a.analyst))
+        .body(Body::from("{}"))
+        .unwrap();
+    assert_eq!(code(&a.send(req)), "unsupported_media_type");
+    assert_eq!(code(&a.call("DELETE", "/v1/alerts", t, None)), "method_not_allowed");
+    assert_eq!(code(&a.call("GET", "/v1/nothing-here", t, None)), "not_found");
+    // Follow-up bodies too.
+    let p = prepared();
+    let uri = format!("/v1/companies/{}/follow-up", p.alert_75);
+    for (body, expected) in [
+        ("{\"status\": 3}", "invalid_json"),
+        ("{\"status\": \"closed\", \"by\": \"me\"}", "invalid_json"),
+        ("[]", "invalid_json"),
+    ] {
+        assert_eq!(code(&a.call("PUT", &uri, t, Some(body))), expected, "{body}");
+    }
+    let long = json!({"status": "closed", "note": "x".repeat(2001)}).to_string();
+    assert_eq!(code(&a.call("PUT", &uri, t, Some(&long))), "validation_failed");
+    let odd = a.call("GET", "/v1/companies/%C3%A9%00", t, None);
+    assert_eq!(code(&odd), "invalid_company_id");
+}
+
+#[test]
+fn rate_limits_and_timeouts_answer_with_their_codes() {
+    let a = api_with(Config {
+        rate_limit_per_second: 0.01,
+        rate_limit_burst: 3.0,
+        ..Config::default()
+    });
+    for _ in 0..3 {
+        assert_eq!(a.call("GET", "/v1/runs", Some(&a.analyst), None).status, StatusCode::OK);
+    }
+    let r = a.call("GET", "/v1/runs", Some(&a.analyst), None);
+    assert_eq!((r.status, code(&r)), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    let wait: u64 = r.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=100).contains(&wait), "{wait}");
+    // Per token: another token is not limited.
+    assert_eq!(a.call("GET", "/v1/runs", Some(&a.admin), None).status, StatusCode::OK);
+
+    // A 1,000-item batch with explanations takes far longer than 5 ms.
+    let slow = api_with(Config { request_timeout_seconds: 0.005, ..Config::default() });
+    let many =
+        json!({"items": vec![json!({"features": {"tax_arrears_ratio": 0.3}}); 1000]}).to_string();
+    let r = slow.call("POST", "/v1/score", Some(&slow.analyst), Some(&many));
+    assert_eq!((r.status, code(&r)), (StatusCode::REQUEST_TIMEOUT, "request_timeout"));
+}
+
+#[test]
+fn readiness_metrics_and_a_missing_model() {
+    let a = api();
+    let r = a.call("GET", "/readyz", None, None);
+    assert_eq!(r.body["model"], a.state.model().unwrap().version.as_str());
+    a.call("GET", &format!("/v1/companies/{}", prepared().siren.0), Some(&a.analyst), None);
+    let m = a.call("GET", "/metrics", None, None).body;
+    let m = m.as_str().unwrap();
+    assert!(m.contains("vigie_http_requests_total{method=\"GET\",route=\"/v1/companies/{id}\",status=\"200\"} 1"), "{m}");
+    assert!(m.contains(&format!(
+        "vigie_model_info{{version=\"{}\"}} 1",
+        a.state.model().unwrap().version
+    )));
+    assert!(!m.contains(&prepared().siren.0), "metrics never hold identifiers");
+    // A store without an active model.
+    let dir = common::tempdir();
+    let url = format!("sqlite://{}", dir.path().join("empty.db").display());
+    rt().block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        let (_, secret) = store
+            .create_token(&NewToken { name: "a".into(), role: Role::Analyst, territories: vec![] })
+            .await
+            .unwrap();
+        let state = Arc::new(AppState::new(store, None, Config::default()));
+        assert_eq!(state.refresh_model().await.unwrap(), None);
+        let (router, _) = vigie_server::app(state);
+        let req = Request::post("/v1/score")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{\"features\":{}}"))
+            .unwrap();
+        let r = router.clone().oneshot(req).await.unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body: Value =
+            serde_json::from_slice(&axum::body::to_bytes(r.into_body(), 10_000).await.unwrap())
+                .unwrap();
+        assert_eq!(body["code"], "no_active_model");
+        let r = router
+            .clone()
+            .oneshot(Request::get("/readyz").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let r = router
+            .oneshot(
+                Request::get("/v1/alerts")
+                    .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "no run yet");
+        // Without a key, SIRENs cannot be looked up.
+    });
+}
+
+#[test]
+fn a_model_is_hot_swapped_without_dropping_requests() {
+    let a = api();
+    let old = a.state.model().unwrap().version.clone();
+    // A second version: the demo model with another version name and calibration.
+    let mut m = vigie_score::ModelFile::load(&common::demo_model_dir()).unwrap();
+    m.version = "vswappedmodel".into();
+    m.calibration.platt[2][1] -= 1.0;
+    rt().block_on(a.state.store.register_model(&vigie_store::ModelRecord {
+        version: m.version.clone(),
+        name: m.name.clone(),
+        family: "gbdt".into(),
+        registered_at: vigie_store::now_utc(),
+        active: false,
+        model_json: m.to_json(),
+        card: None,
+    }))
+    .unwrap();
+    let body = features_of_first_alert(&a);
+    let results = rt().block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let router = a.router.clone();
+            let token = if i == 30 { a.admin.clone() } else { a.analyst.clone() };
+            let body = body.clone();
+            tasks.push(tokio::spawn(async move {
+                let req = if i == 30 {
+                    Request::post("/v1/models/vswappedmodel/activate")
+                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                        .body(Body::empty())
+                        .unwrap()
+                } else {
+                    Request::post("/v1/score")
+                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(body))
+                        .unwrap()
+                };
+                let r = router.oneshot(req).await.unwrap();
+                let status = r.status();
+                let b: Value = serde_json::from_slice(
+                    &axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap(),
+                )
+                .unwrap();
+                (status, b)
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    assert!(results.iter().all(|(s, _)| *s == StatusCode::OK), "no request dropped");
+    let versions: std::collections::BTreeSet<&str> =
+        results.iter().filter_map(|(_, b)| b["model_version"].as_str()).collect();
+    assert!(versions.iter().all(|v| *v == old || *v == "vswappedmodel"));
+    assert_eq!(a.state.model().unwrap().version, "vswappedmodel");
+    let after = a.call("POST", "/v1/score", Some(&a.analyst), Some(&body));
+    assert_eq!(after.body["model_version"], "vswappedmodel");
+    let models = a.call("GET", "/v1/models", Some(&a.analyst), None).body;
+    assert_eq!(models["loaded"], "vswappedmodel");
+    let active: Vec<&Value> =
+        models["items"].as_array().unwrap().iter().filter(|m| m["active"] == true).collect();
+    assert_eq!(active.len(), 1);
+    let _ = &a.url;
+}
+
+/// One HTTP/1.1 request over a real socket.
+fn http(addr: std::net::SocketAddr, request: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, out.split("\r\n\r\n").nth(1).unwrap_or("").to_owned())
+}
+
+#[test]
+fn a_real_server_on_an_ephemeral_port_shuts_down_gracefully() {
+    let a = api();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(vigie_server::serve(Arc::clone(&a.state), listener, async {
+        let _ = stopped.await;
+    }));
+    let (status, body) =
+        http(addr, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert_eq!((status, body.contains("\"ok\"")), (200, true));
+    let req = format!(
+        "GET /v1/alerts?limit=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        a.agent_busy
+    );
+    let (status, body) = http(addr, &req);
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http(
+        addr,
+        "POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{\"a\":",
+    );
+    assert_eq!(status, 401, "{body}");
+    let (status, _) = http(addr, "GARBAGE\r\n\r\n");
+    assert_eq!(status, 400, "hyper refuses a malformed request line");
+    stop.send(()).unwrap();
+    runtime.block_on(server).unwrap().unwrap();
+    assert!(std::net::TcpStream::connect(addr).is_err(), "the port is closed after shutdown");
+}
