@@ -198,6 +198,15 @@ impl Api {
         r
     }
 
+    /// A request whose answer may be a 5xx (store failure tests).
+    fn call_raw(&self, method: &str, uri: &str, token: Option<&str>) -> Resp {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::empty()).unwrap())
+    }
+
     fn audit(&self) -> Vec<vigie_store::AuditEntry> {
         rt().block_on(async { self.state.store.audit_log().await.unwrap() })
     }
@@ -222,6 +231,7 @@ fn the_openapi_document_is_generated_and_in_sync() {
         "/v1/companies/{id}/follow-up",
         "/v1/companies/{id}/feedback",
         "/v1/alerts",
+        "/v1/alerts/export",
         "/v1/runs",
         "/v1/runs/{id}",
         "/v1/models",
@@ -941,4 +951,204 @@ fn a_real_server_on_an_ephemeral_port_shuts_down_gracefully() {
     stop.send(()).unwrap();
     runtime.block_on(server).unwrap().unwrap();
     assert!(std::net::TcpStream::connect(addr).is_err(), "the port is closed after shutdown");
+}
+
+#[test]
+fn alert_exports_are_csv_scoped_and_audited() {
+    let a = api();
+    let p = prepared();
+    let list = a.call("GET", "/v1/alerts?limit=1000", Some(&a.agent_busy), None).body;
+    let r = a.call("GET", "/v1/alerts/export", Some(&a.agent_busy), None);
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    let csv = r.body.as_str().unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("company_id,departement,region,naf,naf_section,size_band,level,p_6m")
+    );
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(lines.len() - 1, items.len(), "every alert of the list, no more");
+    for (line, item) in lines[1..].iter().zip(items) {
+        let cols: Vec<&str> = line.split(',').collect();
+        assert_eq!(cols[0], item["company_id"].as_str().unwrap());
+        assert_eq!(cols[1], p.busy.as_str());
+        assert_eq!(cols[9].parse::<f64>().unwrap(), item["p_18m"].as_f64().unwrap());
+    }
+    // Filters apply; another territory is not exportable.
+    let red = a.call("GET", "/v1/alerts/export?level=red", Some(&a.agent_busy), None);
+    assert!(red.body.as_str().unwrap().lines().skip(1).all(|l| l.split(',').nth(6) == Some("red")));
+    let r = a.call("GET", "/v1/alerts/export?departement=75", Some(&a.agent21), None);
+    assert_eq!((r.status, code(&r)), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        code(&a.call("GET", "/v1/alerts/export?limit=5", Some(&a.agent21), None)),
+        "validation_failed"
+    );
+    let log = a.audit();
+    let exports: Vec<_> = log.iter().filter(|e| e.route == "GET /v1/alerts/export").collect();
+    assert_eq!(exports.len(), 3);
+    assert_eq!(
+        (exports[0].outcome.as_str(), exports[0].territory.as_deref()),
+        ("ok", Some(p.busy.as_str()))
+    );
+    assert_eq!(
+        exports[0].reason.as_deref(),
+        Some(format!("{} rows of run 2025-12", items.len()).as_str())
+    );
+    assert_eq!(
+        (
+            exports[2].token_name.as_str(),
+            exports[2].outcome.as_str(),
+            exports[2].territory.as_deref()
+        ),
+        ("agent-21", "denied_out_of_zone", Some("75"))
+    );
+}
+
+#[test]
+fn store_failures_answer_internal_error_and_not_ready_without_details() {
+    let a = api();
+    let p = prepared();
+    // A broken table: the request fails cleanly, and the message says nothing of SQL.
+    rt().block_on(async {
+        use sqlx::Connection as _;
+        let mut c = sqlx::SqliteConnection::connect(&a.url).await.unwrap();
+        sqlx::query("DROP TABLE follow_ups").execute(&mut c).await.unwrap();
+    });
+    let r = a.call_raw("GET", &format!("/v1/companies/{}", p.alert_75), Some(&a.analyst));
+    assert_eq!((r.status, code(&r)), (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"));
+    assert!(!r.body["message"].as_str().unwrap().to_lowercase().contains("follow_ups"));
+    // A closed store: not ready.
+    rt().block_on(a.state.store.close());
+    let r = a.call_raw("GET", "/readyz", None);
+    assert_eq!((r.status, code(&r)), (StatusCode::SERVICE_UNAVAILABLE, "not_ready"));
+}
+
+#[test]
+fn two_instances_on_one_postgres_serve_the_same_data() {
+    let Some(url) = crate::store::postgres_url("api_two_instances") else { return };
+    let demo = common::root().join("data-samples/demo");
+    let dir = common::tempdir();
+    let (analyst, admin) = rt().block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        for (i, m) in ["2025-11", "2025-12"].iter().enumerate() {
+            let opts = vigie_batch::RescoreOptions {
+                input: demo.clone(),
+                month: Month::parse(m).unwrap(),
+                run_id: None,
+                model: (i == 0).then(common::demo_model_dir),
+                out: None,
+                report_dir: dir.path().join(m),
+                tax_lag: 1,
+                social_lag: 2,
+                explain_all: false,
+                pseudo: Pseudonymiser::demo(),
+            };
+            vigie_batch::rescore(&store, &opts, &|_| {}).await.unwrap();
+        }
+        let mut m = vigie_score::ModelFile::load(&common::demo_model_dir()).unwrap();
+        m.version = "vsecondmodel".into();
+        store
+            .register_model(&vigie_store::ModelRecord {
+                version: m.version.clone(),
+                name: m.name.clone(),
+                family: "gbdt".into(),
+                registered_at: vigie_store::now_utc(),
+                active: false,
+                model_json: m.to_json(),
+                card: None,
+            })
+            .await
+            .unwrap();
+        let mk = async |name: &str, role| {
+            store
+                .create_token(&NewToken { name: name.into(), role, territories: vec![] })
+                .await
+                .unwrap()
+                .1
+        };
+        let analyst = mk("analyst", Role::Analyst).await;
+        let admin = mk("admin", Role::Admin).await;
+        store.close().await;
+        (analyst, admin)
+    });
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut servers = Vec::new();
+    let mut addrs = Vec::new();
+    for _ in 0..2 {
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        addrs.push(listener.local_addr().unwrap());
+        let store = runtime.block_on(Store::open(&url)).unwrap();
+        let state = Arc::new(AppState::new(
+            store,
+            Some(Pseudonymiser::demo()),
+            Config { model_refresh_seconds: 1.0, ..Config::default() },
+        ));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        servers.push((
+            stop,
+            runtime.spawn(vigie_server::serve(state, listener, async {
+                let _ = stopped.await;
+            })),
+        ));
+    }
+    let get = |addr, path: &str, token: &str| {
+        http(
+            addr,
+            &format!(
+                "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+            ),
+        )
+    };
+    let wait_ready = |addr| {
+        for _ in 0..100 {
+            let (s, b) = get(addr, "/readyz", "");
+            if s == 200 {
+                return b;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("instance never ready");
+    };
+    wait_ready(addrs[0]);
+    wait_ready(addrs[1]);
+    let (s0, alerts0) = get(addrs[0], "/v1/alerts?limit=1000", &analyst);
+    let (s1, alerts1) = get(addrs[1], "/v1/alerts?limit=1000", &analyst);
+    assert_eq!((s0, s1), (200, 200));
+    assert_eq!(alerts0, alerts1, "the same alert list from both instances");
+    let first: Value = serde_json::from_str(&alerts0).unwrap();
+    let id = first["items"][0]["company_id"].as_str().unwrap().to_owned();
+    // A follow-up written through one instance is read through the other.
+    let body = r#"{"status":"contacted","note":"via instance 0"}"#;
+    let put = format!(
+        "PUT /v1/companies/{id}/follow-up HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {analyst}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    assert_eq!(http(addrs[0], &put).0, 200);
+    let (_, company) = get(addrs[1], &format!("/v1/companies/{id}"), &analyst);
+    let company: Value = serde_json::from_str(&company).unwrap();
+    assert_eq!(company["follow_up"]["status"], "contacted");
+    assert_eq!(company["follow_up"]["history"][0]["note"], "via instance 0");
+    // A model activated through one instance is picked up by the other.
+    let act = format!(
+        "POST /v1/models/vsecondmodel/activate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {admin}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    assert_eq!(http(addrs[0], &act).0, 200);
+    let mut swapped = false;
+    for _ in 0..60 {
+        if wait_ready(addrs[1]).contains("vsecondmodel") {
+            swapped = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(swapped, "instance 1 reloads the model activated through instance 0");
+    for (stop, server) in servers {
+        stop.send(()).unwrap();
+        runtime.block_on(server).unwrap().unwrap();
+    }
+    // Both instances audited into the one store.
+    let log = rt().block_on(async { Store::open(&url).await.unwrap().audit_log().await.unwrap() });
+    assert_eq!(log.iter().filter(|e| e.route == "GET /v1/alerts").count(), 2);
+    assert_eq!(log.iter().filter(|e| e.company_id.as_deref() == Some(id.as_str())).count(), 2);
 }

@@ -59,6 +59,7 @@ pub fn api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(follow_up))
         .routes(routes!(feedback))
         .routes(routes!(alerts))
+        .routes(routes!(export))
         .routes(routes!(runs))
         .routes(routes!(run))
         .routes(routes!(models))
@@ -869,38 +870,7 @@ async fn alerts(
     ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> ApiResult<Json<AlertsResponse>> {
     const ROUTE: &str = "GET /v1/alerts";
-    let run_id = match &q.run_id {
-        Some(id) => id.clone(),
-        None => {
-            state
-                .store
-                .latest_run_summary()
-                .await?
-                .ok_or_else(|| ApiError::not_found("no run yet: run `vigie rescore` first"))?
-                .run_id
-        }
-    };
-    let (filter, sort, cursor, limit) = match alert_filter(&q, &caller, run_id.clone()) {
-        Ok(x) => x,
-        Err(e) => {
-            if e.body.code == "not_found" {
-                audit(
-                    &state,
-                    &caller,
-                    ROUTE,
-                    None,
-                    q.departement.as_deref().or(q.region.as_deref()),
-                    "denied_out_of_zone",
-                    None,
-                )
-                .await?;
-            }
-            return Err(e);
-        }
-    };
-    if q.run_id.is_some() && state.store.run(&run_id).await?.is_none() {
-        return Err(ApiError::not_found("no such run"));
-    }
+    let (run_id, filter, sort, cursor, limit) = scoped_query(&state, &caller, &q, ROUTE).await?;
     let page = state.store.alerts(&filter, sort, cursor.as_ref(), limit).await?;
     let scope = filter.departements.as_ref().map_or_else(|| "national".to_owned(), |d| d.join(","));
     audit(&state, &caller, ROUTE, None, Some(&scope), "ok", None).await?;
@@ -927,6 +897,115 @@ async fn alerts(
             })
             .collect(),
     }))
+}
+
+/// The run, scoped filter, sort, cursor and page size of an alert query; audits a refusal
+/// (a territory outside an agent's).
+async fn scoped_query(
+    state: &AppState,
+    caller: &Caller,
+    q: &AlertsQuery,
+    route: &str,
+) -> ApiResult<(String, AlertFilter, AlertSort, Option<AlertCursor>, usize)> {
+    let run_id = match &q.run_id {
+        Some(id) => {
+            if state.store.run(id).await?.is_none() {
+                return Err(ApiError::not_found("no such run"));
+            }
+            id.clone()
+        }
+        None => {
+            state
+                .store
+                .latest_run_summary()
+                .await?
+                .ok_or_else(|| ApiError::not_found("no run yet: run `vigie rescore` first"))?
+                .run_id
+        }
+    };
+    match alert_filter(q, caller, run_id.clone()) {
+        Ok((filter, sort, cursor, limit)) => Ok((run_id, filter, sort, cursor, limit)),
+        Err(e) => {
+            if e.body.code == "not_found" {
+                let asked = q.departement.as_deref().or(q.region.as_deref());
+                audit(state, caller, route, None, asked, "denied_out_of_zone", None).await?;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Most rows of one CSV export.
+pub const EXPORT_LIMIT: usize = 200_000;
+
+/// The caller's alerts as CSV (same filters and sort as `GET /v1/alerts`, every page, at
+/// most 200,000 rows); audited.
+#[utoipa::path(
+    get, path = "/v1/alerts/export", tag = "alerts",
+    params(AlertsQuery),
+    responses(
+        (status = 200, content_type = "text/csv", body = String, description = "company_id, departement, region, naf, naf_section, size_band, level, p_6m, p_12m, p_18m, p_24m, first_alert, previous_level, follow_up"),
+        (status = 404, body = ErrorBody, description = "a territory outside the agent's"),
+        (status = 422, body = ErrorBody),
+    )
+)]
+async fn export(
+    State(state): St,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<AlertsQuery>,
+) -> ApiResult<Response> {
+    const ROUTE: &str = "GET /v1/alerts/export";
+    if q.cursor.is_some() || q.limit.is_some() {
+        return Err(ApiError::field("cursor", "an export has every page: no cursor or limit"));
+    }
+    let (run_id, filter, sort, _, _) = scoped_query(&state, &caller, &q, ROUTE).await?;
+    let mut csv = String::from(
+        "company_id,departement,region,naf,naf_section,size_band,level,p_6m,p_12m,p_18m,p_24m,\
+         first_alert,previous_level,follow_up\n",
+    );
+    let mut cursor = None;
+    let mut rows = 0;
+    loop {
+        let page =
+            state.store.alerts(&filter, sort, cursor.as_ref(), vigie_store::MAX_PAGE).await?;
+        for a in &page.items {
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                a.company_id,
+                a.departement,
+                a.region,
+                a.naf,
+                a.naf_section,
+                a.size_band,
+                a.level,
+                a.p[0],
+                a.p[1],
+                a.p[2],
+                a.p[3],
+                a.first_alert(),
+                a.previous_level.as_deref().unwrap_or(""),
+                a.follow_up
+            );
+        }
+        rows += page.items.len();
+        cursor = page.next;
+        if cursor.is_none() || rows >= EXPORT_LIMIT {
+            break;
+        }
+    }
+    let scope = filter.departements.as_ref().map_or_else(|| "national".to_owned(), |d| d.join(","));
+    let note = format!("{rows} rows of run {run_id}");
+    audit(&state, &caller, ROUTE, None, Some(&scope), "ok", Some(&note)).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"alertes.csv\""),
+        ],
+        csv,
+    )
+        .into_response())
 }
 
 // ---------------------------------------------------------------------------------------
