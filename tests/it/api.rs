@@ -261,7 +261,7 @@ fn the_openapi_document_is_generated_and_in_sync() {
 
 #[test]
 fn authentication_and_roles() {
-    let a = api();
+    let a = api_with(Config { token_cache_seconds: 0.0, ..Config::default() });
     let r = a.call("GET", "/v1/alerts", None, None);
     assert_eq!((r.status, code(&r)), (StatusCode::UNAUTHORIZED, "unauthorized"));
     let r = a.call("GET", "/v1/alerts", Some("vigie_0000"), None);
@@ -302,6 +302,20 @@ fn authentication_and_roles() {
     assert_eq!(code(&a.call("GET", "/v1/runs", Some(&a.analyst), None)), "invalid_token");
     req = Request::get("/healthz").body(Body::empty()).unwrap();
     assert_eq!(a.send(req).body["status"], "ok");
+
+    // With the token cache, a revocation takes effect within `token_cache_seconds`.
+    let cached = api_with(Config { token_cache_seconds: 0.3, ..Config::default() });
+    assert_eq!(cached.call("GET", "/v1/runs", Some(&cached.analyst), None).status, StatusCode::OK);
+    rt().block_on(async { assert!(cached.state.store.revoke_token("analyst").await.unwrap()) });
+    let started = std::time::Instant::now();
+    while cached.call("GET", "/v1/runs", Some(&cached.analyst), None).status == StatusCode::OK {
+        assert!(
+            started.elapsed().as_secs_f64() < 0.3 + 0.5,
+            "revocation not seen within the cache delay"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(code(&cached.call("GET", "/v1/runs", Some(&cached.analyst), None)), "invalid_token");
 }
 
 #[test]
@@ -660,6 +674,13 @@ fn scoring_feature_vectors() {
         .collect();
     assert_eq!(model.scorer.score(&row).unwrap().p[2], item["p"]["18m"].as_f64().unwrap());
     assert_eq!(r.body["model_version"], model.version.as_str());
+    // Without explanations: the same probabilities, no contributions.
+    let mut quick: Value = serde_json::from_str(&one).unwrap();
+    quick["explain"] = json!(false);
+    let q = a.call("POST", "/v1/score", Some(&a.agent21), Some(&quick.to_string()));
+    assert_eq!(q.body["items"][0]["p"], item["p"]);
+    assert_eq!(q.body["items"][0]["level"], item["level"]);
+    assert!(q.body["items"][0].get("groups").is_none() && q.body["items"][0].get("bias").is_none());
     // A batch keeps order and references.
     let batch = json!({"items": [
         {"ref": "a", "features": {"tax_arrears_ratio": 0.5}},

@@ -30,6 +30,9 @@ pub struct Config {
     /// How often to check the registry for a newly activated model, in seconds (other
     /// instances' activations).
     pub model_refresh_seconds: f64,
+    /// How long a verified token is trusted before the store is asked again, in seconds: a
+    /// revocation takes effect within this delay (0: ask on every request).
+    pub token_cache_seconds: f64,
 }
 
 impl Default for Config {
@@ -44,6 +47,7 @@ impl Default for Config {
             rate_limit_per_second: 50.0,
             rate_limit_burst: 200.0,
             model_refresh_seconds: 15.0,
+            token_cache_seconds: 2.0,
         }
     }
 }
@@ -70,6 +74,9 @@ impl Config {
         }
         if self.request_timeout_seconds.is_nan() || self.request_timeout_seconds <= 0.0 {
             return Err("request_timeout_seconds must be positive".into());
+        }
+        if self.token_cache_seconds.is_nan() || self.token_cache_seconds < 0.0 {
+            return Err("token_cache_seconds must be 0 or more".into());
         }
         if self.batch_limit == 0 {
             return Err("batch_limit must be at least 1".into());

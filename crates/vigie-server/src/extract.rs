@@ -94,15 +94,33 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .ok_or_else(|| {
                 ApiError::new("unauthorized", "the Authorization header must be `Bearer <token>`")
             })?;
-        let token = state
-            .store
-            .verify_token(secret)
-            .await?
-            .ok_or_else(|| ApiError::new("invalid_token", "unknown or revoked token"))?;
-        let caller = Caller::from_token(token);
+        let caller = state.caller(secret).await?;
         state.limiter.check(&caller.name)?;
         parts.extensions.insert(caller.clone());
         Ok(caller)
+    }
+}
+
+impl AppState {
+    /// The live token of `secret`, read from the store at most every
+    /// `token_cache_seconds` (so a revocation takes effect within that delay).
+    pub async fn caller(&self, secret: &str) -> Result<Caller, ApiError> {
+        let hash = vigie_store::hash_token(secret);
+        let ttl = std::time::Duration::from_secs_f64(self.config.token_cache_seconds);
+        let cached = self.tokens.lock().expect("not poisoned").get(&hash).cloned();
+        let found = match cached {
+            Some((found, at)) if at.elapsed() < ttl => found,
+            _ => {
+                let found = self.store.token_by_hash(&hash).await?.map(Caller::from_token);
+                let mut tokens = self.tokens.lock().expect("not poisoned");
+                if tokens.len() > 10_000 {
+                    tokens.clear();
+                }
+                tokens.insert(hash, (found.clone(), Instant::now()));
+                found
+            }
+        };
+        found.ok_or_else(|| ApiError::new("invalid_token", "unknown or revoked token"))
     }
 }
 

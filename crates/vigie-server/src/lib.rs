@@ -13,6 +13,7 @@
 //! - activating a model swaps it without dropping requests (in-flight requests finish on
 //!   the model they started with).
 
+pub mod audit;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -59,6 +60,11 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Prometheus metrics.
     pub metrics: metrics::Metrics,
+    /// Group commit of audit rows.
+    pub audit: audit::AuditWriter,
+    /// Verified tokens by hash, with when they were read (`None`: no such live token).
+    pub tokens:
+        std::sync::Mutex<std::collections::HashMap<String, (Option<extract::Caller>, Instant)>>,
 }
 
 impl AppState {
@@ -72,6 +78,8 @@ impl AppState {
             limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
             config,
             metrics: metrics::Metrics::default(),
+            audit: audit::AuditWriter::default(),
+            tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 

@@ -137,6 +137,9 @@ pub struct ScoreRequest {
     pub features: Option<Features>,
     /// A batch (at most the configured `batch_limit`, 1,000 by default).
     pub items: Option<Vec<ScoreItem>>,
+    /// Compute the explanations (default `true`). Exact explanations cost about 300 times
+    /// the score itself; `false` answers probabilities and levels only.
+    pub explain: Option<bool>,
 }
 
 /// The score of one item.
@@ -151,13 +154,18 @@ pub struct ScoreOut {
     pub level: String,
     /// Margin (log-odds before calibration).
     pub margin: f64,
-    /// Margin of the training-average company; `bias + Σ groups = margin`.
-    pub bias: f64,
+    /// Margin of the training-average company; `bias + Σ groups = margin` (absent with
+    /// `"explain": false`, as are the three fields below).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bias: Option<f64>,
     /// Contributions by topic group (log-odds).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub groups: BTreeMap<String, f64>,
     /// The five features raising the risk most.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub concerning: Vec<Factor>,
     /// The five features lowering it most.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reassuring: Vec<Factor>,
 }
 
@@ -202,6 +210,7 @@ async fn score(
     _caller: Caller,
     ApiJson(req): ApiJson<ScoreRequest>,
 ) -> ApiResult<Json<ScoreResponse>> {
+    let explain = req.explain.unwrap_or(true);
     let items: Vec<ScoreItem> = match (req.features, req.items) {
         (Some(features), None) => vec![ScoreItem { reference: None, features }],
         (None, Some(items)) => items,
@@ -258,6 +267,19 @@ async fn score(
         rows.chunks(k)
             .zip(items)
             .map(|(row, item)| {
+                if !explain {
+                    let s = model.scorer.score(row).map_err(|e| ApiError::internal(&e))?;
+                    return Ok(ScoreOut {
+                        reference: item.reference,
+                        p: s.p.into(),
+                        level: s.level.as_str().to_owned(),
+                        margin: s.margin,
+                        bias: None,
+                        groups: BTreeMap::new(),
+                        concerning: Vec::new(),
+                        reassuring: Vec::new(),
+                    });
+                }
                 let e = model.scorer.explain(row).map_err(|e| ApiError::internal(&e))?;
                 let s = model.scorer.calibrate(e.margin);
                 Ok(ScoreOut {
@@ -265,7 +287,7 @@ async fn score(
                     p: s.p.into(),
                     level: s.level.as_str().to_owned(),
                     margin: e.margin,
-                    bias: e.bias,
+                    bias: Some(e.bias),
                     groups: e
                         .groups
                         .iter()
@@ -410,18 +432,20 @@ async fn audit(
     outcome: &str,
     reason: Option<&str>,
 ) -> ApiResult<()> {
+    let entry = AuditEntry {
+        at: String::new(),
+        token_name: caller.name.clone(),
+        route: route.to_owned(),
+        company_id: company.map(str::to_owned),
+        territory: territory.map(str::to_owned),
+        outcome: outcome.to_owned(),
+        reason: reason.map(str::to_owned),
+    };
     state
-        .store
-        .audit(&AuditEntry {
-            at: String::new(),
-            token_name: caller.name.clone(),
-            route: route.to_owned(),
-            company_id: company.map(str::to_owned),
-            territory: territory.map(str::to_owned),
-            outcome: outcome.to_owned(),
-            reason: reason.map(str::to_owned),
-        })
-        .await?;
+        .audit
+        .append(&state.store, entry)
+        .await
+        .map_err(|e| ApiError::internal(&format!("audit log: {e}")))?;
     Ok(())
 }
 

@@ -251,11 +251,16 @@ impl Store {
 
     /// The live (not revoked) token with this secret.
     pub async fn verify_token(&self, secret: &str) -> Result<Option<Token>> {
+        self.token_by_hash(&hash_token(secret)).await
+    }
+
+    /// The live (not revoked) token whose secret hashes to `hash` ([`hash_token`]).
+    pub async fn token_by_hash(&self, hash: &str) -> Result<Option<Token>> {
         let sql = "SELECT name, role, territories, created_at, revoked_at FROM api_tokens \
                    WHERE token_hash = $1 AND revoked_at IS NULL";
         let found = on_pool!(self, pool => {
             async {
-                let row = sqlx::query(sql).bind(hash_token(secret)).fetch_optional(pool).await?;
+                let row = sqlx::query(sql).bind(hash).fetch_optional(pool).await?;
                 row.map(|r| Ok(token_from_row!(r))).transpose()
             }
             .await
@@ -394,6 +399,37 @@ impl Store {
                 .await
                 .map(|r| r.rows_affected())
         })?;
+        Ok(at)
+    }
+
+    /// Appends several rows in one transaction (group commit: the server batches the rows
+    /// of concurrent requests). Returns the time recorded, the same for the whole batch.
+    pub async fn audit_many(&self, entries: &[AuditEntry]) -> Result<String> {
+        let at = now_utc();
+        let sql = "INSERT INTO audit_log (at, token_name, route, company_id, territory, outcome, \
+                   reason) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        macro_rules! batch {
+            ($pool:expr) => {
+                async {
+                    let mut tx = $pool.begin().await?;
+                    for e in entries {
+                        sqlx::query(sql)
+                            .bind(&at)
+                            .bind(&e.token_name)
+                            .bind(&e.route)
+                            .bind(&e.company_id)
+                            .bind(&e.territory)
+                            .bind(&e.outcome)
+                            .bind(&e.reason)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await
+                }
+                .await
+            };
+        }
+        on_pool!(self, pool => batch!(pool))?;
         Ok(at)
     }
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Load test of the API with wrk on loopback (2 threads, 64 connections, DURATION seconds
+# each), SQLite store: /healthz as the ceiling, GET /v1/companies/{id} over 1,000 companies
+# drawn from the store, POST /v1/score for one company with and without explanations.
+# Prints requests/s and latency percentiles, and the server's peak memory.
+#
+# Usage: bash benches/api.sh STORE_FILE [DURATION]
+#   STORE_FILE: a SQLite store holding rescored runs (e.g. target/bench-rescore/vigie.db
+#               after benches/rescore.sh: 1,000,000 companies, 793,450 scored per run).
+# Needs a release build (cargo build --release --workspace --bins) and wrk (Debian package).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VIGIE=target/release/vigie
+DB=$1
+DURATION=${2:-15}
+OUT=target/bench-api
+ADDR=127.0.0.1:18181
+mkdir -p "$OUT"
+URL="sqlite://$DB"
+TOKEN=$("$VIGIE" token create --store "$URL" --name "bench-$(date +%s%N)" --role analyst | tail -1)
+python3 - "$DB" > "$OUT/ids.lua" <<'PY'
+import sqlite3, sys, random
+db = sqlite3.connect(sys.argv[1])
+run = db.execute("SELECT run_id FROM runs ORDER BY month DESC, finished_at DESC LIMIT 1").fetchone()[0]
+ids = [r[0] for r in db.execute("SELECT company_id FROM scores WHERE run_id = ?", (run,))]
+random.seed(1)
+pick = random.sample(ids, 1000)
+print("ids = {" + ",".join(f'"{i}"' for i in pick) + "}")
+PY
+# The per-token rate limit would answer 429 to a load test: raised for the benchmark.
+printf 'rate_limit_per_second = 1e9\nrate_limit_burst = 1e9\n' > "$OUT/bench.toml"
+VIGIE_LOG=warn "$VIGIE" serve --store "$URL" --addr "$ADDR" --config "$OUT/bench.toml" \
+  > "$OUT/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+until curl -sf "http://$ADDR/readyz" > /dev/null; do sleep 0.5; done
+FEATURES=$(python3 -c 'import json; print(json.dumps({"features": {"tax_arrears_ratio": 0.12, "fin_equity_to_assets": 0.05, "act_vat_growth_yoy": -0.2, "prof_age_years": 7}}))')
+cat > "$OUT/company.lua" <<LUA
+dofile("$OUT/ids.lua")
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+request = function()
+  return wrk.format("GET", "/v1/companies/" .. ids[math.random(#ids)])
+end
+LUA
+post() { # explain → lua file
+  local body
+  body=$(python3 -c "import json,sys; b=json.loads(sys.argv[1]); b['explain']=sys.argv[2]=='true'; print(json.dumps(b))" "$FEATURES" "$1")
+  cat > "$OUT/score-$1.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+LUA
+}
+post true
+post false
+run() { # label path [script]
+  local label=$1 path=$2 script=${3:-}
+  local file
+  file="$OUT/$(echo "$label" | tr -c 'a-zA-Z0-9' '_').txt"
+  if [ -n "$script" ]; then
+    wrk -t2 -c64 -d"${DURATION}s" --latency -s "$script" "http://$ADDR$path" > "$file"
+  else
+    wrk -t2 -c64 -d"${DURATION}s" --latency "http://$ADDR$path" > "$file"
+  fi
+  python3 - "$file" "$label" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+def pct(p):
+    m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", t)
+    v, u = float(m.group(1)), m.group(2)
+    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+print(f"| {sys.argv[2]} | {rps:,.0f} | {pct(50):.2f} ms | {pct(99):.2f} ms | {errors.group(1) if errors else 0} |")
+PY
+}
+echo "| request | requests/s | p50 | p99 | non-2xx |"
+echo "|---|---:|---:|---:|---:|"
+run "GET /healthz (ceiling)" /healthz
+run "GET /v1/companies/{id} (1,000 companies at random)" /v1/companies/x "$OUT/company.lua"
+run "POST /v1/score, one company, with explanations" /v1/score "$OUT/score-true.lua"
+run "POST /v1/score, one company, explain=false" /v1/score "$OUT/score-false.lua"
+echo
+echo "server peak memory (VmHWM): $(awk '/VmHWM/ {printf "%.2f GB", $2/1024/1024}' /proc/$SERVER/status)"
