@@ -104,7 +104,7 @@ fn prepared() -> &'static Prepared {
 }
 
 struct Api {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     url: String,
     state: Arc<AppState>,
     router: axum::Router,
@@ -135,8 +135,10 @@ fn api_with(config: Config) -> Api {
             Config { store: url.clone(), ..config },
         ));
         state.refresh_model().await.unwrap();
+        state.refresh_snapshot().await.unwrap();
+        state.refresh_follow_ups().await.unwrap();
         let (router, _) = vigie_server::app(Arc::clone(&state));
-        Api { _dir: dir, url, state, router, agent21, agent_busy, analyst, admin }
+        Api { dir, url, state, router, agent21, agent_busy, analyst, admin }
     })
 }
 
@@ -1029,15 +1031,17 @@ fn alert_exports_are_csv_scoped_and_audited() {
 fn store_failures_answer_internal_error_and_not_ready_without_details() {
     let a = api();
     let p = prepared();
-    // A broken table: the request fails cleanly, and the message says nothing of SQL.
+    // A broken table: the request fails cleanly, and the message says nothing of SQL. (The
+    // audit log: a consultation that cannot be audited is not answered.)
     rt().block_on(async {
         use sqlx::Connection as _;
         let mut c = sqlx::SqliteConnection::connect(&a.url).await.unwrap();
-        sqlx::query("DROP TABLE follow_ups").execute(&mut c).await.unwrap();
+        sqlx::query("DROP TABLE audit_log").execute(&mut c).await.unwrap();
     });
     let r = a.call_raw("GET", &format!("/v1/companies/{}", p.alert_75), Some(&a.analyst));
     assert_eq!((r.status, code(&r)), (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"));
-    assert!(!r.body["message"].as_str().unwrap().to_lowercase().contains("follow_ups"));
+    let message = r.body["message"].as_str().unwrap().to_lowercase();
+    assert!(!message.contains("audit_log") && !message.contains("sql"), "{message}");
     // A closed store: not ready.
     rt().block_on(a.state.store.close());
     let r = a.call_raw("GET", "/readyz", None);
@@ -1146,8 +1150,16 @@ fn two_instances_on_one_postgres_serve_the_same_data() {
         body.len()
     );
     assert_eq!(http(addrs[0], &put).0, 200);
-    let (_, company) = get(addrs[1], &format!("/v1/companies/{id}"), &analyst);
-    let company: Value = serde_json::from_str(&company).unwrap();
+    // Each instance reads the others' follow-ups within a second.
+    let mut company = Value::Null;
+    for _ in 0..40 {
+        let (_, body) = get(addrs[1], &format!("/v1/companies/{id}"), &analyst);
+        company = serde_json::from_str(&body).unwrap();
+        if company["follow_up"]["status"] == "contacted" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     assert_eq!(company["follow_up"]["status"], "contacted");
     assert_eq!(company["follow_up"]["history"][0]["note"], "via instance 0");
     // A model activated through one instance is picked up by the other.
@@ -1171,5 +1183,64 @@ fn two_instances_on_one_postgres_serve_the_same_data() {
     // Both instances audited into the one store.
     let log = rt().block_on(async { Store::open(&url).await.unwrap().audit_log().await.unwrap() });
     assert_eq!(log.iter().filter(|e| e.route == "GET /v1/alerts").count(), 2);
-    assert_eq!(log.iter().filter(|e| e.company_id.as_deref() == Some(id.as_str())).count(), 2);
+    // One PUT through instance 0, one or more GETs through instance 1.
+    let rows: Vec<_> =
+        log.iter().filter(|e| e.company_id.as_deref() == Some(id.as_str())).collect();
+    assert_eq!(rows[0].route, "PUT /v1/companies/{id}/follow-up");
+    assert!(rows.len() >= 2 && rows[1..].iter().all(|e| e.route == "GET /v1/companies/{id}"));
+}
+
+#[test]
+fn the_in_memory_index_answers_exactly_as_the_store_and_follows_new_runs() {
+    let unlimited =
+        Config { rate_limit_per_second: 1e9, rate_limit_burst: 1e9, ..Config::default() };
+    let a = api_with(unlimited.clone());
+    let snap = a.state.snapshot().expect("built");
+    assert_eq!(snap.runs.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["2025-11", "2025-12"]);
+    // A second state over the same store, without the index: every company, same answer.
+    let plain = rt().block_on(async {
+        let store = Store::open(&a.url).await.unwrap();
+        let state = Arc::new(AppState::new(store, Some(Pseudonymiser::demo()), unlimited));
+        state.refresh_model().await.unwrap();
+        state
+    });
+    assert!(plain.snapshot().is_none());
+    let (plain_router, _) = vigie_server::app(Arc::clone(&plain));
+    let ids: Vec<String> = snap.companies.keys().map(ToString::to_string).take(300).collect();
+    for id in &ids {
+        let uri = format!("/v1/companies/{id}");
+        let fast = a.call("GET", &uri, Some(&a.analyst), None);
+        let req = Request::get(&uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", a.analyst))
+            .body(Body::empty())
+            .unwrap();
+        let slow = rt().block_on(async {
+            let r = plain_router.clone().oneshot(req).await.unwrap();
+            serde_json::from_slice::<Value>(
+                &axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap(),
+            )
+            .unwrap()
+        });
+        assert_eq!(fast.body, slow, "{id}");
+    }
+    // A new run: the index follows once refreshed (the server polls; here, by hand).
+    rt().block_on(async {
+        let opts = vigie_batch::RescoreOptions {
+            input: common::root().join("data-samples/demo"),
+            month: Month::parse("2025-12").unwrap(),
+            run_id: Some("2025-12-bis".into()),
+            model: None,
+            out: None,
+            report_dir: a.dir.path().join("bis"),
+            tax_lag: 1,
+            social_lag: 2,
+            explain_all: false,
+            pseudo: Pseudonymiser::demo(),
+        };
+        vigie_batch::rescore(&a.state.store, &opts, &|_| {}).await.unwrap();
+        a.state.refresh_snapshot().await.unwrap();
+    });
+    let page = a.call("GET", &format!("/v1/companies/{}", ids[0]), Some(&a.analyst), None).body;
+    assert_eq!(page["history"].as_array().unwrap().len(), 3);
+    assert_eq!(page["latest"]["run_id"], "2025-12-bis");
 }

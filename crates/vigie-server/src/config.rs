@@ -27,8 +27,9 @@ pub struct Config {
     pub rate_limit_per_second: f64,
     /// Burst of requests per token.
     pub rate_limit_burst: f64,
-    /// How often to check the registry for a newly activated model, in seconds (other
-    /// instances' activations).
+    /// How often to check the registry for a newly activated model (other instances'
+    /// activations) and the runs for a newly committed one (the in-memory index is then
+    /// rebuilt), in seconds.
     pub model_refresh_seconds: f64,
     /// How long a verified token is trusted before the store is asked again, in seconds: a
     /// revocation takes effect within this delay (0: ask on every request).

@@ -19,7 +19,9 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod routes;
+pub mod snapshot;
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -45,6 +47,9 @@ pub struct LoadedModel {
     pub scorer: Scorer,
 }
 
+/// The in-memory follow-ups: the last entry id read, and the entries by company.
+pub type FollowUpCopy = (i64, HashMap<String, Vec<vigie_store::FollowUp>>);
+
 /// Shared state of the server.
 #[derive(Debug)]
 pub struct AppState {
@@ -62,6 +67,10 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Group commit of audit rows.
     pub audit: audit::AuditWriter,
+    /// In-memory index of the scores (company lookups), when built.
+    pub snapshot: RwLock<Option<Arc<snapshot::Snapshot>>>,
+    /// In-memory copy of the follow-ups (last id read, entries by company), when loaded.
+    pub follow_ups: RwLock<Option<FollowUpCopy>>,
     /// Verified tokens by hash, with when they were read (`None`: no such live token).
     pub tokens:
         std::sync::Mutex<std::collections::HashMap<String, (Option<extract::Caller>, Instant)>>,
@@ -79,6 +88,8 @@ impl AppState {
             config,
             metrics: metrics::Metrics::default(),
             audit: audit::AuditWriter::default(),
+            snapshot: RwLock::new(None),
+            follow_ups: RwLock::new(None),
             tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
@@ -86,6 +97,48 @@ impl AppState {
     /// The active model, if loaded.
     pub fn model(&self) -> Option<Arc<LoadedModel>> {
         self.model.read().expect("not poisoned").clone()
+    }
+
+    /// The in-memory index, if built.
+    pub fn snapshot(&self) -> Option<Arc<snapshot::Snapshot>> {
+        self.snapshot.read().expect("not poisoned").clone()
+    }
+
+    /// Rebuilds the in-memory index if a run was committed since it was built.
+    pub async fn refresh_snapshot(&self) -> Result<(), ApiError> {
+        let Some(latest) = self.store.latest_run_summary().await? else { return Ok(()) };
+        let current = (latest.run_id, latest.finished_at);
+        if self.snapshot().is_some_and(|s| s.version == current) {
+            return Ok(());
+        }
+        let started = Instant::now();
+        if let Some(s) = snapshot::Snapshot::load(&self.store).await? {
+            tracing::info!(
+                run = %s.version.0,
+                companies = s.companies.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "score index built"
+            );
+            *self.snapshot.write().expect("not poisoned") = Some(Arc::new(s));
+        }
+        Ok(())
+    }
+
+    /// Reads the follow-ups appended since the last read into the in-memory copy (all of
+    /// them the first time).
+    pub async fn refresh_follow_ups(&self) -> Result<(), ApiError> {
+        let after = self.follow_ups.read().expect("not poisoned").as_ref().map_or(0, |f| f.0);
+        let new = self.store.follow_ups_since(after).await?;
+        let mut guard = self.follow_ups.write().expect("not poisoned");
+        let (last, by_company) = guard.get_or_insert_with(|| (0, HashMap::new()));
+        for (id, f) in new {
+            // Another refresh may have read these rows meanwhile.
+            if id > *last {
+                *last = id;
+                by_company.entry(f.company_id.clone()).or_default().push(f);
+            }
+        }
+        Ok(())
     }
 
     /// Loads the store's active model if it differs from the loaded one. Returns its
@@ -171,6 +224,12 @@ pub async fn serve(
     if let Err(e) = state.refresh_model().await {
         tracing::warn!(code = e.body.code, "no model loaded at start: {}", e.body.message);
     }
+    if let Err(e) = state.refresh_snapshot().await {
+        tracing::warn!(code = e.body.code, "no score index at start: {}", e.body.message);
+    }
+    if let Err(e) = state.refresh_follow_ups().await {
+        tracing::warn!(code = e.body.code, "follow-ups not loaded at start: {}", e.body.message);
+    }
     let refresher = {
         let state = Arc::clone(&state);
         let every = Duration::from_secs_f64(state.config.model_refresh_seconds.max(1.0));
@@ -180,12 +239,39 @@ pub async fn serve(
                 if let Err(e) = state.refresh_model().await {
                     tracing::warn!(code = e.body.code, "model refresh failed: {}", e.body.message);
                 }
+                if let Err(e) = state.refresh_snapshot().await {
+                    tracing::warn!(code = e.body.code, "index refresh failed: {}", e.body.message);
+                }
+            }
+        })
+    };
+    // Checkpoints of SQLite's write-ahead log, off the request path (audit commits would
+    // otherwise pay for them now and then).
+    let checkpointer = {
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                // Follow-ups written by other instances, within a second.
+                if let Err(e) = state.refresh_follow_ups().await {
+                    tracing::warn!(
+                        code = e.body.code,
+                        "follow-up refresh failed: {}",
+                        e.body.message
+                    );
+                }
+                // Every second: small checkpoints are short (measured: every 2 s or 30 s
+                // gave longer stalls of the audit commits, hence a worse p99).
+                if let Err(e) = state.store.checkpoint().await {
+                    tracing::warn!("checkpoint failed: {e}");
+                }
             }
         })
     };
     let (router, _) = app(state);
     let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
     refresher.abort();
+    checkpointer.abort();
     result
 }
 

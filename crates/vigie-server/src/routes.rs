@@ -418,9 +418,51 @@ pub struct CompanyResponse {
 /// A resolved company, in the caller's reach.
 struct Reached {
     id: String,
-    history: Vec<StoredScore>,
+    /// Its most recent score.
+    latest: StoredScore,
+    /// Its history, oldest first.
+    points: Vec<HistoryPoint>,
     access: &'static str,
     territory: String,
+}
+
+/// A company's most recent score and history: from the in-memory index when it holds the
+/// company, else from the store.
+async fn scores_of(
+    state: &AppState,
+    id: &str,
+) -> ApiResult<Option<(StoredScore, Vec<HistoryPoint>)>> {
+    if let Some(snap) = state.snapshot()
+        && let Some(e) = snap.companies.get(id)
+        && let Some(latest) = &e.latest
+    {
+        let (run_id, month) = snap.runs.last().expect("a snapshot has runs").clone();
+        let points = e
+            .points
+            .iter()
+            .map(|&(i, p_18m, level)| {
+                let (run_id, month) = &snap.runs[usize::from(i)];
+                HistoryPoint {
+                    run_id: run_id.clone(),
+                    month: month.clone(),
+                    p_18m,
+                    level: level.to_owned(),
+                }
+            })
+            .collect();
+        return Ok(Some((StoredScore { run_id, month, score: latest.row(id) }, points)));
+    }
+    let mut history = state.store.company_history(id).await?;
+    let points = history
+        .iter()
+        .map(|h| HistoryPoint {
+            run_id: h.run_id.clone(),
+            month: h.month.clone(),
+            p_18m: h.score.p[2],
+            level: h.score.level.clone(),
+        })
+        .collect();
+    Ok(history.pop().map(|latest| (latest, points)))
 }
 
 async fn audit(
@@ -481,12 +523,11 @@ async fn reach(
             .as_str()
             .to_owned()
     };
-    let history = state.store.company_history(&id).await?;
-    let Some(last) = history.last() else {
+    let Some((latest, points)) = scores_of(state, &id).await? else {
         audit(state, caller, route, Some(&id), None, "not_found", reason).await?;
         return Err(ApiError::not_found("no such company"));
     };
-    let territory = last.score.departement.clone();
+    let territory = latest.score.departement.clone();
     let access = if caller.covers(&territory) {
         "in_zone"
     } else if reason.is_some() {
@@ -496,11 +537,20 @@ async fn reach(
             .await?;
         return Err(ApiError::not_found("no such company"));
     };
-    Ok(Reached { id, history, access, territory })
+    Ok(Reached { id, latest, points, access, territory })
 }
 
 async fn follow_up_view(state: &AppState, id: &str) -> ApiResult<FollowUpView> {
-    let history = state.store.follow_ups(id).await?;
+    let cached = state
+        .follow_ups
+        .read()
+        .expect("not poisoned")
+        .as_ref()
+        .map(|(_, by)| by.get(id).cloned().unwrap_or_default());
+    let history = match cached {
+        Some(h) => h,
+        None => state.store.follow_ups(id).await?,
+    };
     Ok(FollowUpView {
         status: history.last().map_or("to_contact", |f| f.status.as_str()).to_owned(),
         history: history
@@ -533,7 +583,7 @@ async fn company(
 ) -> ApiResult<Json<CompanyResponse>> {
     const ROUTE: &str = "GET /v1/companies/{id}";
     let r = reach(&state, &caller, ROUTE, &id, access.reason.as_deref()).await?;
-    let last = r.history.last().expect("reach checked");
+    let last = &r.latest;
     let s = &last.score;
     let level = AlertLevel::parse(&s.level).map_err(|e| ApiError::internal(&e))?;
     let before = s
@@ -558,16 +608,7 @@ async fn company(
             margin: s.margin,
             explanation: s.explanation.as_deref().and_then(|e| serde_json::from_str(e).ok()),
         },
-        history: r
-            .history
-            .iter()
-            .map(|h| HistoryPoint {
-                run_id: h.run_id.clone(),
-                month: h.month.clone(),
-                p_18m: h.score.p[2],
-                level: h.score.level.clone(),
-            })
-            .collect(),
+        history: r.points,
         changes: Changes {
             previous_level: s.previous_level.clone(),
             previous_p_18m: s.previous_p_18m,
@@ -633,6 +674,11 @@ async fn follow_up(
             at: vigie_store::now_utc(),
         })
         .await?;
+    // Our own write is visible at once (other instances' within a second).
+    let cached = state.follow_ups.read().expect("not poisoned").is_some();
+    if cached {
+        state.refresh_follow_ups().await?;
+    }
     audit(
         &state,
         &caller,
@@ -684,7 +730,7 @@ async fn feedback(
         return Err(ApiError::field("reason", "at most 2,000 characters"));
     }
     let r = reach(&state, &caller, ROUTE, &id, access.reason.as_deref()).await?;
-    let run_id = r.history.last().expect("reach checked").run_id.clone();
+    let run_id = r.latest.run_id.clone();
     state
         .store
         .add_feedback(&Feedback {

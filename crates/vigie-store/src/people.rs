@@ -158,6 +158,9 @@ pub struct AuditEntry {
     pub reason: Option<String>,
 }
 
+/// Rows per INSERT of [`Store::audit_many`] (7 parameters each).
+const AUDIT_ROWS_PER_STATEMENT: usize = 1000;
+
 /// SHA-256 of a token, in hex: what the store keeps.
 #[must_use]
 pub fn hash_token(secret: &str) -> String {
@@ -337,6 +340,25 @@ impl Store {
             .collect()
     }
 
+    /// Follow-up entries appended after entry `after` (an id of this table), in order, with
+    /// their ids: what a server's in-memory copy polls.
+    pub async fn follow_ups_since(&self, after: i64) -> Result<Vec<(i64, FollowUp)>> {
+        let sql = "SELECT id, company_id, status, note, author, at FROM follow_ups \
+                   WHERE id > $1 ORDER BY id";
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, String, String, Option<String>, String, String)>(sql)
+                .bind(after)
+                .fetch_all(pool)
+                .await
+        })?;
+        rows.into_iter()
+            .map(|(id, company_id, status, note, author, at)| {
+                let status = FollowUpStatus::parse(&status)?;
+                Ok((id, FollowUp { company_id, status, note, author, at }))
+            })
+            .collect()
+    }
+
     /// Records feedback on an alert.
     pub async fn add_feedback(&self, f: &Feedback) -> Result<()> {
         let sql = "INSERT INTO feedback (company_id, run_id, useful, reason, author, at) \
@@ -406,30 +428,48 @@ impl Store {
     /// of concurrent requests). Returns the time recorded, the same for the whole batch.
     pub async fn audit_many(&self, entries: &[AuditEntry]) -> Result<String> {
         let at = now_utc();
-        let sql = "INSERT INTO audit_log (at, token_name, route, company_id, territory, outcome, \
-                   reason) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        macro_rules! batch {
-            ($pool:expr) => {
-                async {
-                    let mut tx = $pool.begin().await?;
-                    for e in entries {
-                        sqlx::query(sql)
-                            .bind(&at)
-                            .bind(&e.token_name)
-                            .bind(&e.route)
-                            .bind(&e.company_id)
-                            .bind(&e.territory)
-                            .bind(&e.outcome)
-                            .bind(&e.reason)
-                            .execute(&mut *tx)
-                            .await?;
+        // One multi-row statement per chunk: one round trip to the database per batch.
+        for chunk in entries.chunks(AUDIT_ROWS_PER_STATEMENT) {
+            let sqlite = matches!(self.backend, crate::Backend::Sqlite { .. });
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    if sqlite {
+                        "(?, ?, ?, ?, ?, ?, ?)".to_owned()
+                    } else {
+                        let n = i * 7;
+                        format!(
+                            "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                            n + 1,
+                            n + 2,
+                            n + 3,
+                            n + 4,
+                            n + 5,
+                            n + 6,
+                            n + 7
+                        )
                     }
-                    tx.commit().await
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO audit_log (at, token_name, route, company_id, territory, outcome, \
+                 reason) VALUES {}",
+                values.join(", ")
+            );
+            on_pool!(self, pool => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for e in chunk {
+                    q = q
+                        .bind(at.clone())
+                        .bind(e.token_name.clone())
+                        .bind(e.route.clone())
+                        .bind(e.company_id.clone())
+                        .bind(e.territory.clone())
+                        .bind(e.outcome.clone())
+                        .bind(e.reason.clone());
                 }
-                .await
-            };
+                q.execute(pool).await.map(|r| r.rows_affected())
+            })?;
         }
-        on_pool!(self, pool => batch!(pool))?;
         Ok(at)
     }
 

@@ -272,6 +272,26 @@ impl Store {
         })
     }
 
+    /// Calls `f` with every score of a run, streamed (no vector of the whole run).
+    pub async fn for_each_run_score(
+        &self,
+        run_id: &str,
+        mut f: impl FnMut(ScoreRow) + Send,
+    ) -> Result<()> {
+        use futures_util::TryStreamExt as _;
+        let sql = format!("SELECT {SCORE_ROW_COLUMNS} FROM scores WHERE run_id = $1");
+        on_pool!(self, pool => {
+            async {
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(run_id).fetch(pool);
+                while let Some(r) = rows.try_next().await? {
+                    f(score_from_row!(r));
+                }
+                sqlx::Result::Ok(())
+            }
+            .await
+        })
+    }
+
     /// `(company_id, level, p_18m)` of every company of a run, by company id: what the
     /// month-over-month diff needs, without the explanations.
     pub async fn run_levels(&self, run_id: &str) -> Result<Vec<(String, String, f64)>> {
@@ -279,6 +299,29 @@ impl Store {
                    ORDER BY company_id";
         on_pool!(self, pool => {
             sqlx::query_as::<_, (String, String, f64)>(sql).bind(run_id).fetch_all(pool).await
+        })
+    }
+
+    /// Calls `f(run_id, company_id, p_18m, level)` for every score of every run, streamed
+    /// (the server's in-memory index of histories is built from it).
+    pub async fn for_each_score_point(
+        &self,
+        mut f: impl FnMut(&str, &str, f64, &str) + Send,
+    ) -> Result<()> {
+        use futures_util::TryStreamExt as _;
+        let sql = "SELECT run_id, company_id, p_18m, level FROM scores";
+        on_pool!(self, pool => {
+            async {
+                let mut rows = sqlx::query(sql).fetch(pool);
+                while let Some(r) = rows.try_next().await? {
+                    let run: &str = r.try_get(0)?;
+                    let id: &str = r.try_get(1)?;
+                    let level: &str = r.try_get(3)?;
+                    f(run, id, r.try_get(2)?, level);
+                }
+                sqlx::Result::Ok(())
+            }
+            .await
         })
     }
 

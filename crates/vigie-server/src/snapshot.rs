@@ -1,0 +1,137 @@
+//! An in-memory index of the scores, for company lookups without a database round trip:
+//! every company's latest score (of the latest run) and its 18-month history across runs,
+//! compact (repeated texts shared, history points of 16 bytes). Rebuilt when a run commits
+//! (polled), swapped whole; a company it does not hold (not scored in the latest run) is
+//! read from the store.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use vigie_store::{ScoreRow, Store};
+
+/// One history point: run index (into [`Snapshot::runs`]), 18-month probability, level.
+pub type Point = (u16, f64, &'static str);
+
+/// A company's latest score, with repeated texts shared between companies.
+#[derive(Debug, Clone)]
+pub struct Latest {
+    /// Département, region, NAF, NAF section, size band.
+    pub texts: [Arc<str>; 5],
+    /// Margin.
+    pub margin: f64,
+    /// Probabilities.
+    pub p: [f64; 4],
+    /// Level.
+    pub level: &'static str,
+    /// Explanation (JSON), for alerts.
+    pub explanation: Option<Box<str>>,
+    /// Previous level and 18-month probability.
+    pub previous: Option<(&'static str, f64)>,
+}
+
+impl Latest {
+    /// Back to a store row.
+    #[must_use]
+    pub fn row(&self, company_id: &str) -> ScoreRow {
+        let t = |i: usize| self.texts[i].to_string();
+        ScoreRow {
+            company_id: company_id.to_owned(),
+            departement: t(0),
+            region: t(1),
+            naf: t(2),
+            naf_section: t(3),
+            size_band: t(4),
+            margin: self.margin,
+            p: self.p,
+            level: self.level.to_owned(),
+            explanation: self.explanation.as_deref().map(str::to_owned),
+            previous_level: self.previous.map(|(l, _)| l.to_owned()),
+            previous_p_18m: self.previous.map(|(_, p)| p),
+        }
+    }
+}
+
+/// A company in the index.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    /// Its score in the latest run, if scored there.
+    pub latest: Option<Latest>,
+    /// Its scores across runs, oldest first.
+    pub points: Vec<Point>,
+}
+
+/// The index of one state of the store.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Runs, oldest first: `(run_id, month)`.
+    pub runs: Vec<(String, String)>,
+    /// The latest run's id and commit time (what a refresh compares).
+    pub version: (String, String),
+    /// Companies by id.
+    pub companies: HashMap<Box<str>, Entry>,
+}
+
+fn level(l: &str) -> &'static str {
+    match l {
+        "red" => "red",
+        "orange" => "orange",
+        _ => "green",
+    }
+}
+
+impl Snapshot {
+    /// Builds the index from the store; `None` without any run.
+    pub async fn load(store: &Store) -> vigie_store::Result<Option<Self>> {
+        let Some(latest) = store.latest_run_summary().await? else { return Ok(None) };
+        let mut runs: Vec<vigie_store::RunRecord> = store.runs().await?;
+        runs.reverse(); // oldest first, as company histories are
+        let index: HashMap<String, u16> =
+            runs.iter().enumerate().map(|(i, r)| (r.run_id.clone(), i as u16)).collect();
+        let mut companies: HashMap<Box<str>, Entry> = HashMap::new();
+        store
+            .for_each_score_point(|run, id, p18, l| {
+                if let Some(&i) = index.get(run) {
+                    companies.entry(id.into()).or_default().points.push((i, p18, level(l)));
+                }
+            })
+            .await?;
+        for e in companies.values_mut() {
+            e.points.sort_by_key(|p| p.0);
+            e.points.shrink_to_fit();
+        }
+        let mut texts: HashSet<Arc<str>> = HashSet::new();
+        let mut share = |s: String| -> Arc<str> {
+            if let Some(t) = texts.get(s.as_str()) {
+                return Arc::clone(t);
+            }
+            let t: Arc<str> = s.into();
+            texts.insert(Arc::clone(&t));
+            t
+        };
+        store
+            .for_each_run_score(&latest.run_id, |row| {
+                if let Some(e) = companies.get_mut(row.company_id.as_str()) {
+                    e.latest = Some(Latest {
+                        texts: [
+                            share(row.departement),
+                            share(row.region),
+                            share(row.naf),
+                            share(row.naf_section),
+                            share(row.size_band),
+                        ],
+                        margin: row.margin,
+                        p: row.p,
+                        level: level(&row.level),
+                        explanation: row.explanation.map(String::into_boxed_str),
+                        previous: row.previous_level.as_deref().map(level).zip(row.previous_p_18m),
+                    });
+                }
+            })
+            .await?;
+        Ok(Some(Self {
+            runs: runs.into_iter().map(|r| (r.run_id, r.month)).collect(),
+            version: (latest.run_id, latest.finished_at),
+            companies,
+        }))
+    }
+}
