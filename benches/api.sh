@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Load test of the API with wrk on loopback (2 threads, 64 connections, DURATION seconds
-# each), SQLite store: /healthz as the ceiling, GET /v1/companies/{id} over 1,000 companies
+# Load test of the API with wrk on loopback (2 threads, 64 connections, REPS runs of
+# DURATION seconds each, medians reported), SQLite store: /healthz as the ceiling, GET /v1/companies/{id} over 1,000 companies
 # drawn from the store, POST /v1/score for one company with and without explanations.
 # Prints requests/s and latency percentiles, and the server's peak memory.
 #
-# Usage: bash benches/api.sh STORE_FILE [DURATION]
+# Usage: bash benches/api.sh STORE_FILE [DURATION] [REPS]
 #   STORE_FILE: a SQLite store holding rescored runs (e.g. target/bench-rescore/vigie.db
 #               after benches/rescore.sh: 1,000,000 companies, 793,450 scored per run).
 # Needs a release build (cargo build --release --workspace --bins) and wrk (Debian package).
@@ -12,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VIGIE=target/release/vigie
 DB=$1
-DURATION=${2:-15}
+DURATION=${2:-10}
+REPS=${3:-3}
 OUT=target/bench-api
 ADDR=127.0.0.1:18181
 mkdir -p "$OUT"
@@ -56,26 +57,33 @@ post true
 post false
 run() { # label path [script]
   local label=$1 path=$2 script=${3:-}
-  local file
-  file="$OUT/$(echo "$label" | tr -c 'a-zA-Z0-9' '_').txt"
-  if [ -n "$script" ]; then
-    wrk -t2 -c64 -d"${DURATION}s" --latency -s "$script" "http://$ADDR$path" > "$file"
-  else
-    wrk -t2 -c64 -d"${DURATION}s" --latency "http://$ADDR$path" > "$file"
-  fi
-  python3 - "$file" "$label" <<'PY'
-import re, sys
-t = open(sys.argv[1]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-def pct(p):
+  local base
+  base="$OUT/$(echo "$label" | tr -c 'a-zA-Z0-9' '_')"
+  for i in $(seq "$REPS"); do
+    if [ -n "$script" ]; then
+      wrk -t2 -c64 -d"${DURATION}s" --latency -s "$script" "http://$ADDR$path" > "$base-$i.txt"
+    else
+      wrk -t2 -c64 -d"${DURATION}s" --latency "http://$ADDR$path" > "$base-$i.txt"
+    fi
+  done
+  python3 - "$base" "$REPS" "$label" <<'PY'
+import re, statistics, sys
+base, reps, label = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def ms(t, p):
     m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", t)
     v, u = float(m.group(1)), m.group(2)
     return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-errors = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
-print(f"| {sys.argv[2]} | {rps:,.0f} | {pct(50):.2f} ms | {pct(99):.2f} ms | {errors.group(1) if errors else 0} |")
+runs = [open(f"{base}-{i}.txt").read() for i in range(1, reps + 1)]
+rps = [float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1)) for t in runs]
+p50 = [ms(t, 50) for t in runs]
+p99 = [ms(t, 99) for t in runs]
+errors = sum(int(m.group(1)) for t in runs for m in [re.search(r"Non-2xx or 3xx responses: (\d+)", t)] if m)
+spread = f"{min(p99):.2f}–{max(p99):.2f}"
+print(f"| {label} | {statistics.median(rps):,.0f} | {statistics.median(p50):.2f} ms "
+      f"| {statistics.median(p99):.2f} ms ({spread}) | {errors} |")
 PY
 }
-echo "| request | requests/s | p50 | p99 | non-2xx |"
+echo "| request | requests/s (median) | p50 (median) | p99 (median, and range) | non-2xx |"
 echo "|---|---:|---:|---:|---:|"
 run "GET /healthz (ceiling)" /healthz
 run "GET /v1/companies/{id} (1,000 companies at random)" /v1/companies/x "$OUT/company.lua"

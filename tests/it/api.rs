@@ -667,6 +667,35 @@ fn scoring_feature_vectors() {
     assert!(p.windows(2).all(|w| w[0] <= w[1]) && p.iter().all(|x| (0.0..=1.0).contains(x)));
     let sum: f64 = item["groups"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
     assert!((item["bias"].as_f64().unwrap() + sum - item["margin"].as_f64().unwrap()).abs() < 1e-9);
+    // The same through the scorer's explanation: same factors, same order.
+    let e = a
+        .state
+        .model()
+        .unwrap()
+        .scorer
+        .explain(
+            &vigie_core::features::CATALOGUE
+                .iter()
+                .enumerate()
+                .map(|(i, _)| if i % 5 == 0 { f64::NAN } else { 0.1 * i as f64 })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    let names = |v: &Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["feature"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&item["concerning"]),
+        e.top_concerning(5).iter().map(|f| f.feature.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        names(&item["reassuring"]),
+        e.top_reassuring(5).iter().map(|f| f.feature.clone()).collect::<Vec<_>>()
+    );
     // The same through the scorer directly.
     let model = a.state.model().unwrap();
     let row: Vec<f64> = vigie_core::features::CATALOGUE

@@ -76,6 +76,11 @@ impl Explanation {
     }
 }
 
+thread_local! {
+    /// Scratch of the table-driven TreeSHAP (the branch each node sends the row to).
+    static HOT: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A model ready to score rows whose values come in a known column order.
 #[derive(Debug, Clone)]
 pub struct Scorer {
@@ -88,6 +93,9 @@ pub struct Scorer {
     bias: f64,
     /// TreeSHAP scratch size (0 for linear models).
     shap_buffer: usize,
+    /// Precomputed TreeSHAP tables (shared between clones), when the trees are shallow
+    /// enough.
+    shap_tables: Option<std::sync::Arc<crate::trees::ShapTables>>,
 }
 
 impl Scorer {
@@ -119,7 +127,11 @@ impl Scorer {
             Model::Logistic(l) => (linear_bias(l), 0),
             Model::Gbdt(e) => (e.expected_margin(), e.shap_buffer_len()),
         };
-        Ok(Self { model, positions, groups, group_order, bias, shap_buffer })
+        let shap_tables = match &model.model {
+            Model::Gbdt(e) => crate::trees::ShapTables::new(e).map(std::sync::Arc::new),
+            Model::Logistic(_) => None,
+        };
+        Ok(Self { model, positions, groups, group_order, bias, shap_buffer, shap_tables })
     }
 
     /// Binds `model` to rows laid out exactly in the model's feature order.
@@ -234,8 +246,12 @@ impl Scorer {
                 }
             }
             Model::Gbdt(e) => {
-                let mut buf = vec![PathElement::default(); self.shap_buffer];
-                e.shap(x, phi, &mut buf);
+                if let Some(t) = &self.shap_tables {
+                    HOT.with_borrow_mut(|hot| t.shap(e, x, phi, hot));
+                } else {
+                    let mut buf = vec![PathElement::default(); self.shap_buffer];
+                    e.shap(x, phi, &mut buf);
+                }
             }
         }
         Ok(self.margin_of(x))

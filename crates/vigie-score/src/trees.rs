@@ -88,6 +88,123 @@ impl TreeEnsemble {
     }
 }
 
+/// Widest path (distinct features on one root-to-leaf path) that [`ShapTables`] tabulate:
+/// a leaf's table has `2^u × u` entries.
+const MAX_TABLE_FEATURES: usize = 10;
+
+/// Precomputed TreeSHAP tables (the idea of Fast TreeSHAP v2, Yang 2021). A leaf's
+/// contributions depend on the row only through one bit per distinct feature of its path:
+/// whether the row follows the path at every split on that feature. For each leaf and each
+/// pattern of those bits, the contributions are computed once (by the same path algebra as
+/// [`TreeEnsemble::shap`]); explaining a row then reads one table row per leaf. Exact: the
+/// same values as [`TreeEnsemble::shap`], to rounding.
+#[derive(Debug, Clone)]
+pub struct ShapTables {
+    trees: Vec<Vec<LeafTable>>,
+    max_nodes: usize,
+}
+
+#[derive(Debug, Clone)]
+struct LeafTable {
+    /// The path's splits: node, the child the path takes, index of the feature in `features`.
+    steps: Vec<(u32, u32, u8)>,
+    /// Distinct features of the path.
+    features: Vec<u32>,
+    /// `2^u` rows of `u` contributions (pattern bit k = the row follows feature k's splits).
+    table: Vec<f64>,
+}
+
+impl ShapTables {
+    /// The tables of an ensemble; `None` when a path has more than ten distinct features
+    /// (the tables would be too large: use [`TreeEnsemble::shap`]).
+    #[must_use]
+    pub fn new(e: &TreeEnsemble) -> Option<Self> {
+        let mut trees = Vec::with_capacity(e.trees.len());
+        for t in &e.trees {
+            let mut leaves = Vec::new();
+            let mut stack: Vec<(usize, Vec<(u32, u32)>)> = vec![(0, Vec::new())];
+            while let Some((i, path)) = stack.pop() {
+                let n = &t.nodes[i];
+                if n.is_leaf() {
+                    leaves.push(leaf_table(t, &path, n.value)?);
+                    continue;
+                }
+                for child in [n.left, n.right] {
+                    let mut p = path.clone();
+                    p.push((i as u32, child));
+                    stack.push((child as usize, p));
+                }
+            }
+            trees.push(leaves);
+        }
+        let max_nodes = e.trees.iter().map(|t| t.nodes.len()).max().unwrap_or(0);
+        Some(Self { trees, max_nodes })
+    }
+
+    /// Exact SHAP values of a row, added into `phi`; `hot` is scratch (resized as needed).
+    pub fn shap(&self, e: &TreeEnsemble, x: &[f64], phi: &mut [f64], hot: &mut Vec<u32>) {
+        hot.resize(self.max_nodes, 0);
+        for (t, leaves) in e.trees.iter().zip(&self.trees) {
+            for (i, n) in t.nodes.iter().enumerate() {
+                if !n.is_leaf() {
+                    hot[i] = next(n, x);
+                }
+            }
+            for leaf in leaves {
+                let u = leaf.features.len();
+                let mut pattern = (1usize << u) - 1;
+                for &(node, child, k) in &leaf.steps {
+                    if hot[node as usize] != child {
+                        pattern &= !(1usize << k);
+                    }
+                }
+                let row = &leaf.table[pattern * u..(pattern + 1) * u];
+                for (f, c) in leaf.features.iter().zip(row) {
+                    phi[*f as usize] += c;
+                }
+            }
+        }
+    }
+}
+
+/// The table of one leaf reached by `path` (node, child taken) with value `value`.
+fn leaf_table(t: &Tree, path: &[(u32, u32)], value: f64) -> Option<LeafTable> {
+    let mut features: Vec<u32> = Vec::new();
+    let mut zero: Vec<f64> = Vec::new();
+    let mut steps = Vec::with_capacity(path.len());
+    for &(node, child) in path {
+        let n = &t.nodes[node as usize];
+        let k = features.iter().position(|&f| f == n.feature).unwrap_or_else(|| {
+            features.push(n.feature);
+            zero.push(1.0);
+            features.len() - 1
+        });
+        zero[k] *= t.nodes[child as usize].cover / n.cover;
+        steps.push((node, child, k as u8));
+    }
+    let u = features.len();
+    if u > MAX_TABLE_FEATURES {
+        return None;
+    }
+    let mut table = vec![0.0; (1 << u) * u];
+    let mut buf = vec![PathElement::default(); u + 2];
+    for pattern in 0..(1usize << u) {
+        // The path as `recurse` builds it: the root's dummy element, then one element per
+        // distinct feature with its merged fractions.
+        extend(&mut buf, 0, 1.0, 1.0, -1);
+        for k in 0..u {
+            let one = if pattern >> k & 1 == 1 { 1.0 } else { 0.0 };
+            extend(&mut buf, k + 1, zero[k], one, i64::from(features[k]));
+        }
+        for i in 1..=u {
+            let w = unwound_sum(&buf, u, i);
+            let e = buf[i];
+            table[pattern * u + i - 1] = w * (e.one_fraction - e.zero_fraction) * value;
+        }
+    }
+    Some(LeafTable { steps, features, table })
+}
+
 /// One element of a TreeSHAP path.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PathElement {
@@ -327,6 +444,21 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn tables_give_the_same_shap_as_the_recursion(seed in any::<u64>(), depth in 1usize..6, xs in proptest::collection::vec(prop_oneof![4 => 0.0f64..1.0, 1 => Just(f64::NAN)], 4)) {
+            let trees: Vec<Tree> = (0..3).map(|t| random_tree(seed.wrapping_add(t), depth, 4)).collect();
+            let e = TreeEnsemble { base: 0.3, trees };
+            let tables = ShapTables::new(&e).expect("shallow trees");
+            let mut a = vec![0.0; 4];
+            let mut b = vec![0.0; 4];
+            let mut buf = vec![PathElement::default(); e.shap_buffer_len()];
+            e.shap(&xs, &mut a, &mut buf);
+            tables.shap(&e, &xs, &mut b, &mut Vec::new());
+            for (x, y) in a.iter().zip(&b) {
+                prop_assert!((x - y).abs() < 1e-12, "{a:?} vs {b:?}");
+            }
+        }
+
         #[test]
         fn shap_is_exact_on_random_trees(seed in any::<u64>(), depth in 1usize..6, xs in proptest::collection::vec(prop_oneof![4 => 0.0f64..1.0, 1 => Just(f64::NAN)], 4)) {
             let trees: Vec<Tree> = (0..3).map(|t| random_tree(seed.wrapping_add(t), depth, 4)).collect();

@@ -264,6 +264,7 @@ async fn score(
     let n = items.len();
     let out = tokio::task::spawn_blocking(move || {
         let k = CATALOGUE.len();
+        let (mut x, mut phi) = (Vec::new(), Vec::new());
         rows.chunks(k)
             .zip(items)
             .map(|(row, item)| {
@@ -280,21 +281,55 @@ async fn score(
                         reassuring: Vec::new(),
                     });
                 }
-                let e = model.scorer.explain(row).map_err(|e| ApiError::internal(&e))?;
-                let s = model.scorer.calibrate(e.margin);
+                // The batch path: contributions without allocating a name per feature.
+                let margin = model
+                    .scorer
+                    .contributions(row, &mut x, &mut phi)
+                    .map_err(|e| ApiError::internal(&e))?;
+                let s = model.scorer.calibrate(margin);
+                let specs = &model.scorer.model().features;
+                let mut groups: BTreeMap<String, f64> = BTreeMap::new();
+                for (spec, c) in specs.iter().zip(&phi) {
+                    *groups.entry(group_name(spec.group)).or_default() += c;
+                }
+                let mut order: Vec<usize> = (0..phi.len()).collect();
+                order.sort_by(|&a, &b| {
+                    phi[b].total_cmp(&phi[a]).then_with(|| specs[a].name.cmp(&specs[b].name))
+                });
+                let factor_of = |i: usize| {
+                    factor(&vigie_score::FeatureContribution {
+                        feature: specs[i].name.clone(),
+                        value: if x[i].is_nan() { None } else { Some(x[i]) },
+                        contribution: phi[i],
+                    })
+                };
+                let concerning: Vec<Factor> = order
+                    .iter()
+                    .copied()
+                    .filter(|&i| phi[i] > 0.0)
+                    .take(5)
+                    .map(factor_of)
+                    .collect();
+                // Strongest first, ties by name, as `Explanation::top_reassuring`.
+                order.sort_by(|&a, &b| {
+                    phi[a].total_cmp(&phi[b]).then_with(|| specs[a].name.cmp(&specs[b].name))
+                });
+                let reassuring: Vec<Factor> = order
+                    .iter()
+                    .copied()
+                    .filter(|&i| phi[i] < 0.0)
+                    .take(5)
+                    .map(factor_of)
+                    .collect();
                 Ok(ScoreOut {
                     reference: item.reference,
                     p: s.p.into(),
                     level: s.level.as_str().to_owned(),
-                    margin: e.margin,
-                    bias: Some(e.bias),
-                    groups: e
-                        .groups
-                        .iter()
-                        .map(|g| (group_name(g.group), g.contribution))
-                        .collect(),
-                    concerning: e.top_concerning(5).into_iter().map(factor).collect(),
-                    reassuring: e.top_reassuring(5).into_iter().map(factor).collect(),
+                    margin,
+                    bias: Some(model.scorer.bias()),
+                    groups,
+                    concerning,
+                    reassuring,
                 })
             })
             .collect::<ApiResult<Vec<_>>>()
