@@ -89,5 +89,36 @@ run "GET /healthz (ceiling)" /healthz
 run "GET /v1/companies/{id} (1,000 companies at random)" /v1/companies/x "$OUT/company.lua"
 run "POST /v1/score, one company, with explanations" /v1/score "$OUT/score-true.lua"
 run "POST /v1/score, one company, explain=false" /v1/score "$OUT/score-false.lua"
+# Open loop at the target rate (oha, `cargo install oha`): 20,000 requests/s offered on 64
+# connections, latency corrected for coordinated omission.
+if command -v oha > /dev/null; then
+  ids_regex=$(python3 -c "import re; t=open('$OUT/ids.lua').read(); print('|'.join(re.findall(r'\"([0-9a-f]{16})\"', t)))")
+  echo
+  echo "| request, 20,000/s offered (oha, open loop) | achieved requests/s | p50 | p99 | non-2xx |"
+  echo "|---|---:|---:|---:|---:|"
+  open_loop() { # label then oha arguments
+    local label=$1
+    shift
+    oha -z "${DURATION}s" -c 64 -q 20000 --latency-correction --no-tui --output-format json \
+      -H "Authorization: Bearer $TOKEN" "$@" > "$OUT/oha.json" 2> /dev/null
+    python3 - "$OUT/oha.json" "$label" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); label = sys.argv[2]
+codes = d.get("statusCodeDistribution", {})
+bad = sum(n for c, n in codes.items() if not c.startswith("2"))
+p = d["latencyPercentiles"]
+print(f"| {label} | {d['summary']['requestsPerSec']:,.0f} | {p['p50'] * 1000:.2f} ms | {p['p99'] * 1000:.2f} ms | {bad} |")
+PY
+  }
+  open_loop "GET /healthz" "http://$ADDR/healthz"
+  open_loop "GET /v1/companies/{id}" --rand-regex-url "http://$ADDR/v1/companies/($ids_regex)"
+  for explain in true false; do
+    body=$(python3 -c "import json,sys; b=json.loads(sys.argv[1]); b['explain']=sys.argv[2]=='true'; print(json.dumps(b))" "$FEATURES" "$explain")
+    open_loop "POST /v1/score, explain=$explain" -m POST -T application/json -d "$body" "http://$ADDR/v1/score"
+  done
+else
+  echo "(open-loop runs skipped: install oha with \`cargo install oha\`)"
+fi
+
 echo
 echo "server peak memory (VmHWM): $(awk '/VmHWM/ {printf "%.2f GB", $2/1024/1024}' /proc/$SERVER/status)"

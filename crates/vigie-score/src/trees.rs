@@ -92,6 +92,9 @@ impl TreeEnsemble {
 /// a leaf's table has `2^u × u` entries.
 const MAX_TABLE_FEATURES: usize = 10;
 
+/// Most table values of a model (16 M, 128 MB): deeper ensembles keep the recursion.
+const MAX_TABLE_VALUES: usize = 16 << 20;
+
 /// Precomputed TreeSHAP tables (the idea of Fast TreeSHAP v2, Yang 2021). A leaf's
 /// contributions depend on the row only through one bit per distinct feature of its path:
 /// whether the row follows the path at every split on that feature. For each leaf and each
@@ -115,10 +118,34 @@ struct LeafTable {
 }
 
 impl ShapTables {
-    /// The tables of an ensemble; `None` when a path has more than ten distinct features
-    /// (the tables would be too large: use [`TreeEnsemble::shap`]).
+    /// The tables of an ensemble; `None` when a path has more than ten distinct features or
+    /// the tables would exceed 16 M values (deep trees: use [`TreeEnsemble::shap`]).
     #[must_use]
     pub fn new(e: &TreeEnsemble) -> Option<Self> {
+        // Size first (cheap), so that a deep ensemble costs nothing.
+        let mut values = 0usize;
+        for t in &e.trees {
+            let mut stack: Vec<(usize, Vec<u32>)> = vec![(0, Vec::new())];
+            while let Some((i, mut feats)) = stack.pop() {
+                let n = &t.nodes[i];
+                if n.is_leaf() {
+                    let u = feats.len();
+                    if u > MAX_TABLE_FEATURES {
+                        return None;
+                    }
+                    values += (1usize << u) * u;
+                    if values > MAX_TABLE_VALUES {
+                        return None;
+                    }
+                    continue;
+                }
+                if !feats.contains(&n.feature) {
+                    feats.push(n.feature);
+                }
+                stack.push((n.left as usize, feats.clone()));
+                stack.push((n.right as usize, feats));
+            }
+        }
         let mut trees = Vec::with_capacity(e.trees.len());
         for t in &e.trees {
             let mut leaves = Vec::new();
@@ -412,6 +439,34 @@ mod tests {
     }
 
     /// A random full tree of depth `d` over `k` features, covers consistent.
+    /// A chain of `depth` splits on features 0, 1, 2…: one path with `depth` distinct features.
+    fn chain(depth: u32) -> Tree {
+        let mut nodes = Vec::new();
+        for f in 0..depth {
+            let i = nodes.len() as u32;
+            // Split, then its leaf, then the next split.
+            nodes.push(split(f, 0.5, i + 1, i + 2, true, f64::from(depth - f) + 1.0));
+            nodes.push(leaf(f64::from(f), 1.0));
+        }
+        nodes.push(leaf(-1.0, 1.0));
+        Tree { nodes }
+    }
+
+    #[test]
+    fn tables_stop_at_ten_features_per_path() {
+        let ok = TreeEnsemble { base: 0.0, trees: vec![chain(10)] };
+        let tables = ShapTables::new(&ok).expect("ten distinct features: tabulated");
+        let x: Vec<f64> = (0..10).map(|i| if i % 3 == 0 { 0.9 } else { 0.1 }).collect();
+        let (mut a, mut b) = (vec![0.0; 10], vec![0.0; 10]);
+        ok.shap(&x, &mut a, &mut vec![PathElement::default(); ok.shap_buffer_len()]);
+        tables.shap(&ok, &x, &mut b, &mut Vec::new());
+        for (p, q) in a.iter().zip(&b) {
+            assert!((p - q).abs() < 1e-12, "{a:?} vs {b:?}");
+        }
+        let deep = TreeEnsemble { base: 0.0, trees: vec![chain(11)] };
+        assert!(ShapTables::new(&deep).is_none(), "eleven: the recursion is used");
+    }
+
     fn random_tree(seed: u64, d: usize, k: u32) -> Tree {
         fn build(
             nodes: &mut Vec<Node>,
@@ -444,6 +499,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
         #[test]
         fn tables_give_the_same_shap_as_the_recursion(seed in any::<u64>(), depth in 1usize..6, xs in proptest::collection::vec(prop_oneof![4 => 0.0f64..1.0, 1 => Just(f64::NAN)], 4)) {
             let trees: Vec<Tree> = (0..3).map(|t| random_tree(seed.wrapping_add(t), depth, 4)).collect();
