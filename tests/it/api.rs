@@ -9,7 +9,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
-use vigie_core::Month;
 use vigie_data::pseudo::Pseudonymiser;
 use vigie_server::{AppState, Config};
 use vigie_store::{NewToken, Role, Store};
@@ -42,18 +41,7 @@ fn prepared() -> &'static Prepared {
         rt().block_on(async {
             let store = Store::open(&url).await.unwrap();
             for (i, m) in ["2025-11", "2025-12"].iter().enumerate() {
-                let opts = vigie_batch::RescoreOptions {
-                    input: demo.clone(),
-                    month: Month::parse(m).unwrap(),
-                    run_id: None,
-                    model: (i == 0).then(common::demo_model_dir),
-                    out: None,
-                    report_dir: dir.path().join(m),
-                    tax_lag: 1,
-                    social_lag: 2,
-                    explain_all: false,
-                    pseudo: Pseudonymiser::demo(),
-                };
+                let opts = crate::rescore::options(&demo, m, &dir.path().join(m), i == 0);
                 vigie_batch::rescore(&store, &opts, &|_| {}).await.unwrap();
             }
             let scores = store.run_scores("2025-12").await.unwrap();
@@ -1085,18 +1073,7 @@ fn two_instances_on_one_postgres_serve_the_same_data() {
     let (analyst, admin) = rt().block_on(async {
         let store = Store::open(&url).await.unwrap();
         for (i, m) in ["2025-11", "2025-12"].iter().enumerate() {
-            let opts = vigie_batch::RescoreOptions {
-                input: demo.clone(),
-                month: Month::parse(m).unwrap(),
-                run_id: None,
-                model: (i == 0).then(common::demo_model_dir),
-                out: None,
-                report_dir: dir.path().join(m),
-                tax_lag: 1,
-                social_lag: 2,
-                explain_all: false,
-                pseudo: Pseudonymiser::demo(),
-            };
+            let opts = crate::rescore::options(&demo, m, &dir.path().join(m), i == 0);
             vigie_batch::rescore(&store, &opts, &|_| {}).await.unwrap();
         }
         let mut m = vigie_score::ModelFile::load(&common::demo_model_dir()).unwrap();
@@ -1255,16 +1232,13 @@ fn the_in_memory_index_answers_exactly_as_the_store_and_follows_new_runs() {
     // A new run: the index follows once refreshed (the server polls; here, by hand).
     rt().block_on(async {
         let opts = vigie_batch::RescoreOptions {
-            input: common::root().join("data-samples/demo"),
-            month: Month::parse("2025-12").unwrap(),
             run_id: Some("2025-12-bis".into()),
-            model: None,
-            out: None,
-            report_dir: a.dir.path().join("bis"),
-            tax_lag: 1,
-            social_lag: 2,
-            explain_all: false,
-            pseudo: Pseudonymiser::demo(),
+            ..crate::rescore::options(
+                &common::root().join("data-samples/demo"),
+                "2025-12",
+                &a.dir.path().join("bis"),
+                false,
+            )
         };
         vigie_batch::rescore(&a.state.store, &opts, &|_| {}).await.unwrap();
         a.state.refresh_snapshot().await.unwrap();

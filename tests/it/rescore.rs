@@ -13,7 +13,9 @@ use vigie_store::{ScoreRow, Store};
 use crate::common;
 use crate::store::{postgres_url, rt};
 
-fn options(input: &Path, month: &str, report: &Path, model: bool) -> RescoreOptions {
+/// Options of a rescore of `input` for `month` (with the committed demo model registered when
+/// `model`), demo key, reports under `report`.
+pub fn options(input: &Path, month: &str, report: &Path, model: bool) -> RescoreOptions {
     RescoreOptions {
         input: input.to_owned(),
         month: Month::parse(month).unwrap(),
