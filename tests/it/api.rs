@@ -633,20 +633,19 @@ fn alert_lists_filter_sort_paginate_and_count() {
     );
 }
 
-fn features_of_first_alert(a: &Api) -> String {
-    // A feature vector: every catalogue feature at a plausible value, some missing.
+/// A feature vector: every catalogue feature at a plausible value, every fifth missing.
+fn feature_vector() -> String {
     let mut f = serde_json::Map::new();
     for (i, spec) in vigie_core::features::CATALOGUE.iter().enumerate() {
         f.insert(spec.name.into(), if i % 5 == 0 { Value::Null } else { json!(0.1 * i as f64) });
     }
-    let _ = a;
     json!({ "features": f }).to_string()
 }
 
 #[test]
 fn scoring_feature_vectors() {
     let a = api();
-    let one = features_of_first_alert(&a);
+    let one = feature_vector();
     let r = a.call("POST", "/v1/score", Some(&a.agent21), Some(&one));
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let item = &r.body["items"][0];
@@ -900,7 +899,7 @@ fn a_model_is_hot_swapped_without_dropping_requests() {
         card: None,
     }))
     .unwrap();
-    let body = features_of_first_alert(&a);
+    let body = feature_vector();
     let results = rt().block_on(async {
         let mut tasks = Vec::new();
         for i in 0..60 {

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use vigie_core::features::{CATALOGUE, FeatureGroup};
 use vigie_core::{AlertLevel, CompanyId, Naf, Region, Siren};
 use vigie_store::{
-    AlertCursor, AlertFilter, AlertSort, AuditEntry, Feedback, FollowUp, FollowUpStatus, Role,
+    AlertCursor, AlertFilter, AlertSort, AuditEntry, Feedback, FollowUp, FollowUpStatus,
     StoredScore,
 };
 
@@ -1290,10 +1290,4 @@ async fn metrics(State(state): St) -> Response {
         state.metrics.render(version.as_deref()),
     )
         .into_response()
-}
-
-/// Role names, for documentation.
-#[must_use]
-pub fn roles() -> [Role; 3] {
-    [Role::Agent, Role::Analyst, Role::Admin]
 }
