@@ -405,23 +405,7 @@ impl Store {
 
     /// Appends to the audit log (the time is the store's). Returns the time recorded.
     pub async fn audit(&self, e: &AuditEntry) -> Result<String> {
-        let at = now_utc();
-        let sql = "INSERT INTO audit_log (at, token_name, route, company_id, territory, outcome, \
-                   reason) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        on_pool!(self, pool => {
-            sqlx::query(sql)
-                .bind(&at)
-                .bind(&e.token_name)
-                .bind(&e.route)
-                .bind(&e.company_id)
-                .bind(&e.territory)
-                .bind(&e.outcome)
-                .bind(&e.reason)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
-        Ok(at)
+        self.audit_many(std::slice::from_ref(e)).await
     }
 
     /// Appends several rows in one transaction (group commit: the server batches the rows

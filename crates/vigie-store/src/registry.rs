@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
-use crate::{Backend, Error, Result, Store, db, on_pool};
+use crate::{Error, Result, Store, on_pool};
 
 /// A registered model, with its file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,8 +86,8 @@ impl Store {
 
     /// Makes `version` the active model (and no other), atomically.
     pub async fn activate_model(&self, version: &str) -> Result<()> {
-        let activated = match &self.backend {
-            Backend::Sqlite { pool, .. } => async {
+        let activated = on_pool!(self, pool => {
+            async {
                 let mut tx = pool.begin().await?;
                 sqlx::query("UPDATE models SET active = 0 WHERE active = 1")
                     .execute(&mut *tx)
@@ -103,25 +103,7 @@ impl Store {
                 sqlx::Result::Ok(n == 1)
             }
             .await
-            .map_err(db("sqlite"))?,
-            Backend::Postgres { pool, .. } => async {
-                let mut tx = pool.begin().await?;
-                sqlx::query("UPDATE models SET active = 0 WHERE active = 1")
-                    .execute(&mut *tx)
-                    .await?;
-                let n = sqlx::query("UPDATE models SET active = 1 WHERE version = $1")
-                    .bind(version)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if n == 1 {
-                    tx.commit().await?;
-                }
-                sqlx::Result::Ok(n == 1)
-            }
-            .await
-            .map_err(db("postgres"))?,
-        };
+        })?;
         if activated { Ok(()) } else { Err(Error::UnknownModel(version.to_owned())) }
     }
 

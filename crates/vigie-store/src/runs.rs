@@ -372,15 +372,24 @@ fn const_format(columns: &str, rest: &str) -> String {
     format!("SELECT {columns} {rest}")
 }
 
-async fn insert_run_sqlite(tx: &mut sqlx::SqliteConnection, run: &RunRecord) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM scores WHERE run_id = $1").bind(&run.run_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM runs WHERE run_id = $1").bind(&run.run_id).execute(&mut *tx).await?;
-    let sql = format!(
-        "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13)"
-    );
-    bind_run(sqlx::query(sqlx::AssertSqlSafe(sql)), run).execute(&mut *tx).await?;
-    Ok(())
+/// Deletes any run with `run`'s id (and its scores) and inserts `run`, inside the
+/// transaction `$tx` of either back-end.
+macro_rules! replace_run {
+    ($tx:expr, $run:expr) => {{
+        sqlx::query("DELETE FROM scores WHERE run_id = $1")
+            .bind(&$run.run_id)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query("DELETE FROM runs WHERE run_id = $1")
+            .bind(&$run.run_id)
+            .execute(&mut *$tx)
+            .await?;
+        let sql = format!(
+            "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             $11, $12, $13)"
+        );
+        bind_run(sqlx::query(sqlx::AssertSqlSafe(sql)), $run).execute(&mut *$tx).await?;
+    }};
 }
 
 fn bind_run<'q, DB: sqlx::Database>(
@@ -421,7 +430,7 @@ async fn write_sqlite(
     progress: &(dyn Fn(usize) + Send + Sync),
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    insert_run_sqlite(&mut tx, run).await?;
+    replace_run!(tx, run);
     let mut written = 0;
     let mut full_sql = None;
     for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
@@ -489,13 +498,7 @@ async fn write_postgres(
     progress: &(dyn Fn(usize) + Send + Sync),
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM scores WHERE run_id = $1").bind(&run.run_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM runs WHERE run_id = $1").bind(&run.run_id).execute(&mut *tx).await?;
-    let sql = format!(
-        "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13)"
-    );
-    bind_run(sqlx::query(sqlx::AssertSqlSafe(sql)), run).execute(&mut *tx).await?;
+    replace_run!(tx, run);
     let mut written = 0;
     for chunk in rows.chunks(PG_ROWS_PER_STATEMENT) {
         let text = |f: fn(&ScoreRow) -> &str| -> Vec<String> {
