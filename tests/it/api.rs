@@ -17,21 +17,21 @@ use crate::common;
 use crate::store::rt;
 
 /// A store with the demo runs of 2025-11 and 2025-12, built once; each test copies it.
-struct Prepared {
+pub(crate) struct Prepared {
     _dir: tempfile::TempDir,
     db: PathBuf,
     /// Département with the most alerts.
-    busy: String,
+    pub(crate) busy: String,
     /// A scored company of 21 and one of 75 (pseudonymous ids).
-    in_21: String,
-    in_75: String,
+    pub(crate) in_21: String,
+    pub(crate) in_75: String,
     /// An alert of département 75.
-    alert_75: String,
+    pub(crate) alert_75: String,
     /// A SIREN of the sources, scored, and its id.
-    siren: (String, String),
+    pub(crate) siren: (String, String),
 }
 
-fn prepared() -> &'static Prepared {
+pub(crate) fn prepared() -> &'static Prepared {
     static P: OnceLock<Prepared> = OnceLock::new();
     P.get_or_init(|| {
         let dir = common::tempdir();
@@ -91,18 +91,18 @@ fn prepared() -> &'static Prepared {
     })
 }
 
-struct Api {
-    dir: tempfile::TempDir,
-    url: String,
-    state: Arc<AppState>,
-    router: axum::Router,
-    agent21: String,
-    agent_busy: String,
-    analyst: String,
-    admin: String,
+pub(crate) struct Api {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) url: String,
+    pub(crate) state: Arc<AppState>,
+    pub(crate) router: axum::Router,
+    pub(crate) agent21: String,
+    pub(crate) agent_busy: String,
+    pub(crate) analyst: String,
+    pub(crate) admin: String,
 }
 
-fn api_with(config: Config) -> Api {
+pub(crate) fn api_with(config: Config) -> Api {
     let p = prepared();
     let dir = common::tempdir();
     let db = dir.path().join("vigie.db");
@@ -130,7 +130,7 @@ fn api_with(config: Config) -> Api {
     })
 }
 
-fn api() -> Api {
+pub(crate) fn api() -> Api {
     api_with(Config::default())
 }
 
@@ -197,7 +197,7 @@ impl Api {
         self.send(b.body(Body::empty()).unwrap())
     }
 
-    fn audit(&self) -> Vec<vigie_store::AuditEntry> {
+    pub(crate) fn audit(&self) -> Vec<vigie_store::AuditEntry> {
         rt().block_on(async { self.state.store.audit_log().await.unwrap() })
     }
 }

@@ -3,6 +3,7 @@
 
 mod api;
 mod common;
+mod dashboard;
 mod docs;
 mod ingest;
 mod lookahead;

@@ -300,6 +300,50 @@ fn tokens_are_hashed_scoped_and_revocable() {
 }
 
 #[test]
+fn dashboard_sessions_die_with_sign_out_expiry_and_their_token() {
+    both("sessions", |url| {
+        rt().block_on(async {
+            let store = Store::open(url).await.unwrap();
+            let agent = NewToken {
+                name: "agent-21".into(),
+                role: Role::Agent,
+                territories: vec!["21".into()],
+            };
+            let (_, token) = store.create_token(&agent).await.unwrap();
+            assert!(store.open_session("vigie_unknown", 3600).await.unwrap().is_none());
+            let (secret, session) = store.open_session(&token, 3600).await.unwrap().unwrap();
+            assert_eq!(secret.len(), 64);
+            assert_eq!(session.csrf.len(), 64);
+            assert_ne!(secret, session.csrf);
+            let hash = vigie_store::hash_token(&secret);
+            let found = store.session(&hash).await.unwrap().expect("a live session");
+            assert_eq!(
+                (found.token.name.as_str(), found.token.territories.clone()),
+                ("agent-21", vec!["21".to_owned()])
+            );
+            assert_eq!(found.csrf, session.csrf);
+            // Only the hash is stored: the secret itself finds nothing.
+            assert!(store.session(&secret).await.unwrap().is_none());
+            // Sign-out.
+            assert!(store.end_session(&hash).await.unwrap());
+            assert!(store.session(&hash).await.unwrap().is_none());
+            assert!(!store.end_session(&hash).await.unwrap());
+            // Expiry (a session of 0 seconds is already over).
+            let (old, _) = store.open_session(&token, 0).await.unwrap().unwrap();
+            assert!(store.session(&vigie_store::hash_token(&old)).await.unwrap().is_none());
+            // Revoking the token ends its sessions.
+            let (live, _) = store.open_session(&token, 3600).await.unwrap().unwrap();
+            let live = vigie_store::hash_token(&live);
+            assert!(store.session(&live).await.unwrap().is_some());
+            assert!(store.revoke_token("agent-21").await.unwrap());
+            assert!(store.session(&live).await.unwrap().is_none());
+            assert!(store.open_session(&token, 3600).await.unwrap().is_none());
+            store.close().await;
+        });
+    });
+}
+
+#[test]
 fn follow_ups_feedback_and_an_append_only_audit_log() {
     both("people", |url| {
         rt().block_on(async {

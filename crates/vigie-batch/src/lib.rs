@@ -285,7 +285,7 @@ pub async fn rescore(
             |buf, &i| {
                 row_of(i, buf);
                 let e = scorer.explain(buf).expect("rows have the catalogue's width");
-                (i, report::explanation_json(&e, TOP_FEATURES))
+                (i, report::explanation_json(&e, TOP_FEATURES, buf))
             },
         )
         .collect();

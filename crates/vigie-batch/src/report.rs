@@ -270,17 +270,31 @@ impl Report {
     }
 }
 
+/// A top feature of a stored explanation.
+#[derive(Debug, Serialize)]
+struct StoredFactor<'a> {
+    feature: &'a str,
+    value: Option<f64>,
+    contribution: f64,
+    /// The same measure six months earlier, for features the catalogue also has with a
+    /// six-month lag (`tax_arrears_ratio` and `tax_arrears_ratio_lag6`, …): what lets the
+    /// dashboard say "up from 3 % six months ago".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_6m_ago: Option<f64>,
+}
+
 /// The stored explanation of a score: bias, margin, contributions by topic group, and the
-/// `top` most concerning and most reassuring features (log-odds).
+/// `top` most concerning and most reassuring features (log-odds). `row` is the scored row,
+/// in catalogue order.
 #[must_use]
-pub fn explanation_json(e: &Explanation, top: usize) -> String {
+pub fn explanation_json(e: &Explanation, top: usize, row: &[f64]) -> String {
     #[derive(Serialize)]
     struct Stored<'a> {
         bias: f64,
         margin: f64,
         groups: BTreeMap<&'static str, f64>,
-        concerning: Vec<&'a vigie_score::FeatureContribution>,
-        reassuring: Vec<&'a vigie_score::FeatureContribution>,
+        concerning: Vec<StoredFactor<'a>>,
+        reassuring: Vec<StoredFactor<'a>>,
     }
     let groups = e
         .groups
@@ -293,10 +307,27 @@ pub fn explanation_json(e: &Explanation, top: usize) -> String {
         bias: e.bias,
         margin: e.margin,
         groups,
-        concerning: e.top_concerning(top),
-        reassuring: e.top_reassuring(top),
+        concerning: e.top_concerning(top).into_iter().map(|c| stored(c, row)).collect(),
+        reassuring: e.top_reassuring(top).into_iter().map(|c| stored(c, row)).collect(),
     })
     .expect("explanations serialise")
+}
+
+fn stored<'a>(c: &'a vigie_score::FeatureContribution, row: &[f64]) -> StoredFactor<'a> {
+    StoredFactor {
+        feature: &c.feature,
+        value: c.value,
+        contribution: c.contribution,
+        value_6m_ago: lag6_index(&c.feature)
+            .and_then(|i| row.get(i).copied())
+            .filter(|v| v.is_finite()),
+    }
+}
+
+/// Catalogue index of `feature`'s six-month lag, if the catalogue has one.
+fn lag6_index(feature: &str) -> Option<usize> {
+    let lagged = format!("{feature}_lag6");
+    vigie_core::features::CATALOGUE.iter().position(|f| f.name == lagged)
 }
 
 #[cfg(test)]

@@ -102,6 +102,7 @@ pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
     })?;
 
     println!("Vigie demo (synthetic data, public demonstration key) at http://{addr}");
+    println!("Dashboard: http://{addr}/ — sign in with the agent token below");
     println!("Store: {url}; run reports in {}/runs", dir.display());
     for (t, secret) in &tokens {
         let scope = if t.territories.is_empty() {

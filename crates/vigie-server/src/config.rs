@@ -34,6 +34,11 @@ pub struct Config {
     /// How long a verified token is trusted before the store is asked again, in seconds: a
     /// revocation takes effect within this delay (0: ask on every request).
     pub token_cache_seconds: f64,
+    /// How long a dashboard session lasts after sign-in, in hours.
+    pub session_hours: f64,
+    /// Mark the dashboard's cookies `Secure` (set it when the server is reached over TLS;
+    /// requests with `X-Forwarded-Proto: https` get them anyway).
+    pub secure_cookies: bool,
 }
 
 impl Default for Config {
@@ -49,6 +54,8 @@ impl Default for Config {
             rate_limit_burst: 200.0,
             model_refresh_seconds: 15.0,
             token_cache_seconds: 2.0,
+            session_hours: 8.0,
+            secure_cookies: false,
         }
     }
 }
@@ -78,6 +85,9 @@ impl Config {
         }
         if self.token_cache_seconds.is_nan() || self.token_cache_seconds < 0.0 {
             return Err("token_cache_seconds must be 0 or more".into());
+        }
+        if !(self.session_hours > 0.0 && self.session_hours <= 24.0 * 31.0) {
+            return Err("session_hours must be above 0 and at most 744 (31 days)".into());
         }
         if self.batch_limit == 0 {
             return Err("batch_limit must be at least 1".into());

@@ -28,7 +28,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    fn from_token(t: Token) -> Self {
+    pub(crate) fn from_token(t: Token) -> Self {
         Self { name: t.name, role: t.role, territories: t.territories }
     }
 

@@ -1,5 +1,6 @@
 //! The scoring API: axum on tokio, JSON under `/v1`, described by an OpenAPI document
-//! generated from the handlers (`/v1/openapi.json`).
+//! generated from the handlers (`/v1/openapi.json`); and the agents' dashboard ([`web`]),
+//! French pages served by the same process.
 //!
 //! Invariants:
 //! - every error is `{"code", "message"}` with a stable code from [`error::ERROR_CODES`];
@@ -20,6 +21,7 @@ pub mod extract;
 pub mod metrics;
 pub mod routes;
 pub mod snapshot;
+pub mod web;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -74,6 +76,9 @@ pub struct AppState {
     /// Verified tokens by hash, with when they were read (`None`: no such live token).
     pub tokens:
         std::sync::Mutex<std::collections::HashMap<String, (Option<extract::Caller>, Instant)>>,
+    /// Dashboard sessions by hash, with their CSRF secret and when they were read (`None`:
+    /// no such live session).
+    pub sessions: std::sync::Mutex<HashMap<String, (Option<(extract::Caller, String)>, Instant)>>,
 }
 
 impl AppState {
@@ -91,6 +96,7 @@ impl AppState {
             snapshot: RwLock::new(None),
             follow_ups: RwLock::new(None),
             tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
+            sessions: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -178,6 +184,7 @@ pub fn app(state: Arc<AppState>) -> (Router, utoipa::openapi::OpenApi) {
     let doc = Arc::new(openapi.clone());
     let router = Router::new()
         .merge(api)
+        .merge(web::router(&state))
         .route(
             "/v1/openapi.json",
             axum::routing::get(move || {

@@ -500,7 +500,7 @@ async fn scores_of(
     Ok(history.pop().map(|latest| (latest, points)))
 }
 
-async fn audit(
+pub(crate) async fn audit(
     state: &AppState,
     caller: &Caller,
     route: &str,
@@ -616,8 +616,19 @@ async fn company(
     Path(id): Path<String>,
     ApiQuery(access): ApiQuery<Access>,
 ) -> ApiResult<Json<CompanyResponse>> {
-    const ROUTE: &str = "GET /v1/companies/{id}";
-    let r = reach(&state, &caller, ROUTE, &id, access.reason.as_deref()).await?;
+    let reason = access.reason.as_deref();
+    Ok(Json(company_view(&state, &caller, "GET /v1/companies/{id}", &id, reason).await?))
+}
+
+/// A company as the caller may see it (404 when out of reach); audited under `route`.
+pub(crate) async fn company_view(
+    state: &AppState,
+    caller: &Caller,
+    route: &str,
+    id: &str,
+    reason: Option<&str>,
+) -> ApiResult<CompanyResponse> {
+    let r = reach(state, caller, route, id, reason).await?;
     let last = &r.latest;
     let s = &last.score;
     let level = AlertLevel::parse(&s.level).map_err(|e| ApiError::internal(&e))?;
@@ -653,19 +664,10 @@ async fn company(
             escalated: before == Some(AlertLevel::Orange) && level == AlertLevel::Red,
             de_escalated: before.is_some_and(|b| level < b),
         },
-        follow_up: follow_up_view(&state, &r.id).await?,
+        follow_up: follow_up_view(state, &r.id).await?,
     };
-    audit(
-        &state,
-        &caller,
-        ROUTE,
-        Some(&r.id),
-        Some(&r.territory),
-        r.access,
-        access.reason.as_deref(),
-    )
-    .await?;
-    Ok(Json(response))
+    audit(state, caller, route, Some(&r.id), Some(&r.territory), r.access, reason).await?;
+    Ok(response)
 }
 
 /// A follow-up update.
@@ -692,13 +694,25 @@ async fn follow_up(
     ApiQuery(access): ApiQuery<Access>,
     ApiJson(req): ApiJson<FollowUpRequest>,
 ) -> ApiResult<Json<FollowUpView>> {
-    const ROUTE: &str = "PUT /v1/companies/{id}/follow-up";
+    let route = "PUT /v1/companies/{id}/follow-up";
+    Ok(Json(set_follow_up(&state, &caller, route, &id, access.reason.as_deref(), req).await?))
+}
+
+/// Appends a follow-up entry to a company in the caller's reach; audited under `route`.
+pub(crate) async fn set_follow_up(
+    state: &AppState,
+    caller: &Caller,
+    route: &str,
+    id: &str,
+    reason: Option<&str>,
+    req: FollowUpRequest,
+) -> ApiResult<FollowUpView> {
     let status =
         FollowUpStatus::parse(&req.status).map_err(|e| ApiError::field("status", e.to_string()))?;
     if req.note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
         return Err(ApiError::field("note", "at most 2,000 characters"));
     }
-    let r = reach(&state, &caller, ROUTE, &id, access.reason.as_deref()).await?;
+    let r = reach(state, caller, route, id, reason).await?;
     state
         .store
         .add_follow_up(&FollowUp {
@@ -714,17 +728,8 @@ async fn follow_up(
     if cached {
         state.refresh_follow_ups().await?;
     }
-    audit(
-        &state,
-        &caller,
-        ROUTE,
-        Some(&r.id),
-        Some(&r.territory),
-        r.access,
-        access.reason.as_deref(),
-    )
-    .await?;
-    Ok(Json(follow_up_view(&state, &r.id).await?))
+    audit(state, caller, route, Some(&r.id), Some(&r.territory), r.access, reason).await?;
+    follow_up_view(state, &r.id).await
 }
 
 /// Feedback on an alert.
@@ -760,11 +765,24 @@ async fn feedback(
     ApiQuery(access): ApiQuery<Access>,
     ApiJson(req): ApiJson<FeedbackRequest>,
 ) -> ApiResult<(StatusCode, Json<FeedbackResponse>)> {
-    const ROUTE: &str = "POST /v1/companies/{id}/feedback";
+    let route = "POST /v1/companies/{id}/feedback";
+    let out = give_feedback(&state, &caller, route, &id, access.reason.as_deref(), req).await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// Records feedback on a company's latest alert; audited under `route`.
+pub(crate) async fn give_feedback(
+    state: &AppState,
+    caller: &Caller,
+    route: &str,
+    id: &str,
+    reason: Option<&str>,
+    req: FeedbackRequest,
+) -> ApiResult<FeedbackResponse> {
     if req.reason.as_ref().is_some_and(|n| n.chars().count() > 2000) {
         return Err(ApiError::field("reason", "at most 2,000 characters"));
     }
-    let r = reach(&state, &caller, ROUTE, &id, access.reason.as_deref()).await?;
+    let r = reach(state, caller, route, id, reason).await?;
     let run_id = r.latest.run_id.clone();
     state
         .store
@@ -777,17 +795,8 @@ async fn feedback(
             at: vigie_store::now_utc(),
         })
         .await?;
-    audit(
-        &state,
-        &caller,
-        ROUTE,
-        Some(&r.id),
-        Some(&r.territory),
-        r.access,
-        access.reason.as_deref(),
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(FeedbackResponse { run_id, useful: req.useful })))
+    audit(state, caller, route, Some(&r.id), Some(&r.territory), r.access, reason).await?;
+    Ok(FeedbackResponse { run_id, useful: req.useful })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -974,12 +983,21 @@ async fn alerts(
     caller: Caller,
     ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> ApiResult<Json<AlertsResponse>> {
-    const ROUTE: &str = "GET /v1/alerts";
-    let (run_id, filter, sort, cursor, limit) = scoped_query(&state, &caller, &q, ROUTE).await?;
+    Ok(Json(alerts_page(&state, &caller, &q, "GET /v1/alerts").await?))
+}
+
+/// A page of the caller's alerts; audited under `route`.
+pub(crate) async fn alerts_page(
+    state: &AppState,
+    caller: &Caller,
+    q: &AlertsQuery,
+    route: &str,
+) -> ApiResult<AlertsResponse> {
+    let (run_id, filter, sort, cursor, limit) = scoped_query(state, caller, q, route).await?;
     let page = state.store.alerts(&filter, sort, cursor.as_ref(), limit).await?;
     let scope = filter.departements.as_ref().map_or_else(|| "national".to_owned(), |d| d.join(","));
-    audit(&state, &caller, ROUTE, None, Some(&scope), "ok", None).await?;
-    Ok(Json(AlertsResponse {
+    audit(state, caller, route, None, Some(&scope), "ok", None).await?;
+    Ok(AlertsResponse {
         run_id,
         next_cursor: page.next.map(|c| c.encode()),
         counts: page.counts,
@@ -1001,7 +1019,7 @@ async fn alerts(
                 follow_up: a.follow_up,
             })
             .collect(),
-    }))
+    })
 }
 
 /// The run, scoped filter, sort, cursor and page size of an alert query; audits a refusal
@@ -1059,11 +1077,33 @@ async fn export(
     caller: Caller,
     ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> ApiResult<Response> {
-    const ROUTE: &str = "GET /v1/alerts/export";
+    let csv = export_csv(&state, &caller, &q, "GET /v1/alerts/export").await?;
+    Ok(csv_response(csv))
+}
+
+/// A CSV download named `alertes.csv`.
+pub(crate) fn csv_response(csv: String) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"alertes.csv\""),
+        ],
+        csv,
+    )
+        .into_response()
+}
+
+/// Every alert of the caller's query as CSV; audited under `route` with the row count.
+pub(crate) async fn export_csv(
+    state: &AppState,
+    caller: &Caller,
+    q: &AlertsQuery,
+    route: &str,
+) -> ApiResult<String> {
     if q.cursor.is_some() || q.limit.is_some() {
         return Err(ApiError::field("cursor", "an export has every page: no cursor or limit"));
     }
-    let (run_id, filter, sort, _, _) = scoped_query(&state, &caller, &q, ROUTE).await?;
+    let (run_id, filter, sort, _, _) = scoped_query(state, caller, q, route).await?;
     let mut csv = String::from(
         "company_id,departement,region,naf,naf_section,size_band,level,p_6m,p_12m,p_18m,p_24m,\
          first_alert,previous_level,follow_up\n",
@@ -1102,15 +1142,8 @@ async fn export(
     }
     let scope = filter.departements.as_ref().map_or_else(|| "national".to_owned(), |d| d.join(","));
     let note = format!("{rows} rows of run {run_id}");
-    audit(&state, &caller, ROUTE, None, Some(&scope), "ok", Some(&note)).await?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"alertes.csv\""),
-        ],
-        csv,
-    )
-        .into_response())
+    audit(state, caller, route, None, Some(&scope), "ok", Some(&note)).await?;
+    Ok(csv)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -176,8 +176,13 @@ pub struct AlertPage {
 /// Largest page.
 pub const MAX_PAGE: usize = 1000;
 
-const FOLLOW_UP: &str = "COALESCE((SELECT f.status FROM follow_ups f WHERE f.company_id = \
-                         s.company_id ORDER BY f.id DESC LIMIT 1), 'to_contact')";
+/// The current follow-up status of the company of row `alias`.
+fn follow_up(alias: &str) -> String {
+    format!(
+        "COALESCE((SELECT f.status FROM follow_ups f WHERE f.company_id = {alias}.company_id \
+         ORDER BY f.id DESC LIMIT 1), 'to_contact')"
+    )
+}
 
 #[derive(Debug, Clone)]
 enum Bind {
@@ -187,15 +192,15 @@ enum Bind {
 
 /// WHERE clause (without keyset and, when `with_level` is false, without the level filter)
 /// and its binds.
-fn conditions(f: &AlertFilter, with_level: bool, binds: &mut Vec<Bind>) -> String {
+fn conditions(f: &AlertFilter, with_level: bool, binds: &mut Vec<Bind>, a: &str) -> String {
     let param = |b: Bind, binds: &mut Vec<Bind>| {
         binds.push(b);
         format!("${}", binds.len())
     };
     // `level <> 'green'` in these words: it selects the partial alert indexes.
     let mut w = vec![
-        format!("s.run_id = {}", param(Bind::Text(f.run_id.clone()), binds)),
-        "s.level <> 'green'".to_owned(),
+        format!("{a}.run_id = {}", param(Bind::Text(f.run_id.clone()), binds)),
+        format!("{a}.level <> 'green'"),
     ];
     if let Some(deps) = &f.departements {
         if deps.is_empty() {
@@ -203,24 +208,24 @@ fn conditions(f: &AlertFilter, with_level: bool, binds: &mut Vec<Bind>) -> Strin
         } else {
             let list: Vec<String> =
                 deps.iter().map(|d| param(Bind::Text(d.clone()), binds)).collect();
-            w.push(format!("s.departement IN ({})", list.join(", ")));
+            w.push(format!("{a}.departement IN ({})", list.join(", ")));
         }
     }
     for (col, v) in
         [("region", &f.region), ("naf_section", &f.naf_section), ("size_band", &f.size_band)]
     {
         if let Some(v) = v {
-            w.push(format!("s.{col} = {}", param(Bind::Text(v.clone()), binds)));
+            w.push(format!("{a}.{col} = {}", param(Bind::Text(v.clone()), binds)));
         }
     }
     if with_level && let Some(l) = &f.level {
-        w.push(format!("s.level = {}", param(Bind::Text(l.clone()), binds)));
+        w.push(format!("{a}.level = {}", param(Bind::Text(l.clone()), binds)));
     }
     if f.first_only {
-        w.push("(s.previous_level IS NULL OR s.previous_level = 'green')".into());
+        w.push(format!("({a}.previous_level IS NULL OR {a}.previous_level = 'green')"));
     }
     if let Some(st) = &f.follow_up {
-        w.push(format!("{FOLLOW_UP} = {}", param(Bind::Text(st.clone()), binds)));
+        w.push(format!("{} = {}", follow_up(a), param(Bind::Text(st.clone()), binds)));
     }
     w.join(" AND ")
 }
@@ -246,11 +251,14 @@ impl Store {
         }
         let limit = limit.clamp(1, MAX_PAGE);
         let mut binds = Vec::new();
+        // A deferred join: the page's keys are chosen first, from the partial alert indexes
+        // where the filters allow (no table row read, no follow-up looked up, for the
+        // thousands of alerts the sort goes through); then the page's rows are read. Reading
+        // every column in one query made SQLite sort 17,000 full rows (85 ms on a
+        // 1,000,000-company store instead of 3 ms).
         let mut sql = format!(
-            "SELECT s.company_id, s.departement, s.region, s.naf, s.naf_section, s.size_band, \
-             s.level, s.p_6m, s.p_12m, s.p_18m, s.p_24m, s.previous_level, s.previous_p_18m, \
-             {FOLLOW_UP} AS follow_up FROM scores s WHERE {}",
-            conditions(f, true, &mut binds)
+            "SELECT k.company_id FROM scores k WHERE {}",
+            conditions(f, true, &mut binds, "k")
         );
         if let Some(c) = after {
             let n = binds.len();
@@ -259,30 +267,41 @@ impl Store {
             let (p, id) = (n + 1, n + 2);
             let risk = match sort {
                 AlertSort::RiskAsc => {
-                    format!("(s.p_18m > ${p} OR (s.p_18m = ${p} AND s.company_id > ${id}))")
+                    format!("(k.p_18m > ${p} OR (k.p_18m = ${p} AND k.company_id > ${id}))")
                 }
-                _ => format!("(s.p_18m < ${p} OR (s.p_18m = ${p} AND s.company_id > ${id}))"),
+                _ => format!("(k.p_18m < ${p} OR (k.p_18m = ${p} AND k.company_id > ${id}))"),
             };
             if sort == AlertSort::Departement {
                 binds.push(Bind::Text(c.departement.clone()));
                 let d = n + 3;
                 let _ =
-                    write!(sql, " AND (s.departement > ${d} OR (s.departement = ${d} AND {risk}))");
+                    write!(sql, " AND (k.departement > ${d} OR (k.departement = ${d} AND {risk}))");
             } else {
                 let _ = write!(sql, " AND {risk}");
             }
         }
-        sql.push_str(match sort {
-            AlertSort::RiskDesc => " ORDER BY s.p_18m DESC, s.company_id",
-            AlertSort::RiskAsc => " ORDER BY s.p_18m ASC, s.company_id",
-            AlertSort::Departement => " ORDER BY s.departement, s.p_18m DESC, s.company_id",
-        });
+        let order = |a: &str| match sort {
+            AlertSort::RiskDesc => format!("{a}.p_18m DESC, {a}.company_id"),
+            AlertSort::RiskAsc => format!("{a}.p_18m ASC, {a}.company_id"),
+            AlertSort::Departement => format!("{a}.departement, {a}.p_18m DESC, {a}.company_id"),
+        };
+        let _ = write!(sql, " ORDER BY {}", order("k"));
         let _ = write!(sql, " LIMIT {}", limit + 1);
+        binds.push(Bind::Text(f.run_id.clone()));
+        let sql = format!(
+            "SELECT s.company_id, s.departement, s.region, s.naf, s.naf_section, s.size_band, \
+             s.level, s.p_6m, s.p_12m, s.p_18m, s.p_24m, s.previous_level, s.previous_p_18m, \
+             {} AS follow_up FROM scores s WHERE s.run_id = ${} AND s.company_id IN ({sql}) \
+             ORDER BY {}",
+            follow_up("s"),
+            binds.len(),
+            order("s")
+        );
 
         let mut count_binds = Vec::new();
         let count_sql = format!(
             "SELECT s.level, COUNT(*) AS n FROM scores s WHERE {} GROUP BY s.level",
-            conditions(f, false, &mut count_binds)
+            conditions(f, false, &mut count_binds, "s")
         );
 
         macro_rules! bind_all {

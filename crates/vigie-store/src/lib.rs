@@ -11,7 +11,8 @@
 //!   previous complete run until the new one commits, a crash leaves no partial run, and
 //!   writing a run id again replaces that run (never duplicates it);
 //! - company ids are pseudonymous (the store never sees a SIREN);
-//! - API tokens are stored as SHA-256 hashes only;
+//! - API tokens and dashboard session secrets are stored as SHA-256 hashes only; a
+//!   session dies with its token;
 //! - the audit log is append-only (update and delete are refused by triggers);
 //! - at most one model is active (a unique partial index).
 
@@ -19,6 +20,7 @@ mod alerts;
 mod people;
 mod registry;
 mod runs;
+mod sessions;
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -34,6 +36,7 @@ pub use people::{
 };
 pub use registry::{ModelRecord, ModelSummary};
 pub use runs::{RunRecord, ScoreRow, StoredScore};
+pub use sessions::{Session, random_secret};
 
 /// Store errors.
 #[derive(Debug, thiserror::Error)]

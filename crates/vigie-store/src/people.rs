@@ -167,7 +167,7 @@ pub fn hash_token(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
         let _ = write!(s, "{b:02x}");
@@ -181,9 +181,9 @@ macro_rules! token_from_row {
         let role: String = $r.try_get("role")?;
         (
             role,
-            Token {
+            $crate::Token {
                 name: $r.try_get("name")?,
-                role: Role::Agent,
+                role: $crate::Role::Agent,
                 territories: territories
                     .split(',')
                     .filter(|t| !t.is_empty())
@@ -195,8 +195,9 @@ macro_rules! token_from_row {
         )
     }};
 }
+pub(crate) use token_from_row;
 
-fn with_role((role, mut token): (String, Token)) -> Result<Token> {
+pub(crate) fn with_role((role, mut token): (String, Token)) -> Result<Token> {
     token.role = Role::parse(&role)?;
     Ok(token)
 }
