@@ -616,6 +616,11 @@ fn in_headless_chromium() {
 
         // JavaScript disabled: the list and the company page are whole.
         let c = browser(&driver_url, false).await;
+        // Scripts really are off in this browser: this page's script would rename it.
+        c.goto("data:text/html,<title>static</title><script>document.title='js'</script>")
+            .await
+            .unwrap();
+        assert_eq!(c.title().await.unwrap(), "static", "JavaScript is disabled");
         sign_in_browser(&c, &base, &a.agent_busy).await;
         assert_eq!(count(&c, "tbody tr td a[href^='/entreprises/']").await, all_rows);
         assert!(text_of(&c, ".compteurs").await.to_lowercase().contains("rouge"));

@@ -52,6 +52,10 @@ pub struct LoadedModel {
 /// The in-memory follow-ups: the last entry id read, and the entries by company.
 pub type FollowUpCopy = (i64, HashMap<String, Vec<vigie_store::FollowUp>>);
 
+/// A cached dashboard session: the caller and CSRF secret (`None`: no such live session),
+/// and when it was read.
+pub type SessionEntry = (Option<(extract::Caller, String)>, Instant);
+
 /// Shared state of the server.
 #[derive(Debug)]
 pub struct AppState {
@@ -78,7 +82,7 @@ pub struct AppState {
         std::sync::Mutex<std::collections::HashMap<String, (Option<extract::Caller>, Instant)>>,
     /// Dashboard sessions by hash, with their CSRF secret and when they were read (`None`:
     /// no such live session).
-    pub sessions: std::sync::Mutex<HashMap<String, (Option<(extract::Caller, String)>, Instant)>>,
+    pub sessions: std::sync::Mutex<HashMap<String, SessionEntry>>,
 }
 
 impl AppState {

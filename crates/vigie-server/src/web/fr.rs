@@ -62,7 +62,7 @@ pub fn percent(p: f64) -> String {
     if v > 0.0 && v < 0.05 {
         return format!("< 0,1{NNBSP}%");
     }
-    let decimals = if v.abs() < 10.0 { 1 } else { 0 };
+    let decimals = usize::from(v.abs() < 10.0);
     format!("{}{NNBSP}%", number(v, decimals))
 }
 
@@ -164,7 +164,7 @@ pub fn factor(feature: &str, value: Option<f64>, before: Option<f64>) -> String 
         return format!("{label} : non renseigné");
     };
     let trend = |show: fn(f64) -> String| before.map(|b| since(v, b, show)).unwrap_or_default();
-    let sentence = match feature {
+    match feature {
         "tax_arrears_ratio" => format!(
             "Dette fiscale égale à {} du chiffre d'affaires annuel{}",
             percent(v),
@@ -246,8 +246,7 @@ pub fn factor(feature: &str, value: Option<f64>, before: Option<f64>) -> String 
             });
             format!("{label} : {shown}{}", shown_before.unwrap_or_default())
         }
-    };
-    sentence
+    }
 }
 
 fn signed_percent(v: f64) -> String {

@@ -17,6 +17,7 @@ pub mod charts;
 pub mod fr;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -134,14 +135,14 @@ async fn css() -> Response {
 /// An error shown as a page (the API error's status, a French title and message).
 #[derive(Debug)]
 pub struct PageError {
-    error: ApiError,
+    error: Box<ApiError>,
     /// The signed-in user, for the page's header.
-    who: Option<Who>,
+    who: Option<Box<Who>>,
 }
 
 impl From<ApiError> for PageError {
     fn from(error: ApiError) -> Self {
-        Self { error, who: None }
+        Self { error: Box::new(error), who: None }
     }
 }
 
@@ -170,7 +171,7 @@ impl IntoResponse for PageError {
         // Internal details never reach the page.
         let detail =
             (e.status.as_u16() < 500 && e.status.as_u16() != 404).then(|| e.body.message.clone());
-        let who = self.who.as_ref();
+        let who = self.who.as_deref();
         let mut r = render(
             e.status,
             "erreur.html",
@@ -233,7 +234,7 @@ impl Session {
     }
 
     fn error(&self, e: ApiError) -> PageError {
-        PageError { error: e, who: Some(self.who()) }
+        PageError { error: Box::new(e), who: Some(Box::new(self.who())) }
     }
 }
 
@@ -505,7 +506,7 @@ fn encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
