@@ -3,6 +3,7 @@
 //! up, export, another territory, accessibility with axe-core, JavaScript disabled).
 
 use std::io::Write as _;
+use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -319,11 +320,14 @@ fn pages_are_whole_without_javascript_and_keep_to_the_territory() {
 // ---------------------------------------------------------------------------------------
 // In headless Chromium.
 
-/// A chromedriver process, killed on drop.
+/// A chromedriver process in its own process group, killed with the browsers it started
+/// on drop (a failed test must not leave Chromium running).
 struct Driver(std::process::Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = std::process::Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -350,6 +354,7 @@ fn chromedriver() -> Option<(Driver, String)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = std::process::Command::new(bin)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

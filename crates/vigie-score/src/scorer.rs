@@ -78,7 +78,8 @@ impl Explanation {
 
 thread_local! {
     /// Scratch of the table-driven TreeSHAP (the branch each node sends the row to).
-    static HOT: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    static HOT: std::cell::RefCell<crate::trees::ShapScratch> =
+        std::cell::RefCell::new(crate::trees::ShapScratch::default());
 }
 
 /// A model ready to score rows whose values come in a known column order.

@@ -103,18 +103,31 @@ const MAX_TABLE_VALUES: usize = 16 << 20;
 /// same values as [`TreeEnsemble::shap`], to rounding.
 #[derive(Debug, Clone)]
 pub struct ShapTables {
-    trees: Vec<Vec<LeafTable>>,
-    max_nodes: usize,
+    /// Per tree, per node (the tree's node order): see [`Slot`].
+    trees: Vec<Vec<Slot>>,
+    /// Every leaf's table, one after the other: `2^u` rows of `u` contributions (pattern
+    /// bit k = the row follows the splits on the leaf's k-th distinct feature).
+    table: Vec<f64>,
+    /// Every leaf's distinct features, one after the other (model feature indexes).
+    features: Vec<u32>,
 }
 
-#[derive(Debug, Clone)]
-struct LeafTable {
-    /// The path's splits: node, the child the path takes, index of the feature in `features`.
-    steps: Vec<(u32, u32, u8)>,
-    /// Distinct features of the path.
-    features: Vec<u32>,
-    /// `2^u` rows of `u` contributions (pattern bit k = the row follows feature k's splits).
-    table: Vec<f64>,
+/// What a node needs at explanation time. An internal node: the bit of its feature in the
+/// patterns of the leaves below it (features are numbered in order of first appearance
+/// from the root, so a node's bit is the same for every leaf below it). A leaf: where its
+/// table and features start, and how many distinct features its path has.
+///
+/// A split whose two children are both leaves is tabulated as one: its table has, for each
+/// pattern of the path above it and each side the row takes there, the sum of its two
+/// leaves' rows. That halves the rows read for full trees.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    bit: u8,
+    u: u8,
+    /// A split whose children are both leaves, tabulated as one.
+    pair: bool,
+    table: u32,
+    features: u32,
 }
 
 impl ShapTables {
@@ -146,14 +159,66 @@ impl ShapTables {
                 stack.push((n.right as usize, feats));
             }
         }
+        let (mut table, mut features) = (Vec::with_capacity(values), Vec::new());
         let mut trees = Vec::with_capacity(e.trees.len());
         for t in &e.trees {
-            let mut leaves = Vec::new();
+            let mut slots = vec![Slot::default(); t.nodes.len()];
             let mut stack: Vec<(usize, Vec<(u32, u32)>)> = vec![(0, Vec::new())];
             while let Some((i, path)) = stack.pop() {
                 let n = &t.nodes[i];
                 if n.is_leaf() {
-                    leaves.push(leaf_table(t, &path, n.value)?);
+                    let leaf = leaf_table(t, &path, n.value)?;
+                    slots[i] = Slot {
+                        bit: 0,
+                        u: leaf.features.len() as u8,
+                        pair: false,
+                        table: u32::try_from(table.len()).ok()?,
+                        features: u32::try_from(features.len()).ok().filter(|&f| f < 1 << 24)?,
+                    };
+                    table.extend_from_slice(&leaf.table);
+                    features.extend_from_slice(&leaf.features);
+                    continue;
+                }
+                // The node's bit: its feature's rank among the distinct features of the
+                // path from the root down to it.
+                let mut seen: Vec<u32> = Vec::new();
+                for &(node, _) in &path {
+                    let f = t.nodes[node as usize].feature;
+                    if !seen.contains(&f) {
+                        seen.push(f);
+                    }
+                }
+                let bit = seen.iter().position(|&f| f == n.feature).unwrap_or(seen.len());
+                slots[i].bit = bit as u8;
+                let (l, r) = (&t.nodes[n.left as usize], &t.nodes[n.right as usize]);
+                if l.is_leaf() && r.is_leaf() {
+                    let side = |child: u32| {
+                        let mut p = path.clone();
+                        p.push((i as u32, child));
+                        leaf_table(t, &p, t.nodes[child as usize].value)
+                    };
+                    let (left, right) = (side(n.left)?, side(n.right)?);
+                    let u = left.features.len();
+                    slots[i] = Slot {
+                        bit: bit as u8,
+                        u: u as u8,
+                        pair: true,
+                        table: u32::try_from(table.len()).ok()?,
+                        features: u32::try_from(features.len()).ok().filter(|&f| f < 1 << 24)?,
+                    };
+                    // Row (pattern above, side): the left leaf keeps its bit when the row
+                    // goes left, loses it otherwise; the right leaf the other way round.
+                    let drop = !(1usize << bit);
+                    for q in 0..(1usize << u) {
+                        for goes_right in [false, true] {
+                            let pl = if goes_right { q & drop } else { q };
+                            let pr = if goes_right { q } else { q & drop };
+                            for k in 0..u {
+                                table.push(left.table[pl * u + k] + right.table[pr * u + k]);
+                            }
+                        }
+                    }
+                    features.extend_from_slice(&left.features);
                     continue;
                 }
                 for child in [n.left, n.right] {
@@ -162,43 +227,80 @@ impl ShapTables {
                     stack.push((child as usize, p));
                 }
             }
-            trees.push(leaves);
+            trees.push(slots);
         }
-        let max_nodes = e.trees.iter().map(|t| t.nodes.len()).max().unwrap_or(0);
-        Some(Self { trees, max_nodes })
+        Some(Self { trees, table, features })
     }
 
-    /// Exact SHAP values of a row, added into `phi`; `hot` is scratch (resized as needed).
-    pub fn shap(&self, e: &TreeEnsemble, x: &[f64], phi: &mut [f64], hot: &mut Vec<u32>) {
-        hot.resize(self.max_nodes, 0);
-        for (t, leaves) in e.trees.iter().zip(&self.trees) {
-            for (i, n) in t.nodes.iter().enumerate() {
-                if !n.is_leaf() {
-                    hot[i] = next(n, x);
+    /// Exact SHAP values of a row, added into `phi`; `scratch` is reused between calls.
+    ///
+    /// First one walk of each tree carries the pattern down (at a split, the child the row
+    /// does not take gets the bit of the split's feature cleared) and lists, for every
+    /// leaf, where its table row is; then the rows are added up. Two passes rather than
+    /// one: the second is a plain loop of independent loads, so the processor overlaps the
+    /// cache misses of the tables (tens of MB) instead of waiting for each in turn.
+    pub fn shap(&self, e: &TreeEnsemble, x: &[f64], phi: &mut [f64], scratch: &mut ShapScratch) {
+        let ShapScratch { stack, rows } = scratch;
+        rows.clear();
+        for (t, slots) in e.trees.iter().zip(&self.trees) {
+            stack.clear();
+            // Node index in the high half, pattern in the low bits.
+            stack.push(0xffff);
+            while let Some(top) = stack.pop() {
+                let (i, pattern) = ((top >> 32) as usize, top & 0xffff);
+                let n = &t.nodes[i];
+                let s = slots[i];
+                if n.is_leaf() {
+                    let u = u64::from(s.u);
+                    let p = pattern & ((1u64 << u) - 1);
+                    // Row start (32 bits), features start (24 bits), width (8 bits).
+                    let start = u64::from(s.table) + p * u;
+                    rows.push(start << 32 | u64::from(s.features) << 8 | u);
+                    continue;
                 }
-            }
-            for leaf in leaves {
-                let u = leaf.features.len();
-                let mut pattern = (1usize << u) - 1;
-                for &(node, child, k) in &leaf.steps {
-                    if hot[node as usize] != child {
-                        pattern &= !(1usize << k);
-                    }
+                let taken = next(n, x);
+                if s.pair {
+                    let u = u64::from(s.u);
+                    let p = pattern & ((1u64 << u) - 1);
+                    let start = u64::from(s.table) + (p * 2 + u64::from(taken == n.right)) * u;
+                    rows.push(start << 32 | u64::from(s.features) << 8 | u);
+                    continue;
                 }
-                let row = &leaf.table[pattern * u..(pattern + 1) * u];
-                for (f, c) in leaf.features.iter().zip(row) {
-                    phi[*f as usize] += c;
+                let off = pattern & !(1u64 << s.bit);
+                for child in [n.left, n.right] {
+                    let p = if child == taken { pattern } else { off };
+                    stack.push(u64::from(child) << 32 | p);
                 }
             }
         }
+        for &r in rows.iter() {
+            let (start, feats, u) =
+                ((r >> 32) as usize, ((r >> 8) & 0xff_ffff) as usize, (r & 0xff) as usize);
+            for (f, c) in self.features[feats..feats + u].iter().zip(&self.table[start..start + u])
+            {
+                phi[*f as usize] += c;
+            }
+        }
     }
+}
+
+/// Scratch space of [`ShapTables::shap`], reused between rows.
+#[derive(Debug, Clone, Default)]
+pub struct ShapScratch {
+    stack: Vec<u64>,
+    rows: Vec<u64>,
+}
+
+/// One leaf's table, while the tables are built.
+struct LeafTable {
+    features: Vec<u32>,
+    table: Vec<f64>,
 }
 
 /// The table of one leaf reached by `path` (node, child taken) with value `value`.
 fn leaf_table(t: &Tree, path: &[(u32, u32)], value: f64) -> Option<LeafTable> {
     let mut features: Vec<u32> = Vec::new();
     let mut zero: Vec<f64> = Vec::new();
-    let mut steps = Vec::with_capacity(path.len());
     for &(node, child) in path {
         let n = &t.nodes[node as usize];
         let k = features.iter().position(|&f| f == n.feature).unwrap_or_else(|| {
@@ -207,7 +309,6 @@ fn leaf_table(t: &Tree, path: &[(u32, u32)], value: f64) -> Option<LeafTable> {
             features.len() - 1
         });
         zero[k] *= t.nodes[child as usize].cover / n.cover;
-        steps.push((node, child, k as u8));
     }
     let u = features.len();
     if u > MAX_TABLE_FEATURES {
@@ -229,7 +330,7 @@ fn leaf_table(t: &Tree, path: &[(u32, u32)], value: f64) -> Option<LeafTable> {
             table[pattern * u + i - 1] = w * (e.one_fraction - e.zero_fraction) * value;
         }
     }
-    Some(LeafTable { steps, features, table })
+    Some(LeafTable { features, table })
 }
 
 /// One element of a TreeSHAP path.
@@ -459,7 +560,7 @@ mod tests {
         let x: Vec<f64> = (0..10).map(|i| if i % 3 == 0 { 0.9 } else { 0.1 }).collect();
         let (mut a, mut b) = (vec![0.0; 10], vec![0.0; 10]);
         ok.shap(&x, &mut a, &mut vec![PathElement::default(); ok.shap_buffer_len()]);
-        tables.shap(&ok, &x, &mut b, &mut Vec::new());
+        tables.shap(&ok, &x, &mut b, &mut ShapScratch::default());
         for (p, q) in a.iter().zip(&b) {
             assert!((p - q).abs() < 1e-12, "{a:?} vs {b:?}");
         }
@@ -509,7 +610,7 @@ mod tests {
             let mut b = vec![0.0; 4];
             let mut buf = vec![PathElement::default(); e.shap_buffer_len()];
             e.shap(&xs, &mut a, &mut buf);
-            tables.shap(&e, &xs, &mut b, &mut Vec::new());
+            tables.shap(&e, &xs, &mut b, &mut ShapScratch::default());
             for (x, y) in a.iter().zip(&b) {
                 prop_assert!((x - y).abs() < 1e-12, "{a:?} vs {b:?}");
             }

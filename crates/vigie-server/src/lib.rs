@@ -10,7 +10,7 @@
 //!   which is then allowed and audited as such;
 //! - every request that reads or changes company-level data appends to the audit log;
 //! - logs and metrics name route templates, never raw paths (a path may hold a SIREN);
-//! - scoring runs on blocking threads, off the async runtime;
+//! - scoring runs on compute threads (rayon's pool), off the async runtime;
 //! - activating a model swaps it without dropping requests (in-flight requests finish on
 //!   the model they started with).
 

@@ -1,5 +1,6 @@
 //! The handlers of `/v1`, with their OpenAPI descriptions.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -99,11 +100,13 @@ impl From<[f64; 4]> for Probabilities {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Factor {
     /// Feature name (see docs/features.md).
-    pub feature: String,
+    #[schema(value_type = String)]
+    pub feature: Cow<'static, str>,
     /// French label.
-    pub label: String,
+    #[schema(value_type = String)]
+    pub label: Cow<'static, str>,
     /// Topic group.
-    pub group: String,
+    pub group: &'static str,
     /// The company's value (`null`: missing).
     pub value: Option<f64>,
     /// Contribution to the margin, in log-odds (positive: riskier).
@@ -160,7 +163,8 @@ pub struct ScoreOut {
     pub bias: Option<f64>,
     /// Contributions by topic group (log-odds).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub groups: BTreeMap<String, f64>,
+    #[schema(value_type = BTreeMap<String, f64>)]
+    pub groups: BTreeMap<&'static str, f64>,
     /// The five features raising the risk most.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub concerning: Vec<Factor>,
@@ -178,19 +182,42 @@ pub struct ScoreResponse {
     pub items: Vec<ScoreOut>,
 }
 
-fn group_name(g: Option<FeatureGroup>) -> String {
-    g.map_or_else(|| "other".to_owned(), |g| g.as_str().to_owned())
+fn group_name(g: Option<FeatureGroup>) -> &'static str {
+    g.map_or("other", FeatureGroup::as_str)
 }
 
-fn factor(f: &vigie_score::FeatureContribution) -> Factor {
-    let spec = CATALOGUE.iter().find(|s| s.name == f.feature);
+/// The catalogue's entry of a feature name.
+fn catalogue(name: &str) -> Option<&'static vigie_core::features::FeatureSpec> {
+    static BY_NAME: std::sync::OnceLock<
+        std::collections::HashMap<&'static str, &'static vigie_core::features::FeatureSpec>,
+    > = std::sync::OnceLock::new();
+    BY_NAME.get_or_init(|| CATALOGUE.iter().map(|f| (f.name, f)).collect()).get(name).copied()
+}
+
+/// A factor of an explanation: names from the catalogue are not copied.
+fn factor(feature: &str, value: Option<f64>, contribution: f64) -> Factor {
+    let spec = catalogue(feature);
     Factor {
-        feature: f.feature.clone(),
-        label: spec.map_or_else(|| f.feature.clone(), |s| s.label_fr.to_owned()),
-        group: spec.map_or_else(|| "other".to_owned(), |s| s.group.as_str().to_owned()),
-        value: f.value,
-        contribution: f.contribution,
+        feature: spec.map_or_else(|| Cow::Owned(feature.to_owned()), |s| Cow::Borrowed(s.name)),
+        label: spec.map_or_else(|| Cow::Owned(feature.to_owned()), |s| Cow::Borrowed(s.label_fr)),
+        group: spec.map_or("other", |s| s.group.as_str()),
+        value,
+        contribution,
     }
+}
+
+/// Runs CPU-bound work (scoring, explanations) on the compute threads (rayon's pool, one
+/// per core), off the async runtime, and awaits its result. Measured against
+/// `tokio::task::spawn_blocking`: its pool parks and wakes a thread per request, and the
+/// context switches cost about a fifth of the server's time under load.
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let _ = tx.send(work());
+    });
+    rx.await.map_err(|e| ApiError::internal(&format!("scoring task lost: {e}")))?
 }
 
 /// Score feature vectors with the active model.
@@ -262,7 +289,7 @@ async fn score(
         .model()
         .ok_or_else(|| ApiError::new("no_active_model", "no model is active in the registry"))?;
     let n = items.len();
-    let out = tokio::task::spawn_blocking(move || {
+    let out = off_runtime(move || {
         let k = CATALOGUE.len();
         let (mut x, mut phi) = (Vec::new(), Vec::new());
         rows.chunks(k)
@@ -288,7 +315,7 @@ async fn score(
                     .map_err(|e| ApiError::internal(&e))?;
                 let s = model.scorer.calibrate(margin);
                 let specs = &model.scorer.model().features;
-                let mut groups: BTreeMap<String, f64> = BTreeMap::new();
+                let mut groups: BTreeMap<&'static str, f64> = BTreeMap::new();
                 for (spec, c) in specs.iter().zip(&phi) {
                     *groups.entry(group_name(spec.group)).or_default() += c;
                 }
@@ -297,11 +324,7 @@ async fn score(
                     phi[b].total_cmp(&phi[a]).then_with(|| specs[a].name.cmp(&specs[b].name))
                 });
                 let factor_of = |i: usize| {
-                    factor(&vigie_score::FeatureContribution {
-                        feature: specs[i].name.clone(),
-                        value: if x[i].is_nan() { None } else { Some(x[i]) },
-                        contribution: phi[i],
-                    })
+                    factor(&specs[i].name, if x[i].is_nan() { None } else { Some(x[i]) }, phi[i])
                 };
                 let concerning: Vec<Factor> = order
                     .iter()
@@ -335,8 +358,7 @@ async fn score(
             .collect::<ApiResult<Vec<_>>>()
             .map(|items| ScoreResponse { model_version: model.version.clone(), items })
     })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
+    .await?;
     state.metrics.scored(n as u64);
     Ok(Json(out))
 }
