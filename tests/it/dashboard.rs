@@ -312,9 +312,27 @@ fn pages_are_whole_without_javascript_and_keep_to_the_territory() {
     assert!(runs.text.contains("2025-12") && runs.text.contains("2025-11"));
     let by_dep = &runs.text[runs.text.find("id=\"dep-titre\"").unwrap()
         ..runs.text.find("id=\"derive-titre\"").unwrap()];
-    assert!(by_dep.contains(&format!("<td>{}</td>", p.busy)));
-    assert_eq!(by_dep.matches("<tr><td>").count(), 1, "other départements are not listed");
+    assert!(by_dep.contains(&format!("<th scope=\"row\">{}</th>", p.busy)));
+    assert_eq!(
+        by_dep.matches("<tr><th scope=\"row\">").count(),
+        1,
+        "other départements are not listed"
+    );
     assert!(runs.text.contains("Modèle actif"));
+
+    // A page reached by SIREN redirects, after a form, to the pseudonymous id.
+    let analyst = sign_in(&a, &a.analyst);
+    let page = send(&a, "GET", &format!("/entreprises/{}", p.siren.0), &analyst, None);
+    assert_eq!(page.status, StatusCode::OK);
+    let r = send(
+        &a,
+        "POST",
+        &format!("/entreprises/{}/suivi", p.siren.0),
+        &analyst,
+        Some(&format!("status=contacted&csrf={}", page.csrf())),
+    );
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), format!("/entreprises/{}?ok=suivi", p.siren.1));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -548,6 +548,29 @@ pub(crate) async fn audit(
     Ok(())
 }
 
+/// The pseudonymous id of `raw`: a SIREN (validated, then pseudonymised with the server's
+/// key) or a pseudonymous id.
+pub(crate) fn company_id(state: &AppState, raw: &str) -> ApiResult<String> {
+    if raw.len() == 9 && raw.bytes().all(|b| b.is_ascii_digit()) {
+        let siren = Siren::parse(raw)
+            .map_err(|_| ApiError::new("invalid_siren", "the SIREN's check digit is wrong"))?;
+        let pseudo = state.pseudo.as_ref().ok_or_else(|| {
+            ApiError::field(
+                "id",
+                "this server has no pseudonymisation key: use the pseudonymous id",
+            )
+        })?;
+        Ok(pseudo.company_id(siren).as_str().to_owned())
+    } else {
+        Ok(CompanyId::parse(raw)
+            .map_err(|_| {
+                ApiError::new("invalid_company_id", "expected a 9-digit SIREN or a 16-hex-digit id")
+            })?
+            .as_str()
+            .to_owned())
+    }
+}
+
 /// Resolves `raw` (a SIREN or a pseudonymous id) to a company the caller may reach,
 /// auditing refusals. 404 for unknown companies and, without a reason, for companies
 /// outside an agent's territory.
@@ -562,24 +585,7 @@ async fn reach(
     if reason.is_some_and(|r| r.chars().count() > 500) {
         return Err(ApiError::field("reason", "at most 500 characters"));
     }
-    let id = if raw.len() == 9 && raw.bytes().all(|b| b.is_ascii_digit()) {
-        let siren = Siren::parse(raw)
-            .map_err(|_| ApiError::new("invalid_siren", "the SIREN's check digit is wrong"))?;
-        let pseudo = state.pseudo.as_ref().ok_or_else(|| {
-            ApiError::field(
-                "id",
-                "this server has no pseudonymisation key: use the pseudonymous id",
-            )
-        })?;
-        pseudo.company_id(siren).as_str().to_owned()
-    } else {
-        CompanyId::parse(raw)
-            .map_err(|_| {
-                ApiError::new("invalid_company_id", "expected a 9-digit SIREN or a 16-hex-digit id")
-            })?
-            .as_str()
-            .to_owned()
-    };
+    let id = company_id(state, raw)?;
     let Some((latest, points)) = scores_of(state, &id).await? else {
         audit(state, caller, route, Some(&id), None, "not_found", reason).await?;
         return Err(ApiError::not_found("no such company"));

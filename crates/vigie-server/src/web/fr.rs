@@ -96,7 +96,7 @@ pub fn follow_up(s: &str) -> &'static str {
         "to_contact" => "À contacter",
         "contacted" => "Contactée",
         "in_support" => "En accompagnement",
-        "closed" => "Clos",
+        "closed" => "Suivi clos",
         _ => "Inconnu",
     }
 }
@@ -146,7 +146,7 @@ fn months(n: f64) -> String {
 fn since(now: f64, before: f64, show: impl Fn(f64) -> String) -> String {
     let tolerance = 1e-9_f64.max(before.abs() * 0.02);
     if (now - before).abs() <= tolerance {
-        format!(", stable depuis six mois ({})", show(before))
+        format!(", au même niveau qu'il y a six mois ({})", show(before))
     } else if now > before {
         format!(", en hausse par rapport à {} il y a six mois", show(before))
     } else {
@@ -178,8 +178,14 @@ pub fn factor(feature: &str, value: Option<f64>, before: Option<f64>) -> String 
                 before.map(|b| since(v, b, show)).unwrap_or_default()
             )
         }
+        "tax_arrears_months_12m" if v.round() == 0.0 => {
+            "Aucun mois de dette fiscale sur les 12 derniers".into()
+        }
         "tax_arrears_months_12m" => {
             format!("Dette fiscale pendant {} sur les 12 derniers", months(v))
+        }
+        "soc_debt_months_12m" if v.round() == 0.0 => {
+            "Aucun mois de dette sociale sur les 12 derniers".into()
         }
         "soc_debt_months_12m" => {
             format!("Dette sociale pendant {} sur les 12 derniers", months(v))
@@ -207,7 +213,10 @@ pub fn factor(feature: &str, value: Option<f64>, before: Option<f64>) -> String 
         }
         .into(),
         "tax_arrears_trend_6m" => {
-            format!("Restes à recouvrer fiscaux : {} du CA annuel en six mois", signed_percent(v))
+            format!(
+                "Restes à recouvrer fiscaux : {} points de CA annuel en six mois",
+                signed_points(v)
+            )
         }
         "act_vat_growth_yoy" => {
             format!("Chiffre d'affaires déclaré : {} sur un an", signed_percent(v))
@@ -219,9 +228,21 @@ pub fn factor(feature: &str, value: Option<f64>, before: Option<f64>) -> String 
             format!("Chiffre d'affaires des bilans : {} sur un exercice", signed_percent(v))
         }
         "fin_filing_age" => format!("Dernier bilan clos il y a {}", months(v)),
-        "prof_age_years" => format!("Entreprise créée il y a {} ans", number(v.floor(), 0)),
+        "prof_age_years" => {
+            let years = v.floor().max(0.0);
+            if years < 1.0 {
+                "Entreprise créée il y a moins d'un an".into()
+            } else {
+                format!(
+                    "Entreprise créée il y a {} {}",
+                    number(years, 0),
+                    plural(years, "an", "ans")
+                )
+            }
+        }
         "prof_log_headcount" => {
-            format!("Effectif d'environ {} salariés", number((v.exp() - 1.0).max(0.0), 0))
+            let n = (v.exp() - 1.0).max(0.0).round();
+            format!("Effectif d'environ {} {}", number(n, 0), plural(n, "salarié", "salariés"))
         }
         "prof_log_turnover" => format!("Chiffre d'affaires de {}", euros(v.exp() - 1.0)),
         "prof_sector" => {
@@ -247,6 +268,17 @@ pub fn factor(feature: &str, value: Option<f64>, before: Option<f64>) -> String 
             format!("{label} : {shown}{}", shown_before.unwrap_or_default())
         }
     }
+}
+
+/// French plural: the singular below 2.
+fn plural(n: f64, one: &'static str, many: &'static str) -> &'static str {
+    if n < 2.0 { one } else { many }
+}
+
+/// A change of a ratio, in percentage points.
+fn signed_points(v: f64) -> String {
+    let p = number((v * 100.0).abs(), 1);
+    if v >= 0.0 { format!("+{p}") } else { format!("−{p}") }
 }
 
 fn signed_percent(v: f64) -> String {

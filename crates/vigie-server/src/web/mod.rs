@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{Environment, Value, context};
 use serde::{Deserialize, Serialize};
-use vigie_core::{CompanyId, Departement, Naf, Siren};
+use vigie_core::{Departement, Naf};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -218,6 +218,8 @@ impl Session {
     fn who(&self) -> Who {
         let scope = if self.caller.national() {
             "national".to_owned()
+        } else if self.caller.territories.len() == 1 {
+            format!("département {}", self.caller.territories[0])
         } else {
             format!("départements {}", self.caller.territories.join(", "))
         };
@@ -300,11 +302,14 @@ impl FromRequestParts<Arc<AppState>> for Session {
                     .await
                     .map_err(|e| PageError::from(ApiError::from(e)).into_response())?
                     .map(|s| (Caller::from_token(s.token), s.csrf));
-                let mut sessions = state.sessions.lock().expect("not poisoned");
-                if sessions.len() > 10_000 {
-                    sessions.clear();
+                // Only live sessions are cached: random cookies must not fill the cache.
+                if found.is_some() {
+                    let mut sessions = state.sessions.lock().expect("not poisoned");
+                    if sessions.len() > 10_000 {
+                        sessions.retain(|_, (_, at)| at.elapsed() < ttl);
+                    }
+                    sessions.insert(hash.clone(), (found.clone(), Instant::now()));
                 }
-                sessions.insert(hash.clone(), (found.clone(), Instant::now()));
                 found
             }
         };
@@ -701,28 +706,7 @@ async fn search(
     session.check(&form.csrf)?;
     let raw = form.id.trim().replace(' ', "");
     // A SIREN is pseudonymised here, so that it never appears in a URL.
-    let id = if raw.len() == 9 && raw.bytes().all(|b| b.is_ascii_digit()) {
-        let siren = Siren::parse(&raw).map_err(|_| {
-            session.error(ApiError::new("invalid_siren", "the SIREN's check digit is wrong"))
-        })?;
-        let pseudo = state.pseudo.as_ref().ok_or_else(|| {
-            session.error(ApiError::field(
-                "id",
-                "this server has no pseudonymisation key: use the pseudonymous id",
-            ))
-        })?;
-        pseudo.company_id(siren).as_str().to_owned()
-    } else {
-        CompanyId::parse(&raw)
-            .map_err(|_| {
-                session.error(ApiError::new(
-                    "invalid_company_id",
-                    "expected a 9-digit SIREN or a 16-hex-digit id",
-                ))
-            })?
-            .as_str()
-            .to_owned()
-    };
+    let id = routes::company_id(&state, &raw).map_err(|e| session.error(e))?;
     Ok(Redirect::to(&company_url(&id, form.motif.as_deref(), None)).into_response())
 }
 
@@ -770,10 +754,10 @@ fn changes(c: &CompanyResponse) -> Vec<String> {
                 out.push(format!("Niveau : {} → {now}.", fr::level(before)));
             }
             out.push(format!(
-                "Probabilité à 18 mois : {} → {} ({} points).",
+                "Probabilité à 18 mois : {} → {} ({} points de pourcentage).",
                 fr::percent(p),
                 fr::percent(c.latest.p.m18),
-                fr::signed((c.latest.p.m18 - p) * 100.0).replace(",00", "")
+                fr::signed((c.latest.p.m18 - p) * 100.0)
             ));
         }
         _ => out.push("Pas de score à l'exécution précédente.".into()),
@@ -852,7 +836,7 @@ async fn company(
         .rev()
         .map(|f| {
             context! {
-                status => fr::follow_up(&f.status), at => f.at.replace('T', " ").trim_end_matches('Z'),
+                status => fr::follow_up(&f.status), at => format!("{} UTC", f.at.replace('T', " ").trim_end_matches('Z')),
                 author => f.author.clone(), note => f.note.clone(),
             }
         })
@@ -923,6 +907,8 @@ async fn follow_up(
     )
     .await
     .map_err(|e| session.error(e))?;
+    // Back to the page under the pseudonymous id, even if the path held a SIREN.
+    let id = routes::company_id(&state, &id).map_err(|e| session.error(e))?;
     Ok(Redirect::to(&company_url(&id, reason, Some("ok=suivi"))).into_response())
 }
 
@@ -951,6 +937,7 @@ async fn feedback(
     routes::give_feedback(&state, &session.caller, "POST /entreprises/{id}/avis", &id, reason, req)
         .await
         .map_err(|e| session.error(e))?;
+    let id = routes::company_id(&state, &id).map_err(|e| session.error(e))?;
     Ok(Redirect::to(&company_url(&id, reason, Some("ok=avis"))).into_response())
 }
 
@@ -991,6 +978,10 @@ fn markdown(md: &str) -> String {
             Event::Start(Tag::Heading { level: down(level), id, classes, attrs })
         }
         Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(down(level))),
+        // Links and images would make every reader's browser request their address: only
+        // their text is kept.
+        Event::Start(Tag::Link { .. } | Tag::Image { .. })
+        | Event::End(TagEnd::Link | TagEnd::Image) => Event::Text("".into()),
         other => other,
     });
     let mut html = String::new();
@@ -1009,15 +1000,19 @@ async fn runs(State(state): St, session: Session) -> PageResult {
                 run_id => r.run_id.clone(), month => r.month.clone(), model_version => r.model_version.clone(),
                 scored => fr::count(r.scored), red => fr::count(r.red), orange => fr::count(r.orange),
                 rejected => fr::count(r.rejected),
-                finished_at => r.finished_at.replace('T', " ").trim_end_matches('Z'),
+                finished_at => format!("{} UTC", r.finished_at.replace('T', " ").trim_end_matches('Z')),
             }
         })
         .collect();
     // Oldest first, the last twelve.
-    let mut series: Vec<(String, i64, i64)> =
-        all.iter().map(|r| (r.month.clone(), r.red, r.orange)).collect();
-    series.sort();
-    series.dedup_by(|a, b| a.0 == b.0);
+    // `all` is newest first: the first run of each month is its latest.
+    let mut series: Vec<(String, i64, i64)> = Vec::new();
+    for r in &all {
+        if !series.iter().any(|s| s.0 == r.month) {
+            series.push((r.month.clone(), r.red, r.orange));
+        }
+    }
+    series.reverse();
     let series = &series[series.len().saturating_sub(12)..];
     let volumes_chart =
         (!series.is_empty()).then(|| Value::from_safe_string(charts::volumes("volumes", series)));
@@ -1039,7 +1034,18 @@ async fn runs(State(state): St, session: Session) -> PageResult {
                 .iter()
                 .map(|w| {
                     let severity = if w.severity == "major" { "forte" } else { "modérée" };
-                    context! { what => w.what.clone(), psi => fr::number(w.psi, 3), severity }
+                    let what = if w.what == "score" {
+                        "Probabilité à 18 mois (score)".to_owned()
+                    } else {
+                        vigie_core::features::CATALOGUE
+                            .iter()
+                            .find(|f| f.name == w.what)
+                            .map_or_else(
+                                || w.what.clone(),
+                                |f| format!("{} ({})", f.label_fr, f.name),
+                            )
+                    };
+                    context! { what, psi => fr::number(w.psi, 3), severity }
                 })
                 .collect();
             Some(context! {
@@ -1052,7 +1058,7 @@ async fn runs(State(state): St, session: Session) -> PageResult {
     let model = state.store.active_model().await.map_err(err)?.map(|m| {
         context! {
             version => m.version, name => m.name, family => m.family,
-            registered_at => m.registered_at.replace('T', " ").trim_end_matches('Z'),
+            registered_at => format!("{} UTC", m.registered_at.replace('T', " ").trim_end_matches('Z')),
             card => m.card.as_deref().map(|c| Value::from_safe_string(markdown(c))),
         }
     });
