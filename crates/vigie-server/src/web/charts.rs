@@ -53,6 +53,25 @@ fn nice_ceiling(x: f64) -> f64 {
         .unwrap_or(10.0 * base)
 }
 
+/// Horizontal grid lines at 0, half and the top of the axis, from `x.0` to `x.1`, each
+/// labelled on the left.
+fn grid(s: &mut String, x: (f64, f64), max: f64, y: &dyn Fn(f64) -> f64, label: fn(f64) -> String) {
+    for tick in [0.0, 0.5, 1.0] {
+        let v = max * tick;
+        let _ = write!(
+            s,
+            "<line x1=\"{}\" x2=\"{}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\" stroke=\"{GRID}\"/>\
+             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            x.0,
+            x.1,
+            x.0 - 6.0,
+            y(v) + 4.0,
+            esc(&label(v)),
+            yy = y(v)
+        );
+    }
+}
+
 /// Term structure: the probability at 6, 12, 18 and 24 months as four bars.
 #[must_use]
 pub fn term_structure(id: &str, p: [f64; 4]) -> String {
@@ -68,19 +87,7 @@ pub fn term_structure(id: &str, p: [f64; 4]) -> String {
     let mut s = open(id, w as u32, h as u32, "Probabilité de défaillance par horizon", &desc);
     let plot_h = h - top - bottom;
     let y = |v: f64| top + plot_h * (1.0 - v / max);
-    for tick in [0.0, 0.5, 1.0] {
-        let v = max * tick;
-        let _ = write!(
-            s,
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{GRID}\"/>\
-             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            w - 8.0,
-            left - 6.0,
-            y(v) + 4.0,
-            esc(&fr::percent(v)),
-            y = y(v)
-        );
-    }
+    grid(&mut s, (left, w - 8.0), max, &y, fr::percent);
     let slot = (w - left - 8.0) / 4.0;
     for (i, (label, v)) in ["6 mois", "12 mois", "18 mois", "24 mois"].iter().zip(p).enumerate() {
         let x = left + slot * i as f64 + slot * 0.2;
@@ -132,19 +139,7 @@ pub fn history(id: &str, points: &[(String, f64, String)]) -> String {
             left + plot_w * i as f64 / (points.len() - 1) as f64
         }
     };
-    for tick in [0.0, 0.5, 1.0] {
-        let v = max * tick;
-        let _ = write!(
-            s,
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\" stroke=\"{GRID}\"/>\
-             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            w - right,
-            left - 6.0,
-            y(v) + 4.0,
-            esc(&fr::percent(v)),
-            yy = y(v)
-        );
-    }
+    grid(&mut s, (left, w - right), max, &y, fr::percent);
     if points.len() > 1 {
         let path: Vec<String> =
             points.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.1))).collect();
@@ -280,19 +275,7 @@ pub fn volumes(id: &str, runs: &[(String, i64, i64)]) -> String {
     let mut s = open(id, w as u32, h as u32, "Alertes par exécution", &(desc.join(" ; ") + "."));
     let plot_h = h - top - bottom;
     let y = |v: f64| top + plot_h * (1.0 - v / max);
-    for tick in [0.0, 0.5, 1.0] {
-        let v = max * tick;
-        let _ = write!(
-            s,
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\" stroke=\"{GRID}\"/>\
-             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            w - 8.0,
-            left - 6.0,
-            y(v) + 4.0,
-            esc(&fr::count(v as i64)),
-            yy = y(v)
-        );
-    }
+    grid(&mut s, (left, w - 8.0), max, &y, |v| fr::count(v as i64));
     let slot = (w - left - 8.0) / runs.len().max(1) as f64;
     let bw = (slot * 0.35).min(40.0);
     for (i, (month, red, orange)) in runs.iter().enumerate() {
