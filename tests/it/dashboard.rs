@@ -524,6 +524,25 @@ fn in_headless_chromium() {
         sign_in_browser(&c, &base, &a.agent_busy).await;
         shot(&c, "02-alertes").await;
         accessible(&c, "alert list").await;
+        // Keyboard: the first Tab reaches the skip link, which leads to the main content;
+        // the next ones reach the menu.
+        let body = c.find(Locator::Css("body")).await.unwrap();
+        body.send_keys(&fantoccini::key::Key::Tab.to_string()).await.unwrap();
+        let focused = c.active_element().await.unwrap();
+        assert_eq!(focused.text().await.unwrap(), "Aller au contenu");
+        assert_eq!(focused.attr("href").await.unwrap().as_deref(), Some("#contenu"));
+        let mut reached = Vec::new();
+        for _ in 0..4 {
+            c.active_element()
+                .await
+                .unwrap()
+                .send_keys(&fantoccini::key::Key::Tab.to_string())
+                .await
+                .unwrap();
+            reached.push(c.active_element().await.unwrap().text().await.unwrap());
+        }
+        assert!(reached.iter().any(|t| t == "Alertes"), "{reached:?}");
+        assert!(reached.iter().any(|t| t == "Exécutions et modèle"), "{reached:?}");
         let all_rows = count(&c, "tbody tr td a[href^='/entreprises/']").await;
         assert!(all_rows > 0);
 
