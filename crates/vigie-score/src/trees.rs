@@ -117,15 +117,19 @@ pub struct ShapTables {
 /// from the root, so a node's bit is the same for every leaf below it). A leaf: where its
 /// table and features start, and how many distinct features its path has.
 ///
-/// A split whose two children are both leaves is tabulated as one: its table has, for each
-/// pattern of the path above it and each side the row takes there, the sum of its two
-/// leaves' rows. That halves the rows read for full trees.
+/// A subtree at most two splits deep (a split whose children are leaves or splits of two
+/// leaves) is tabulated as one block: for each pattern of the path above it and each set of
+/// sides the row takes at its (up to three) splits, the sum of its leaves' rows. For full
+/// trees that reads one row per four leaves.
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
     bit: u8,
+    /// Width of the table rows (distinct features of the leaf or the block).
     u: u8,
-    /// A split whose children are both leaves, tabulated as one.
-    pair: bool,
+    /// A block: how many pattern bits index it (the distinct features down to its root).
+    qbits: u8,
+    /// A block rather than a leaf.
+    block: bool,
     table: u32,
     features: u32,
 }
@@ -171,7 +175,8 @@ impl ShapTables {
                     slots[i] = Slot {
                         bit: 0,
                         u: leaf.features.len() as u8,
-                        pair: false,
+                        qbits: 0,
+                        block: false,
                         table: u32::try_from(table.len()).ok()?,
                         features: u32::try_from(features.len()).ok().filter(|&f| f < 1 << 24)?,
                     };
@@ -190,35 +195,25 @@ impl ShapTables {
                 }
                 let bit = seen.iter().position(|&f| f == n.feature).unwrap_or(seen.len());
                 slots[i].bit = bit as u8;
-                let (l, r) = (&t.nodes[n.left as usize], &t.nodes[n.right as usize]);
-                if l.is_leaf() && r.is_leaf() {
-                    let side = |child: u32| {
-                        let mut p = path.clone();
-                        p.push((i as u32, child));
-                        leaf_table(t, &p, t.nodes[child as usize].value)
-                    };
-                    let (left, right) = (side(n.left)?, side(n.right)?);
-                    let u = left.features.len();
+                // A subtree at most two splits deep is tabulated as one block.
+                let shallow =
+                    |c: u32| t.nodes[c as usize].is_leaf() || t.nodes[c as usize].depth_one(t);
+                if shallow(n.left) && shallow(n.right) {
+                    let qbits = seen.len().max(bit + 1);
+                    let block = block_table(t, i, &path, qbits)?;
                     slots[i] = Slot {
                         bit: bit as u8,
-                        u: u as u8,
-                        pair: true,
+                        u: block.features.len() as u8,
+                        qbits: qbits as u8,
+                        block: true,
                         table: u32::try_from(table.len()).ok()?,
                         features: u32::try_from(features.len()).ok().filter(|&f| f < 1 << 24)?,
                     };
-                    // Row (pattern above, side): the left leaf keeps its bit when the row
-                    // goes left, loses it otherwise; the right leaf the other way round.
-                    let drop = !(1usize << bit);
-                    for q in 0..(1usize << u) {
-                        for goes_right in [false, true] {
-                            let pl = if goes_right { q & drop } else { q };
-                            let pr = if goes_right { q } else { q & drop };
-                            for k in 0..u {
-                                table.push(left.table[pl * u + k] + right.table[pr * u + k]);
-                            }
-                        }
+                    table.extend_from_slice(&block.table);
+                    features.extend_from_slice(&block.features);
+                    if table.len() > MAX_TABLE_VALUES {
+                        return None;
                     }
-                    features.extend_from_slice(&left.features);
                     continue;
                 }
                 for child in [n.left, n.right] {
@@ -259,10 +254,19 @@ impl ShapTables {
                     continue;
                 }
                 let taken = next(n, x);
-                if s.pair {
+                if s.block {
+                    // The sides taken at the block's splits, in the order of `block_table`.
+                    let (mut sides, mut m) = (u64::from(taken == n.right), 1);
+                    for c in [n.left, n.right] {
+                        let c = &t.nodes[c as usize];
+                        if !c.is_leaf() {
+                            sides |= u64::from(next(c, x) == c.right) << m;
+                            m += 1;
+                        }
+                    }
+                    let q = pattern & ((1u64 << s.qbits) - 1);
                     let u = u64::from(s.u);
-                    let p = pattern & ((1u64 << u) - 1);
-                    let start = u64::from(s.table) + (p * 2 + u64::from(taken == n.right)) * u;
+                    let start = u64::from(s.table) + ((q << m) | sides) * u;
                     rows.push(start << 32 | u64::from(s.features) << 8 | u);
                     continue;
                 }
@@ -289,6 +293,87 @@ impl ShapTables {
 pub struct ShapScratch {
     stack: Vec<u64>,
     rows: Vec<u64>,
+}
+
+impl Node {
+    /// A split whose two children are leaves.
+    fn depth_one(&self, t: &Tree) -> bool {
+        !self.is_leaf()
+            && t.nodes[self.left as usize].is_leaf()
+            && t.nodes[self.right as usize].is_leaf()
+    }
+}
+
+/// The table of the block rooted at split `root`, reached by `path`, whose first `qbits`
+/// pattern bits are those of the path down to it (its own split's included). Rows are
+/// indexed by `q << m | sides`: `q` the pattern bits, `sides` one bit per split of the block
+/// (1 = the row goes right), the root's first, then its left child's if a split, then its
+/// right child's if a split.
+fn block_table(t: &Tree, root: usize, path: &[(u32, u32)], qbits: usize) -> Option<LeafTable> {
+    let n = &t.nodes[root];
+    let mut splits = vec![root as u32];
+    for c in [n.left, n.right] {
+        if !t.nodes[c as usize].is_leaf() {
+            splits.push(c);
+        }
+    }
+    let m = splits.len();
+    // Every leaf of the block: the steps from the block's root, and its table.
+    let mut leaves: Vec<(Vec<(u32, u32)>, LeafTable)> = Vec::new();
+    for c in [n.left, n.right] {
+        let first = (root as u32, c);
+        let cn = &t.nodes[c as usize];
+        let below: Vec<Vec<(u32, u32)>> = if cn.is_leaf() {
+            vec![vec![first]]
+        } else {
+            vec![vec![first, (c, cn.left)], vec![first, (c, cn.right)]]
+        };
+        for steps in below {
+            let mut full = path.to_vec();
+            full.extend_from_slice(&steps);
+            let leaf = t.nodes[steps.last().expect("a step").1 as usize].value;
+            leaves.push((steps, leaf_table(t, &full, leaf)?));
+        }
+    }
+    // The block's features: the path's, then those first met below its root.
+    let mut features: Vec<u32> = Vec::new();
+    for (_, leaf) in &leaves {
+        for &f in &leaf.features {
+            if !features.contains(&f) {
+                features.push(f);
+            }
+        }
+    }
+    // Keep the path's order first (every leaf lists them first, in the same order).
+    let width = features.len();
+    let mut table = vec![0.0; (1usize << (qbits + m)) * width];
+    for q in 0..(1usize << qbits) {
+        for sides in 0..(1usize << m) {
+            let row = &mut table[((q << m) | sides) * width..][..width];
+            for (steps, leaf) in &leaves {
+                // The leaf's pattern, as the walk of `ShapTables::shap` would carry it:
+                // bits first met below the block's root start at 1.
+                let mut p = q | (usize::MAX << qbits);
+                for &(node, child) in steps {
+                    let k = splits.iter().position(|&s| s == node).expect("a split of the block");
+                    let right = sides >> k & 1 == 1;
+                    let nn = &t.nodes[node as usize];
+                    if (child == nn.right) != right {
+                        let f = nn.feature;
+                        let b = leaf.features.iter().position(|&x| x == f).expect("on the path");
+                        p &= !(1usize << b);
+                    }
+                }
+                let u = leaf.features.len();
+                let p = p & ((1usize << u) - 1);
+                for (k, &f) in leaf.features.iter().enumerate() {
+                    let at = features.iter().position(|&x| x == f).expect("a block feature");
+                    row[at] += leaf.table[p * u + k];
+                }
+            }
+        }
+    }
+    Some(LeafTable { features, table })
 }
 
 /// One leaf's table, while the tables are built.
