@@ -70,7 +70,8 @@ struct Frame<'a> {
 
 /// Escapes text for XML content and attribute values, dropping the control characters
 /// that XML 1.0 forbids.
-fn escape(text: &str) -> String {
+#[must_use]
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use vigie_eval::charts::escape as esc;
+
 use super::fr;
 
 const BLUE: &str = "#000091";
@@ -11,23 +13,6 @@ const RED: &str = "#ce0500";
 const GREEN: &str = "#18753c";
 const GREY: &str = "#666666";
 const GRID: &str = "#dddddd";
-
-/// Escapes text for SVG/HTML.
-#[must_use]
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 fn open(id: &str, width: u32, height: u32, title: &str, desc: &str) -> String {
     format!(
