@@ -1060,7 +1060,7 @@ async fn scoped_query(
 ) -> ApiResult<(String, AlertFilter, AlertSort, Option<AlertCursor>, usize)> {
     let run_id = match &q.run_id {
         Some(id) => {
-            if state.store.run(id).await?.is_none() {
+            if state.store.run_summary(id).await?.is_none() {
                 return Err(ApiError::not_found("no such run"));
             }
             id.clone()

@@ -91,6 +91,10 @@ pub(crate) const SCORE_ROW_COLUMNS: &str = "company_id, departement, naf, naf_se
 const RUN_COLUMNS: &str = "run_id, month, model_version, started_at, finished_at, status, \
                            scored, excluded, rejected, red, orange, green, report";
 
+/// The columns of a run without its report (an empty text in its place).
+const SUMMARY_COLUMNS: &str = "run_id, month, model_version, started_at, finished_at, status, \
+                               scored, excluded, rejected, red, orange, green, '' AS report";
+
 macro_rules! run_from_row {
     ($r:expr) => {
         RunRecord {
@@ -189,12 +193,10 @@ impl Store {
 
     /// All runs, newest month first, without their reports.
     pub async fn runs(&self) -> Result<Vec<RunRecord>> {
-        let sql = "SELECT run_id, month, model_version, started_at, finished_at, status, scored, \
-                   excluded, rejected, red, orange, green, '' AS report FROM runs \
-                   ORDER BY month DESC, finished_at DESC";
+        let sql = const_format(SUMMARY_COLUMNS, "FROM runs ORDER BY month DESC, finished_at DESC");
         on_pool!(self, pool => {
             async {
-                let rows = sqlx::query(sql).fetch_all(pool).await?;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).fetch_all(pool).await?;
                 rows.iter().map(|r| Ok(run_from_row!(r))).collect::<sqlx::Result<Vec<_>>>()
             }
             .await
@@ -203,12 +205,13 @@ impl Store {
 
     /// The latest complete run, without its report (cheap: for every API request).
     pub async fn latest_run_summary(&self) -> Result<Option<RunRecord>> {
-        let sql = "SELECT run_id, month, model_version, started_at, finished_at, status, scored, \
-                   excluded, rejected, red, orange, green, '' AS report FROM runs \
-                   ORDER BY month DESC, finished_at DESC LIMIT 1";
+        let sql = const_format(
+            SUMMARY_COLUMNS,
+            "FROM runs ORDER BY month DESC, finished_at DESC LIMIT 1",
+        );
         on_pool!(self, pool => {
             async {
-                let row = sqlx::query(sql).fetch_optional(pool).await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).fetch_optional(pool).await?;
                 row.map(|r| Ok(run_from_row!(r))).transpose()
             }
             .await
@@ -217,7 +220,16 @@ impl Store {
 
     /// One run, with its report.
     pub async fn run(&self, run_id: &str) -> Result<Option<RunRecord>> {
-        let sql = const_format(RUN_COLUMNS, "FROM runs WHERE run_id = $1");
+        self.run_by_id(RUN_COLUMNS, run_id).await
+    }
+
+    /// One run, without its report (cheap: an existence check, a month).
+    pub async fn run_summary(&self, run_id: &str) -> Result<Option<RunRecord>> {
+        self.run_by_id(SUMMARY_COLUMNS, run_id).await
+    }
+
+    async fn run_by_id(&self, columns: &str, run_id: &str) -> Result<Option<RunRecord>> {
+        let sql = const_format(columns, "FROM runs WHERE run_id = $1");
         on_pool!(self, pool => {
             async {
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))

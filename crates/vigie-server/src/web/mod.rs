@@ -570,7 +570,7 @@ async fn alerts(State(state): St, session: Session, Query(q): Query<ListQuery>) 
         .map_err(|e| session.error(e))?;
     let month = state
         .store
-        .run(&page.run_id)
+        .run_summary(&page.run_id)
         .await
         .map_err(|e| session.error(e.into()))?
         .map(|r| r.month)
