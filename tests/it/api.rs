@@ -797,6 +797,16 @@ fn malformed_input_never_crashes_and_never_returns_500() {
     assert_eq!(code(&a.call("PUT", &uri, t, Some(&long))), "validation_failed");
     let odd = a.call("GET", "/v1/companies/%C3%A9%00", t, None);
     assert_eq!(code(&odd), "invalid_company_id");
+    // A path segment that is not UTF-8 names nothing: the JSON 404, not axum's plain text.
+    for uri in ["/v1/companies/%FF", "/v1/runs/%FF", "/v1/companies/%FF/feedback"] {
+        let method = if uri.ends_with("feedback") { "POST" } else { "GET" };
+        let r = a.call(method, uri, t, Some("{\"useful\": true}").filter(|_| method == "POST"));
+        assert_eq!((r.status, code(&r)), (StatusCode::NOT_FOUND, "not_found"), "{uri}");
+    }
+    // Company data stays out of browser and proxy caches.
+    let r = a.call("GET", &format!("/v1/companies/{}", p.alert_75), t, None);
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
 }
 
 #[test]

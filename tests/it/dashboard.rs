@@ -333,6 +333,22 @@ fn pages_are_whole_without_javascript_and_keep_to_the_territory() {
     );
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), format!("/entreprises/{}?ok=suivi", p.siren.1));
+
+    // Odd addresses get pages, never axum's plain text nor a dropped connection.
+    let odd = send(&a, "GET", "/entreprises/%FF", &analyst, None);
+    assert_eq!(odd.status, StatusCode::NOT_FOUND);
+    assert!(odd.text.contains("Introuvable"), "{}", odd.text);
+    let bad = send(&a, "GET", "/alertes?page=abc", &analyst, None);
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text.contains("Saisie invalide"), "{}", bad.text);
+    // A tracking parameter on a shared link is ignored; the last page number does not wrap.
+    let tracked = send(&a, "GET", "/alertes?utm_source=courriel&level=red", &analyst, None);
+    assert_eq!(tracked.status, StatusCode::OK);
+    let far = send(&a, "GET", "/alertes?page=4294967295", &analyst, None);
+    assert_eq!(far.status, StatusCode::OK);
+    if far.text.contains("cursor=") {
+        assert!(far.text.contains("page=4294967295"), "saturates instead of wrapping");
+    }
 }
 
 // ---------------------------------------------------------------------------------------

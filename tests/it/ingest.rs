@@ -99,6 +99,51 @@ fn good_rows_go_on_despite_bad_ones() {
     assert!(panel.summary.rows_written > 0);
 }
 
+#[test]
+fn unreadable_records_are_rejected_one_by_one_and_the_rest_is_read() {
+    use std::io::Write;
+    let dir = copy_dir(&broken());
+    let append = |file: &str, bytes: &[u8]| {
+        let mut f =
+            std::fs::OpenOptions::new().append(true).open(dir.path().join(file)).expect("open");
+        f.write_all(bytes).expect("append");
+    };
+    // A Latin-1 `é`, a quote inside a field, text after a closing quote, then a good row.
+    append(
+        "companies.csv",
+        b"100000058,56.10A,21,Soci\xe9t\xe9,2015-03-01,,11\n\
+          100000066,56.10A,21,S\"AS,2015-03-01,,11\n\
+          100000074,56.10A,21,\"S\"AS,2015-03-01,,11\n\
+          200000107,56.10A,21,SAS,2015-03-01,,11\n",
+    );
+    // In a monthly source too (its month profile reads the file first).
+    append("tax_monthly.csv", b"100000017,2023-02,1010\xe9,0,0,0\n");
+    let (_, log) = build(dir.path(), &PanelOptions::default()).expect("the run goes on");
+    let malformed: Vec<(&str, u32, &str)> = log
+        .rejects()
+        .iter()
+        .filter(|r| r.detail.starts_with("unreadable record"))
+        .map(|r| (r.source, r.row, r.detail.as_str()))
+        .collect();
+    assert_eq!(malformed.len(), 4, "{malformed:?}");
+    assert_eq!(
+        malformed.iter().map(|m| (m.0, m.1)).collect::<Vec<_>>(),
+        [("companies", 18), ("companies", 19), ("companies", 20), ("tax_monthly", 55)]
+    );
+    assert!(malformed[0].2.contains("not UTF-8"), "{}", malformed[0].2);
+    assert!(malformed[1].2.contains("holds a quote"), "{}", malformed[1].2);
+    assert!(malformed[2].2.contains("after its closing quote"), "{}", malformed[2].2);
+    for r in log.rejects().iter().filter(|r| r.detail.starts_with("unreadable record")) {
+        assert_eq!(r.reason, Reason::MalformedRow);
+    }
+    // Counted, and the good row after them is read.
+    let (panel, _) = build(dir.path(), &PanelOptions::default()).expect("run");
+    let c = &panel.summary.sources["companies"];
+    assert_eq!((c.rows_read, c.rows_rejected, c.rows_accepted), (21, 15, 6));
+    let t = &panel.summary.sources["tax_monthly"];
+    assert_eq!((t.rows_read, t.rows_rejected), (55, 5));
+}
+
 fn replace_in(dir: &std::path::Path, file: &str, from: &str, to: &str) {
     let p = dir.join(file);
     let text = std::fs::read_to_string(&p).expect("readable");

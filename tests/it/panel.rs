@@ -156,6 +156,10 @@ fn month_range_and_step_are_respected() {
         ..PanelOptions::default()
     };
     assert!(build(&broken(), &bad).is_err());
+    // A lag of years is a typo, refused by name (it used to overflow the month arithmetic).
+    let lag = PanelOptions { tax_lag: u32::MAX, ..PanelOptions::default() };
+    let e = build(&broken(), &lag).err().expect("refused").to_string();
+    assert!(e.contains("publication lags must be at most 36 months"), "{e}");
 }
 
 /// Features of one month by company id, bit-exact.

@@ -68,7 +68,7 @@ fn evaluate_refuses_unusable_tables() {
             u8::from(i % 5 == 0)
         );
     }
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, &text).unwrap();
     let table = vigie_data::tabular::read(&path).unwrap();
     let base = CvOptions { label: "label".into(), ..options(Family::Logistic) };
     let err = cross_validate(&table, &base).unwrap_err().to_string();
@@ -91,4 +91,10 @@ fn evaluate_refuses_unusable_tables() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("nope"), "{err}");
+    // A row without a group is refused by number, not pooled with the others into one fold.
+    let holed = text.replacen("\nc1,", "\n,", 1);
+    std::fs::write(&path, holed).unwrap();
+    let table = vigie_data::tabular::read(&path).unwrap();
+    let err = cross_validate(&table, &ok).unwrap_err().to_string();
+    assert!(err.contains("group column `id`: row 4 has no value"), "{err}");
 }

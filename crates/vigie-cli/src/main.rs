@@ -77,11 +77,11 @@ enum Command {
         /// Keep one month in STEP (3 = quarterly snapshots).
         #[arg(long, default_value_t = 1)]
         step: u32,
-        /// Publication lag of tax_monthly, in months.
-        #[arg(long, default_value_t = 1)]
+        /// Publication lag of tax_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=36))]
         tax_lag: u32,
-        /// Publication lag of social_monthly, in months.
-        #[arg(long, default_value_t = 2)]
+        /// Publication lag of social_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=36))]
         social_lag: u32,
         /// Observation end of the labels (YYYY-MM); default: the latest month of
         /// tax_monthly.
@@ -192,11 +192,11 @@ enum Command {
         /// Report directory; default: `vigie-runs/<run id>`.
         #[arg(long)]
         report: Option<PathBuf>,
-        /// Publication lag of tax_monthly, in months.
-        #[arg(long, default_value_t = 1)]
+        /// Publication lag of tax_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=36))]
         tax_lag: u32,
-        /// Publication lag of social_monthly, in months.
-        #[arg(long, default_value_t = 2)]
+        /// Publication lag of social_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=36))]
         social_lag: u32,
         /// Explain every company, not only those in alert (slower).
         #[arg(long)]

@@ -357,6 +357,11 @@ pub fn month_profile(path: &Path, format: Format) -> Result<MonthProfile> {
                 .map_err(|e| err(&e))?
         }
         Format::Csv => {
+            // The records no parser can read are left out here as in `source::read`, which
+            // rejects them one by one.
+            let bytes = std::fs::read(path).map_err(|e| err(&e))?;
+            let mut split = crate::source::split_csv(&bytes).map_err(|e| err(&e))?;
+            let bytes = split.cleaned.take().unwrap_or(bytes);
             let df = CsvReadOptions::default()
                 .with_has_header(true)
                 .with_infer_schema_length(Some(0))
@@ -364,8 +369,7 @@ pub fn month_profile(path: &Path, format: Format) -> Result<MonthProfile> {
                 .map_parse_options(|o| {
                     o.with_truncate_ragged_lines(true).with_missing_is_null(true)
                 })
-                .try_into_reader_with_file_path(Some(path.to_owned()))
-                .map_err(|e| err(&e))?
+                .into_reader_with_file_handle(std::io::Cursor::new(bytes))
                 .finish()
                 .map_err(|e| err(&e))?;
             df.lazy()
@@ -493,16 +497,29 @@ struct Counter<'r> {
 }
 
 impl<'r> Counter<'r> {
+    /// A counter for `raw`, having already rejected the records no parser could read.
     fn new(raw: &RawTable, log: &'r mut RejectLog) -> Self {
-        Self {
+        let mut c = Self {
             source: raw.spec.name,
             file: raw.path.display().to_string(),
-            rows_read: raw.df.height() + raw.rows_outside_window,
+            rows_read: raw.df.height() + raw.malformed.len() + raw.rows_outside_window,
             rejected: 0,
             rows_outside_window: raw.rows_outside_window,
             by_reason: BTreeMap::new(),
             log,
+        };
+        for (row, problem) in &raw.malformed {
+            c.reject(
+                *row,
+                Bad {
+                    column: "",
+                    value: String::new(),
+                    reason: Reason::MalformedRow,
+                    detail: format!("unreadable record: {problem}"),
+                },
+            );
         }
+        c
     }
 
     fn reject(&mut self, row: u32, b: Bad) {

@@ -25,6 +25,9 @@ use crate::rejects::{RejectLog, SourceCounts};
 use crate::table::{Col, Table};
 use crate::{Error, Result};
 
+/// The longest publication lag accepted, in months (three years; a longer one is a typo).
+pub const MAX_LAG_MONTHS: u32 = 36;
+
 /// Months of history before the lag-adjusted month that the monthly features read
 /// (12-month means of a value observed 12 months earlier).
 pub const LOOKBACK_MONTHS: i32 = 23;
@@ -143,6 +146,12 @@ pub fn build(
         && f > t
     {
         return Err(Error::Arguments(format!("--from {f} is after --to {t}")));
+    }
+    if opts.tax_lag.max(opts.social_lag) > MAX_LAG_MONTHS {
+        return Err(Error::Arguments(format!(
+            "publication lags must be at most {MAX_LAG_MONTHS} months (tax {}, social {})",
+            opts.tax_lag, opts.social_lag
+        )));
     }
     let max_lag = opts.tax_lag.max(opts.social_lag) as i32;
     let min_lag = opts.tax_lag.min(opts.social_lag) as i32;

@@ -14,7 +14,8 @@ use crate::table::{Col, Table};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
-    /// A CSV record with more or fewer fields than the header.
+    /// A CSV record with more or fewer fields than the header, or unreadable (bad quoting,
+    /// bytes that are not UTF-8).
     MalformedRow,
     /// A required value is empty.
     MissingValue,

@@ -387,6 +387,9 @@ pub struct RawTable {
     pub row_numbers: Vec<u32>,
     /// CSV records whose number of fields differs from the header: (row, fields found).
     pub ragged: Vec<(u32, usize)>,
+    /// CSV records no parser can read, left out of `df`: (row, what is wrong). Each is
+    /// rejected as a malformed row.
+    pub malformed: Vec<(u32, String)>,
     /// Number of fields of the header.
     pub header_fields: usize,
     /// Rows of the file not read because they lie outside the requested month window.
@@ -432,10 +435,11 @@ fn read_csv(
     unreadable: &dyn Fn(&dyn std::fmt::Display) -> Error,
 ) -> Result<RawTable> {
     let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
-    let shape = scan_csv_shape(&bytes);
+    let mut shape = split_csv(&bytes).map_err(|e| unreadable(&e))?;
     let Some(header_fields) = shape.header_fields else {
         return Err(unreadable(&"empty file: no header line"));
     };
+    let bytes = shape.cleaned.take().unwrap_or(bytes);
     // Every column is read as text: parsing happens per cell in `ingest`, so that one bad
     // value rejects one row instead of failing the whole file.
     let df = CsvReadOptions::default()
@@ -446,21 +450,21 @@ fn read_csv(
         .into_reader_with_file_handle(std::io::Cursor::new(bytes))
         .finish()
         .map_err(|e| unreadable(&e))?;
-    if df.height() != shape.records {
+    if df.height() != shape.readable.len() {
         return Err(unreadable(&format!(
             "CSV structure is ambiguous: {} records found by the shape scan, {} by the parser",
-            shape.records,
+            shape.readable.len(),
             df.height()
         )));
     }
     let df = select_columns(spec, path, &df)?;
-    let row_numbers = (1..=df.height() as u32).collect();
     Ok(RawTable {
         spec,
         path: path.to_owned(),
         df,
-        row_numbers,
+        row_numbers: shape.readable,
         ragged: shape.ragged,
+        malformed: shape.malformed,
         header_fields,
         rows_outside_window: 0,
     })
@@ -526,6 +530,7 @@ fn read_parquet(
         df,
         row_numbers,
         ragged: Vec::new(),
+        malformed: Vec::new(),
         header_fields: spec.columns.len(),
         rows_outside_window,
     })
@@ -573,72 +578,179 @@ fn check_parquet_types(spec: &SourceSpec, path: &Path, df: &DataFrame) -> Result
     Ok(())
 }
 
-/// The record structure of a CSV file, found by a quote-aware scan of its bytes.
+/// The records of a CSV file, split by a quote-aware scan of its bytes, with the records
+/// that no CSV parser can read set apart (so that they are rejected one by one, with
+/// their row number, instead of failing the whole file).
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct CsvShape {
+pub struct CsvSplit {
     /// Number of fields of the header, `None` for an empty file.
     pub header_fields: Option<usize>,
-    /// Number of data records (blank lines are not records).
+    /// Number of data records (blank lines are not records), readable or not.
     pub records: usize,
-    /// Data records whose field count differs from the header: (1-based row, fields).
+    /// 1-based numbers of the readable data records, in order.
+    pub readable: Vec<u32>,
+    /// Readable records whose field count differs from the header: (1-based row, fields).
     pub ragged: Vec<(u32, usize)>,
+    /// Unreadable records: (1-based row, what is wrong). A quote inside an unquoted field,
+    /// text after a closing quote, a quote never closed, bytes that are not UTF-8.
+    pub malformed: Vec<(u32, String)>,
+    /// The header and the readable records, when some records are unreadable (otherwise
+    /// the file's bytes are parsed as they are).
+    pub cleaned: Option<Vec<u8>>,
 }
 
-/// Scans CSV bytes (comma separator, `"` quoting with `""` escapes, LF or CRLF line ends)
-/// and reports records whose number of fields differs from the header's.
-#[must_use]
-pub fn scan_csv_shape(bytes: &[u8]) -> CsvShape {
-    let mut shape = CsvShape::default();
-    let mut in_quotes = false;
-    let mut fields = 1usize;
-    let mut line_has_content = false;
-    let finish = |fields: usize, shape: &mut CsvShape| match shape.header_fields {
-        None => shape.header_fields = Some(fields),
-        Some(h) => {
-            shape.records += 1;
-            if fields != h {
-                shape.ragged.push((shape.records as u32, fields));
-            }
-        }
+/// One record found by [`split_csv`]: its byte span (line end included), field count,
+/// and what makes it unreadable.
+struct Record {
+    end: usize,
+    fields: usize,
+    blank: bool,
+    problem: Option<String>,
+}
+
+/// The end of the physical line holding byte `i` (after its `\n`), where scanning
+/// resumes after an unreadable record.
+fn line_end(bytes: &[u8], i: usize) -> usize {
+    bytes[i.min(bytes.len())..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| i + p + 1)
+}
+
+/// Scans the record starting at `start` (RFC 4180: comma separator, `"` quoting with `""`
+/// escapes, LF or CRLF line ends, quoted fields may span lines).
+fn scan_record(bytes: &[u8], start: usize) -> Record {
+    let mut i = start;
+    let mut fields = 1;
+    let mut content = false;
+    let bad = |end: usize, fields: usize, problem: String| Record {
+        end,
+        fields,
+        blank: false,
+        problem: Some(problem),
     };
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_quotes {
-            if b == b'"' {
-                if bytes.get(i + 1) == Some(&b'"') {
-                    i += 1;
-                } else {
-                    in_quotes = false;
+    loop {
+        if bytes.get(i) == Some(&b'"') {
+            content = true;
+            i += 1;
+            loop {
+                match bytes.get(i) {
+                    None => {
+                        return bad(
+                            line_end(bytes, start),
+                            fields,
+                            format!("field {fields} opens a quote that is never closed"),
+                        );
+                    }
+                    Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => i += 1,
                 }
             }
-        } else {
-            match b {
-                b'"' => {
-                    in_quotes = true;
-                    line_has_content = true;
-                }
-                b',' => {
+            match bytes.get(i) {
+                None => return Record { end: i, fields, blank: false, problem: None },
+                Some(b',') => {
                     fields += 1;
-                    line_has_content = true;
+                    i += 1;
+                    continue;
                 }
-                b'\n' => {
-                    if line_has_content {
-                        finish(fields, &mut shape);
-                    }
-                    fields = 1;
-                    line_has_content = false;
+                Some(b'\n') => return Record { end: i + 1, fields, blank: false, problem: None },
+                Some(b'\r') if matches!(bytes.get(i + 1), None | Some(b'\n')) => {
+                    let end = (i + 2).min(bytes.len());
+                    return Record { end, fields, blank: false, problem: None };
                 }
-                b'\r' => {}
-                _ => line_has_content = true,
+                Some(_) => {
+                    return bad(
+                        line_end(bytes, i),
+                        fields,
+                        format!("field {fields} has text after its closing quote"),
+                    );
+                }
             }
         }
-        i += 1;
+        let mut quote = false;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b',' | b'\n' => break,
+                b'"' => quote = true,
+                b'\r' => {}
+                _ => content = true,
+            }
+            i += 1;
+        }
+        if quote {
+            return bad(
+                line_end(bytes, i),
+                fields,
+                format!("field {fields} holds a quote but does not start with one"),
+            );
+        }
+        match bytes.get(i) {
+            Some(b',') => {
+                fields += 1;
+                content = true;
+                i += 1;
+            }
+            Some(_) => return Record { end: i + 1, fields, blank: !content, problem: None },
+            None => return Record { end: i, fields, blank: !content, problem: None },
+        }
     }
-    if line_has_content {
-        finish(fields, &mut shape);
+}
+
+/// Splits CSV bytes into records; see [`CsvSplit`]. An unreadable header is an error.
+pub fn split_csv(bytes: &[u8]) -> std::result::Result<CsvSplit, String> {
+    let mut split = CsvSplit::default();
+    let utf8 = std::str::from_utf8(bytes).is_ok();
+    let mut cleaned: Vec<(usize, usize)> = Vec::new();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let mut r = scan_record(bytes, pos);
+        let span = pos..r.end;
+        pos = r.end;
+        if r.blank {
+            continue;
+        }
+        if r.problem.is_none()
+            && !utf8
+            && let Err(e) = std::str::from_utf8(&bytes[span.clone()])
+        {
+            r.problem = Some(format!(
+                "byte {} of the record (0x{:02X}) is not UTF-8: files must be UTF-8 encoded",
+                e.valid_up_to() + 1,
+                bytes[span.start + e.valid_up_to()]
+            ));
+        }
+        let Some(header) = split.header_fields else {
+            if let Some(p) = r.problem {
+                return Err(format!("the header line is unreadable: {p}"));
+            }
+            split.header_fields = Some(r.fields);
+            cleaned.push((span.start, span.end));
+            continue;
+        };
+        split.records += 1;
+        let row = split.records as u32;
+        if let Some(p) = r.problem {
+            split.malformed.push((row, p));
+            continue;
+        }
+        split.readable.push(row);
+        cleaned.push((span.start, span.end));
+        if r.fields != header {
+            split.ragged.push((row, r.fields));
+        }
     }
-    shape
+    if !split.malformed.is_empty() {
+        let mut out = Vec::with_capacity(bytes.len());
+        for (a, b) in cleaned {
+            out.extend_from_slice(&bytes[a..b]);
+            if out.last() != Some(&b'\n') {
+                out.push(b'\n');
+            }
+        }
+        split.cleaned = Some(out);
+    }
+    Ok(split)
 }
 
 /// The column tables of `docs/data-format.md`, generated from the specs.
@@ -699,12 +811,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_shape_counts_records_and_ragged_rows() {
-        let s = scan_csv_shape(b"a,b,c\n1,2,3\n\n4,5\n\"x,y\",\"q\"\"\n\",z\r\n7,8,9,10");
+    fn csv_split_counts_records_and_ragged_rows() {
+        let s = split_csv(b"a,b,c\n1,2,3\n\n4,5\n\"x,y\",\"q\"\"\n\",z\r\n7,8,9,10").unwrap();
         assert_eq!(s.header_fields, Some(3));
         assert_eq!(s.records, 4);
+        assert_eq!(s.readable, vec![1, 2, 3, 4]);
         assert_eq!(s.ragged, vec![(2, 2), (4, 4)]);
-        assert_eq!(scan_csv_shape(b"").header_fields, None);
+        assert!(s.malformed.is_empty() && s.cleaned.is_none());
+        assert_eq!(split_csv(b"").unwrap().header_fields, None);
+    }
+
+    #[test]
+    fn unreadable_records_are_set_apart_one_by_one() {
+        let text: &[u8] =
+            b"a,b\n1,S\"AS\n2,\"S\"AS\n3,caf\xe9\n4,\"ok \"\"quoted\"\"\"\r\n5,\"open\n6,x\n";
+        let s = split_csv(text).unwrap();
+        assert_eq!(s.records, 6);
+        assert_eq!(s.readable, vec![4, 6]);
+        let rows: Vec<u32> = s.malformed.iter().map(|m| m.0).collect();
+        assert_eq!(rows, vec![1, 2, 3, 5]);
+        assert!(s.malformed[0].1.contains("field 2 holds a quote"), "{:?}", s.malformed);
+        assert!(s.malformed[1].1.contains("text after its closing quote"), "{:?}", s.malformed);
+        assert!(s.malformed[2].1.contains("(0xE9) is not UTF-8"), "{:?}", s.malformed);
+        assert!(s.malformed[3].1.contains("never closed"), "{:?}", s.malformed);
+        assert_eq!(
+            s.cleaned.as_deref(),
+            Some(&b"a,b\n4,\"ok \"\"quoted\"\"\"\r\n6,x\n"[..]),
+            "the header and the readable records, in order"
+        );
+        let e = split_csv(b"a,\"b\n1,2\n").unwrap_err();
+        assert!(e.contains("header"), "{e}");
     }
 
     #[test]

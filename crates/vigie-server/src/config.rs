@@ -70,7 +70,7 @@ impl Config {
 
     /// Parses TOML over the defaults.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        let c: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        let c: Self = toml::from_str(text).map_err(|e| toml_error(&e, text))?;
         c.check()?;
         Ok(c)
     }
@@ -80,11 +80,15 @@ impl Config {
         if self.body_limit_bytes < 1024 {
             return Err("body_limit_bytes must be at least 1024".into());
         }
-        if self.request_timeout_seconds.is_nan() || self.request_timeout_seconds <= 0.0 {
-            return Err("request_timeout_seconds must be positive".into());
+        // Durations are bounded: `inf` or 1e30 is valid TOML but no duration.
+        if !(self.request_timeout_seconds > 0.0 && self.request_timeout_seconds <= 3600.0) {
+            return Err("request_timeout_seconds must be above 0 and at most 3600".into());
         }
-        if self.token_cache_seconds.is_nan() || self.token_cache_seconds < 0.0 {
-            return Err("token_cache_seconds must be 0 or more".into());
+        if !(self.token_cache_seconds >= 0.0 && self.token_cache_seconds <= 3600.0) {
+            return Err("token_cache_seconds must be between 0 and 3600".into());
+        }
+        if !(self.model_refresh_seconds >= 1.0 && self.model_refresh_seconds <= 86_400.0) {
+            return Err("model_refresh_seconds must be between 1 and 86400".into());
         }
         if !(self.session_hours > 0.0 && self.session_hours <= 24.0 * 31.0) {
             return Err("session_hours must be above 0 and at most 744 (31 days)".into());
@@ -92,14 +96,31 @@ impl Config {
         if self.batch_limit == 0 {
             return Err("batch_limit must be at least 1".into());
         }
-        if self.rate_limit_per_second.is_nan()
-            || self.rate_limit_per_second <= 0.0
-            || self.rate_limit_burst.is_nan()
-            || self.rate_limit_burst < 1.0
+        if !(self.rate_limit_per_second > 0.0
+            && self.rate_limit_per_second.is_finite()
+            && self.rate_limit_burst >= 1.0
+            && self.rate_limit_burst.is_finite())
         {
-            return Err("rate_limit_per_second must be positive and rate_limit_burst ≥ 1".into());
+            return Err(
+                "rate_limit_per_second must be positive and rate_limit_burst ≥ 1 (both finite)"
+                    .into(),
+            );
         }
         Ok(())
+    }
+}
+
+/// A TOML error as its message and position only: toml's own text quotes the offending
+/// line, which may hold a database password (`stroe = "postgres://vigie:secret@db"`).
+fn toml_error(e: &toml::de::Error, text: &str) -> String {
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
+            format!("line {line}, column {column}: {}", e.message())
+        }
+        None => e.message().to_owned(),
     }
 }
 
@@ -116,6 +137,27 @@ mod tests {
         assert_eq!(Config { key_file: None, ..parsed }, Config::default());
         assert!(Config::from_toml("stroe = \"x\"").unwrap_err().contains("unknown field"));
         assert!(Config::from_toml("batch_limit = 0").is_err());
+        // Valid TOML, but no duration: refused at start, not a panic on every request.
+        for bad in [
+            "request_timeout_seconds = inf",
+            "request_timeout_seconds = nan",
+            "token_cache_seconds = 1e30",
+            "model_refresh_seconds = 0.5",
+            "rate_limit_per_second = inf",
+        ] {
+            assert!(Config::from_toml(bad).is_err(), "{bad}");
+        }
         assert_eq!(Config::from_toml("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn errors_give_the_position_but_never_quote_the_line() {
+        let text = "addr = \"127.0.0.1:8080\"\nstroe = \"postgres://vigie:s3cret@db/vigie\"\n";
+        let e = Config::from_toml(text).unwrap_err();
+        assert!(e.starts_with("line 2, column 1: unknown field `stroe`"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
+        let e = Config::from_toml("store = postgres://vigie:s3cret@db\n").unwrap_err();
+        assert!(e.starts_with("line 1, column 9: "), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
     }
 }

@@ -210,6 +210,22 @@ fn serde_path<'de, T: serde::Deserialize<'de>>(
     Ok(value)
 }
 
+/// Path parameters, with a JSON `not_found` error when a segment cannot be read (a
+/// percent-encoded byte that is not UTF-8 names nothing), instead of axum's plain text.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(t)| Self(t))
+            .map_err(|e| ApiError::not_found(format!("no such resource: {}", e.body_text())))
+    }
+}
+
 /// Query parameters, with `invalid_query` errors.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);

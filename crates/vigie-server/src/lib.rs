@@ -206,7 +206,8 @@ pub fn app(state: Arc<AppState>) -> (Router, utoipa::openapi::OpenApi) {
     (router, openapi)
 }
 
-/// Timeout, request log and metrics around every request.
+/// Timeout, `Cache-Control: no-store` by default, request log and metrics around every
+/// request.
 async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().as_str().to_owned();
@@ -215,10 +216,18 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
         .get::<MatchedPath>()
         .map_or_else(|| "(unmatched)".to_owned(), |m| m.as_str().to_owned());
     let timeout = Duration::from_secs_f64(state.config.request_timeout_seconds);
-    let response = match tokio::time::timeout(timeout, next.run(req)).await {
+    let mut response = match tokio::time::timeout(timeout, next.run(req)).await {
         Ok(r) => r,
         Err(_) => ApiError::new("request_timeout", "the request took too long").into_response(),
     };
+    // Company data must not stay in a browser's or a proxy's cache; a route that serves
+    // something cacheable (the dashboard's style sheet) says so itself.
+    if !response.headers().contains_key(axum::http::header::CACHE_CONTROL) {
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
     let seconds = started.elapsed().as_secs_f64();
     let status = response.status().as_u16();
     state.metrics.request(&method, &route, status, seconds);

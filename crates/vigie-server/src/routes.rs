@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ use vigie_store::{
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
-use crate::extract::{ApiJson, ApiQuery, Caller, departement};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, departement};
 
 type St = State<Arc<AppState>>;
 
@@ -641,7 +641,7 @@ async fn follow_up_view(state: &AppState, id: &str) -> ApiResult<FollowUpView> {
 async fn company(
     State(state): St,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(access): ApiQuery<Access>,
 ) -> ApiResult<Json<CompanyResponse>> {
     let reason = access.reason.as_deref();
@@ -718,7 +718,7 @@ pub struct FollowUpRequest {
 async fn follow_up(
     State(state): St,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(access): ApiQuery<Access>,
     ApiJson(req): ApiJson<FollowUpRequest>,
 ) -> ApiResult<Json<FollowUpView>> {
@@ -741,6 +741,9 @@ pub(crate) async fn set_follow_up(
         return Err(ApiError::field("note", "at most 2,000 characters"));
     }
     let r = reach(state, caller, route, id, reason).await?;
+    // The audit row first: a write must never exist without it (the request may time out
+    // or the audit insert fail after the write).
+    audit(state, caller, route, Some(&r.id), Some(&r.territory), r.access, reason).await?;
     state
         .store
         .add_follow_up(&FollowUp {
@@ -756,7 +759,6 @@ pub(crate) async fn set_follow_up(
     if cached {
         state.refresh_follow_ups().await?;
     }
-    audit(state, caller, route, Some(&r.id), Some(&r.territory), r.access, reason).await?;
     follow_up_view(state, &r.id).await
 }
 
@@ -789,7 +791,7 @@ pub struct FeedbackResponse {
 async fn feedback(
     State(state): St,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(access): ApiQuery<Access>,
     ApiJson(req): ApiJson<FeedbackRequest>,
 ) -> ApiResult<(StatusCode, Json<FeedbackResponse>)> {
@@ -812,6 +814,8 @@ pub(crate) async fn give_feedback(
     }
     let r = reach(state, caller, route, id, reason).await?;
     let run_id = r.latest.run_id.clone();
+    // The audit row first, as for follow-ups.
+    audit(state, caller, route, Some(&r.id), Some(&r.territory), r.access, reason).await?;
     state
         .store
         .add_feedback(&Feedback {
@@ -823,7 +827,6 @@ pub(crate) async fn give_feedback(
             at: vigie_store::now_utc(),
         })
         .await?;
-    audit(state, caller, route, Some(&r.id), Some(&r.territory), r.access, reason).await?;
     Ok(FeedbackResponse { run_id, useful: req.useful })
 }
 
@@ -1242,7 +1245,11 @@ async fn runs(State(state): St, _caller: Caller) -> ApiResult<Json<RunsResponse>
     params(("id" = String, Path, description = "Run id")),
     responses((status = 200, description = "The run report (see docs/operations.md)", body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
-async fn run(State(state): St, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+async fn run(
+    State(state): St,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
     caller.require_national()?;
     let r = state.store.run(&id).await?.ok_or_else(|| ApiError::not_found("no such run"))?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], r.report).into_response())
@@ -1300,7 +1307,7 @@ async fn models(State(state): St, _caller: Caller) -> ApiResult<Json<ModelsRespo
 async fn activate(
     State(state): St,
     caller: Caller,
-    Path(version): Path<String>,
+    ApiPath(version): ApiPath<String>,
 ) -> ApiResult<Json<ModelsResponse>> {
     caller.require_admin()?;
     state.store.activate_model(&version).await?;

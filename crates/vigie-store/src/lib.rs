@@ -296,19 +296,55 @@ impl RescoreLock {
     }
 }
 
-/// Masks the password of a URL (`postgres://user:secret@host` → `postgres://user:***@host`).
+/// Masks the password of a URL, wherever it is: in the user information
+/// (`postgres://user:secret@host` → `postgres://user:***@host`, the last `@` of the
+/// authority ending it, as URL parsers read it) and in a `password` or `sslpassword` query
+/// parameter, which PostgreSQL's drivers also accept.
 #[must_use]
 pub fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else { return url.to_owned() };
-    let rest = &url[scheme_end + 3..];
-    let Some(at) = rest.find('@') else { return url.to_owned() };
-    let userinfo = &rest[..at];
-    match userinfo.find(':') {
-        Some(colon) => {
-            format!("{}{}:***{}", &url[..scheme_end + 3], &userinfo[..colon], &rest[at..])
+    let start = scheme_end + 3;
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let mut out = String::with_capacity(url.len());
+    out.push_str(&url[..start]);
+    match authority.rfind('@') {
+        Some(at) => {
+            let userinfo = &authority[..at];
+            match userinfo.find(':') {
+                Some(colon) => {
+                    out.push_str(&userinfo[..colon]);
+                    out.push_str(":***");
+                }
+                None => out.push_str(userinfo),
+            }
+            out.push_str(&authority[at..]);
         }
-        None => url.to_owned(),
+        None => out.push_str(authority),
     }
+    let tail = &rest[authority_end..];
+    let Some(q) = tail.find('?') else {
+        out.push_str(tail);
+        return out;
+    };
+    out.push_str(&tail[..=q]);
+    let query = &tail[q + 1..];
+    let (query, fragment) = query.split_at(query.find('#').unwrap_or(query.len()));
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        let key = pair.split('=').next().unwrap_or_default();
+        if key.eq_ignore_ascii_case("password") || key.eq_ignore_ascii_case("sslpassword") {
+            out.push_str(key);
+            out.push_str("=***");
+        } else {
+            out.push_str(pair);
+        }
+    }
+    out.push_str(fragment);
+    out
 }
 
 /// The current UTC time as ISO 8601 text with milliseconds (`2026-11-29T02:37:32.123Z`):
@@ -363,5 +399,16 @@ mod tests {
         );
         assert_eq!(redact("postgres://vigie@db/vigie"), "postgres://vigie@db/vigie");
         assert_eq!(redact("sqlite://vigie.db"), "sqlite://vigie.db");
+        assert_eq!(redact("sqlite://vigie.db?mode=rwc"), "sqlite://vigie.db?mode=rwc");
+        // An unencoded `@` in the password: the last `@` of the authority ends it.
+        assert_eq!(redact("postgres://vigie:p@ss@db/vigie"), "postgres://vigie:***@db/vigie");
+        // The password as a query parameter, in any case, among others.
+        assert_eq!(
+            redact("postgres://vigie@db/vigie?sslmode=require&password=s3cret&PASSWORD=x#f"),
+            "postgres://vigie@db/vigie?sslmode=require&password=***&PASSWORD=***#f"
+        );
+        assert_eq!(redact("postgres://db?sslpassword=k"), "postgres://db?sslpassword=***");
+        // An `@` in the path is not user information.
+        assert_eq!(redact("sqlite:///data/a@b.db"), "sqlite:///data/a@b.db");
     }
 }

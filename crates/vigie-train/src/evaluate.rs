@@ -124,11 +124,25 @@ pub fn prepare(
     }
     let groups = match &opts.group {
         None => None,
-        Some(g) => Some(match table.column(g) {
-            Some(Column::Text(v)) => v.iter().map(|x| x.clone().unwrap_or_default()).collect(),
-            Some(Column::Numeric(v)) => v.iter().map(std::string::ToString::to_string).collect(),
-            None => return Err(Error::Input(format!("no group column `{g}`"))),
-        }),
+        // A missing group is refused: pooling those rows into one group would silently put
+        // them all in one fold.
+        Some(g) => {
+            let missing =
+                |i: usize| Error::Input(format!("group column `{g}`: row {} has no value", i + 1));
+            Some(match table.column(g) {
+                Some(Column::Text(v)) => v
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| x.clone().filter(|x| !x.is_empty()).ok_or_else(|| missing(i)))
+                    .collect::<Result<Vec<_>>>()?,
+                Some(Column::Numeric(v)) => v
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| if x.is_nan() { Err(missing(i)) } else { Ok(x.to_string()) })
+                    .collect::<Result<Vec<_>>>()?,
+                None => return Err(Error::Input(format!("no group column `{g}`"))),
+            })
+        }
     };
     for e in &opts.exclude {
         if table.column(e).is_none() {

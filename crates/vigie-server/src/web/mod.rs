@@ -22,13 +22,14 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{Environment, Value, context};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use vigie_core::{Departement, Naf};
 
@@ -190,6 +191,35 @@ impl IntoResponse for PageError {
 }
 
 type PageResult = Result<Response, PageError>;
+
+/// A page's path parameters; one that cannot be read (not UTF-8) is the "Introuvable" page,
+/// not axum's plain text.
+struct WebPath<T>(T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for WebPath<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(t)| Self(t))
+            .map_err(|e| ApiError::not_found(e.body_text()).into())
+    }
+}
+
+/// A page's query string; a malformed one is the "Saisie invalide" page.
+struct WebQuery<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for WebQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(t)| Self(t))
+            .map_err(|e| ApiError::new("invalid_query", e.body_text()).into())
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // Sessions.
@@ -354,7 +384,7 @@ struct SignInQuery {
 async fn sign_in_page(
     State(state): St,
     headers: HeaderMap,
-    Query(q): Query<SignInQuery>,
+    WebQuery(q): WebQuery<SignInQuery>,
 ) -> PageResult {
     let notice = q.fin.is_some().then_some("Vous êtes déconnecté.");
     Ok(sign_in_form(&state, &headers, StatusCode::OK, None, notice))
@@ -449,8 +479,9 @@ async fn sign_out(
 
 /// The alert list's query string: the API's filters, where an empty value (a select left
 /// on "all") means no filter.
+/// Unknown parameters are ignored (a link may carry tracking parameters); the API, not
+/// the pages, is strict about them.
 #[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ListQuery {
     departement: Option<String>,
     naf_section: Option<String>,
@@ -563,7 +594,11 @@ struct AlertRow {
     follow_up_label: &'static str,
 }
 
-async fn alerts(State(state): St, session: Session, Query(q): Query<ListQuery>) -> PageResult {
+async fn alerts(
+    State(state): St,
+    session: Session,
+    WebQuery(q): WebQuery<ListQuery>,
+) -> PageResult {
     let caller = &session.caller;
     let page = routes::alerts_page(&state, caller, &q.api(true), "GET /alertes")
         .await
@@ -649,7 +684,10 @@ async fn alerts(State(state): St, session: Session, Query(q): Query<ListQuery>) 
         })
         .collect();
     let next_url = page.next_cursor.as_ref().map(|c| {
-        q.url("/alertes", &[("cursor", c.clone()), ("page", (page_number + 1).to_string())])
+        q.url(
+            "/alertes",
+            &[("cursor", c.clone()), ("page", page_number.saturating_add(1).to_string())],
+        )
     });
     let first_url = q.cursor.as_ref().map(|_| q.url("/alertes", &[]));
     Ok(render(
@@ -665,7 +703,11 @@ async fn alerts(State(state): St, session: Session, Query(q): Query<ListQuery>) 
     ))
 }
 
-async fn export(State(state): St, session: Session, Query(q): Query<ListQuery>) -> PageResult {
+async fn export(
+    State(state): St,
+    session: Session,
+    WebQuery(q): WebQuery<ListQuery>,
+) -> PageResult {
     let csv = routes::export_csv(&state, &session.caller, &q.api(false), "GET /alertes/export.csv")
         .await
         .map_err(|e| session.error(e))?;
@@ -777,8 +819,8 @@ fn changes(c: &CompanyResponse) -> Vec<String> {
 async fn company(
     State(state): St,
     session: Session,
-    Path(id): Path<String>,
-    Query(q): Query<CompanyQuery>,
+    WebPath(id): WebPath<String>,
+    WebQuery(q): WebQuery<CompanyQuery>,
 ) -> PageResult {
     let reason = q.motif.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let c = routes::company_view(&state, &session.caller, "GET /entreprises/{id}", &id, reason)
@@ -891,7 +933,7 @@ struct FollowUpForm {
 async fn follow_up(
     State(state): St,
     session: Session,
-    Path(id): Path<String>,
+    WebPath(id): WebPath<String>,
     WebForm(form): WebForm<FollowUpForm>,
 ) -> PageResult {
     session.check(&form.csrf)?;
@@ -923,7 +965,7 @@ struct FeedbackForm {
 async fn feedback(
     State(state): St,
     session: Session,
-    Path(id): Path<String>,
+    WebPath(id): WebPath<String>,
     WebForm(form): WebForm<FeedbackForm>,
 ) -> PageResult {
     session.check(&form.csrf)?;
