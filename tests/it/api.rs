@@ -757,6 +757,8 @@ fn malformed_input_never_crashes_and_never_returns_500() {
         ("{\"features\": {\"tax_arrears_ratio\": 1e999}}".into(), "invalid_json"),
         ("{\"features\": {\"tax_arrears_ratio\": -1e999}}".into(), "invalid_json"),
         ("{\"features\": {}} trailing".into(), "invalid_json"),
+        ("{\"features\": {\"fin_roa\": 1, \"fin_roa\": 2}}".into(), "invalid_json"),
+        ("{\"items\": [{\"features\": {\"a\": 1, \"a\": null}}]}".into(), "invalid_json"),
         ("\u{0}\u{1}binary".into(), "invalid_json"),
         (
             format!("{{\"features\": {{\"x\": \"{}\"}}}}", "a".repeat(70 * 1024)),
@@ -767,6 +769,9 @@ fn malformed_input_never_crashes_and_never_returns_500() {
         let r = a.call("POST", "/v1/score", t, Some(body));
         assert_eq!(code(&r), *expected, "{}", &body[..body.len().min(80)]);
     }
+    let twice = a.call("POST", "/v1/score", t, Some(r#"{"features": {"x": 1, "x": 2}}"#));
+    let message = twice.body["message"].as_str().unwrap();
+    assert!(message.contains("feature `x` is given twice"), "{message}");
     // Huge but finite numbers score normally.
     let r = a.call(
         "POST",

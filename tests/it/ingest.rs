@@ -144,6 +144,35 @@ fn unreadable_records_are_rejected_one_by_one_and_the_rest_is_read() {
     assert_eq!((t.rows_read, t.rows_rejected), (55, 5));
 }
 
+#[test]
+fn a_month_far_from_the_rest_of_the_file_is_rejected_not_stretching_the_panel() {
+    use std::io::Write;
+    let (before, _) = build(&broken(), &PanelOptions::default()).expect("run");
+    let dir = copy_dir(&broken());
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("tax_monthly.csv"))
+        .expect("open");
+    f.write_all(b"100000017,2052-01,101000,0,0,0\n").expect("append");
+    drop(f);
+    let (after, log) = build(dir.path(), &PanelOptions::default()).expect("run");
+    let r = log
+        .rejects()
+        .iter()
+        .find(|r| r.source == "tax_monthly" && r.row == 55)
+        .expect("the stray row is rejected");
+    assert_eq!(
+        (r.reason, r.column, r.value.as_str()),
+        (Reason::ImpossibleDate, "month", "2052-01")
+    );
+    assert!(r.detail.contains("more than 12 months away"), "{}", r.detail);
+    // The panel and its observation end are those of the file without the typo.
+    assert_eq!(after.summary.as_of, before.summary.as_of);
+    assert_eq!(after.summary.rows_written, before.summary.rows_written);
+    let t = &after.summary.sources["tax_monthly"];
+    assert_eq!((t.rows_read, t.rows_rejected, t.rows_outside_window), (55, 5, 0));
+}
+
 fn replace_in(dir: &std::path::Path, file: &str, from: &str, to: &str) {
     let p = dir.join(file);
     let text = std::fs::read_to_string(&p).expect("readable");

@@ -291,26 +291,27 @@ pub fn ingest(
         .monthly_window
         .or(profile.range)
         .unwrap_or((Month::new(2000, 1).expect("valid"), Month::new(2000, 1).expect("valid")));
-    let mw = MonthWindow {
-        from: window.0.to_string(),
-        to: window.1.to_string(),
-        also: profile.malformed,
+    let also = |p: &MonthProfile| {
+        p.malformed.iter().cloned().chain(p.stray.iter().map(ToString::to_string)).collect()
     };
+    let mw =
+        MonthWindow { from: window.0.to_string(), to: window.1.to_string(), also: also(&profile) };
     let len = (window.1.since(window.0) + 1).max(0) as usize;
 
     let raw = source::read(&source::TAX_MONTHLY, &tax_path, tax_fmt, Some(&mw))?;
     let mut c = Counter::new(&raw, rejects);
     let mut tax = MonthlyGrid::new(window.0, len, companies.len());
-    validate_monthly(&raw, &companies, &mut tax, MonthlyKind::Tax, &mut c)?;
+    validate_monthly(&raw, &companies, &mut tax, MonthlyKind::Tax, &profile, &mut c)?;
     counts.insert("tax_monthly", c.finish());
     drop(raw);
 
     let social = if let Some((path, fmt)) = social_f {
-        let mw = MonthWindow { also: month_profile(&path, fmt)?.malformed, ..mw };
+        let profile = month_profile(&path, fmt)?;
+        let mw = MonthWindow { also: also(&profile), ..mw };
         let raw = source::read(&source::SOCIAL_MONTHLY, &path, fmt, Some(&mw))?;
         let mut c = Counter::new(&raw, rejects);
         let mut grid = MonthlyGrid::new(window.0, len, companies.len());
-        validate_monthly(&raw, &companies, &mut grid, MonthlyKind::Social, &mut c)?;
+        validate_monthly(&raw, &companies, &mut grid, MonthlyKind::Social, &profile, &mut c)?;
         counts.insert("social_monthly", c.finish());
         Some(grid)
     } else {
@@ -342,7 +343,14 @@ pub struct MonthProfile {
     /// Distinct values that are not exactly valid months: their rows are always read (and
     /// rejected, or accepted once trimmed), whatever the month window.
     pub malformed: Vec<String>,
+    /// Valid months isolated from the extraction (more than 12 months from the run of
+    /// months holding most rows), sorted: typos such as `2052-01` for `2025-01`. Their rows
+    /// are always read, and rejected as impossible dates.
+    pub stray: Vec<Month>,
 }
+
+/// How far a month may lie from the previous one and still belong to the same extraction.
+const STRAY_GAP_MONTHS: i32 = 12;
 
 /// Profiles the `month` column of a monthly source (reads that column only).
 pub fn month_profile(path: &Path, format: Format) -> Result<MonthProfile> {
@@ -402,12 +410,30 @@ pub fn month_profile(path: &Path, format: Format) -> Result<MonthProfile> {
         }
     }
     malformed.sort();
+    // Runs of months at most a year apart; the run holding the most rows is the
+    // extraction, the months of the other runs are stray values.
+    valid.sort_unstable();
+    let mut runs: Vec<(usize, usize, u64)> = Vec::new();
+    for (i, &(m, n)) in valid.iter().enumerate() {
+        match runs.last_mut() {
+            Some(r) if m.since(valid[r.1 - 1].0) <= STRAY_GAP_MONTHS => {
+                r.1 = i + 1;
+                r.2 += n;
+            }
+            _ => runs.push((i, i + 1, n)),
+        }
+    }
+    let (start, end) =
+        runs.iter().max_by_key(|r| (r.2, std::cmp::Reverse(r.0))).map_or((0, 0), |r| (r.0, r.1));
+    let mut stray: Vec<Month> = valid[..start].iter().chain(&valid[end..]).map(|v| v.0).collect();
+    stray.dedup();
+    let valid = &valid[start..end];
     let mut sizes: Vec<u64> = valid.iter().map(|v| v.1).collect();
     sizes.sort_unstable();
     let floor = sizes.get(sizes.len() / 2).map_or(1, |median| (median / 100).max(1));
     let bulk = valid.iter().filter(|v| v.1 >= floor).map(|v| v.0);
     let range = bulk.clone().min().zip(bulk.max());
-    Ok(MonthProfile { range, malformed })
+    Ok(MonthProfile { range, malformed, stray })
 }
 
 /// A cell, as stored.
@@ -1032,6 +1058,7 @@ fn validate_monthly(
     companies: &Companies,
     grid: &mut MonthlyGrid,
     kind: MonthlyKind,
+    profile: &MonthProfile,
     c: &mut Counter<'_>,
 ) -> Result<()> {
     let rows = Rows::new(raw)?;
@@ -1048,6 +1075,18 @@ fn validate_monthly(
             rows.shape(i)?;
             let company = company_of(&rows, companies, i, &mut hint)?;
             let month = rows.month(i)?;
+            if profile.stray.binary_search(&month).is_ok() {
+                let (from, to) = profile.range.unwrap_or((month, month));
+                return Err(bad(
+                    "month",
+                    Cell::Text(&month.to_string()),
+                    Reason::ImpossibleDate,
+                    format!(
+                        "{month} is more than {STRAY_GAP_MONTHS} months away from the rest of \
+                         the file ({from} to {to}): a typo?"
+                    ),
+                ));
+            }
             let (a, b, late, plan) = match kind {
                 MonthlyKind::Tax => {
                     (rows.number(i, k0)?, rows.number(i, k1)?, rows.flag(i, k2)?, rows.flag(i, k3)?)

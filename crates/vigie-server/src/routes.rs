@@ -119,6 +119,55 @@ pub struct Factor {
 /// Features of one company: catalogue name → value (`null` or absent: missing).
 pub type Features = BTreeMap<String, Option<f64>>;
 
+/// A feature map read with a key given twice refused: JSON parsers let the last value win,
+/// which would score a vector the caller did not mean.
+struct UniqueFeatures(Features);
+
+impl<'de> Deserialize<'de> for UniqueFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueFeatures;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of feature values")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UniqueFeatures, A::Error> {
+                let mut out = Features::new();
+                while let Some((name, value)) = map.next_entry::<String, Option<f64>>()? {
+                    match out.entry(name) {
+                        std::collections::btree_map::Entry::Occupied(e) => {
+                            return Err(serde::de::Error::custom(format!(
+                                "feature `{}` is given twice",
+                                e.key()
+                            )));
+                        }
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(value);
+                        }
+                    }
+                }
+                Ok(UniqueFeatures(out))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+
+fn unique_features<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Features, D::Error> {
+    UniqueFeatures::deserialize(d).map(|u| u.0)
+}
+
+fn unique_features_opt<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Features>, D::Error> {
+    Option::<UniqueFeatures>::deserialize(d).map(|o| o.map(|u| u.0))
+}
+
 /// One item to score.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -128,6 +177,7 @@ pub struct ScoreItem {
     pub reference: Option<String>,
     /// The features.
     #[schema(value_type = BTreeMap<String, Option<f64>>)]
+    #[serde(deserialize_with = "unique_features")]
     pub features: Features,
 }
 
@@ -137,6 +187,7 @@ pub struct ScoreItem {
 pub struct ScoreRequest {
     /// A single feature vector.
     #[schema(value_type = Option<BTreeMap<String, Option<f64>>>)]
+    #[serde(default, deserialize_with = "unique_features_opt")]
     pub features: Option<Features>,
     /// A batch (at most the configured `batch_limit`, 1,000 by default).
     pub items: Option<Vec<ScoreItem>>,
