@@ -621,12 +621,26 @@ fn alert_lists_filter_sort_paginate_and_count() {
         departement: "21".into(),
         p_18m: 0.5,
         company_id: "a".into(),
+        run_id: "2025-12".into(),
     }
     .encode();
     assert_eq!(
         code(&a.call("GET", &format!("/v1/alerts?cursor={c}"), Some(&a.analyst), None)),
         "invalid_cursor"
     );
+    // A cursor keeps its run: page 2 of a list begun on run 2025-11 comes from 2025-11,
+    // though 2025-12 is newer; a cursor of another run than the one asked is refused.
+    let first = a.call("GET", "/v1/alerts?run_id=2025-11&limit=2", Some(&a.analyst), None);
+    let next = first.body["next_cursor"].as_str().expect("more than two alerts").to_owned();
+    let second = a.call("GET", &format!("/v1/alerts?cursor={next}"), Some(&a.analyst), None);
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(second.body["run_id"], "2025-11");
+    let ids = |r: &Resp| -> Vec<String> {
+        r.body["items"].as_array().unwrap().iter().map(|i| i["company_id"].to_string()).collect()
+    };
+    assert!(ids(&second).iter().all(|id| !ids(&first).contains(id)), "no company repeated");
+    let mixed = format!("/v1/alerts?run_id=2025-12&cursor={next}");
+    assert_eq!(code(&a.call("GET", &mixed, Some(&a.analyst), None)), "invalid_cursor");
     assert_eq!(
         code(&a.call("GET", "/v1/alerts?run_id=1999-01", Some(&a.analyst), None)),
         "not_found"
@@ -1259,5 +1273,22 @@ fn the_in_memory_index_answers_exactly_as_the_store_and_follows_new_runs() {
     });
     let page = a.call("GET", &format!("/v1/companies/{}", ids[0]), Some(&a.analyst), None).body;
     assert_eq!(page["history"].as_array().unwrap().len(), 3);
+    assert_eq!(page["latest"]["run_id"], "2025-12-bis");
+    // A backfill of an earlier month is not the latest run, but changes histories: the
+    // index follows it too.
+    rt().block_on(async {
+        let opts = crate::rescore::options(
+            &common::root().join("data-samples/demo"),
+            "2025-10",
+            &a.dir.path().join("october"),
+            false,
+        );
+        vigie_batch::rescore(&a.state.store, &opts, &|_| {}).await.unwrap();
+        a.state.refresh_snapshot().await.unwrap();
+    });
+    let page = a.call("GET", &format!("/v1/companies/{}", ids[0]), Some(&a.analyst), None).body;
+    let history = page["history"].as_array().unwrap();
+    assert_eq!(history.len(), 4);
+    assert_eq!(history[0]["month"], "2025-10");
     assert_eq!(page["latest"]["run_id"], "2025-12-bis");
 }

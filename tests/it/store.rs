@@ -174,11 +174,8 @@ fn runs_are_written_whole_replaced_by_id_and_read_back() {
                 ["2025-06", "2025-05"]
             );
             assert_eq!(store.latest_run().await.unwrap().unwrap().run_id, "2025-06");
-            assert_eq!(
-                store.previous_run("2025-06", "2025-06").await.unwrap().unwrap().run_id,
-                "2025-05"
-            );
-            assert!(store.previous_run("2025-05", "2025-05").await.unwrap().is_none());
+            assert_eq!(store.previous_run("2025-06").await.unwrap().unwrap().run_id, "2025-05");
+            assert!(store.previous_run("2025-05").await.unwrap().is_none());
 
             // History of a company across runs, oldest first.
             let h = store.company_history("c00000").await.unwrap();
@@ -189,6 +186,20 @@ fn runs_are_written_whole_replaced_by_id_and_read_back() {
             assert_eq!(h[1].score, may[0]);
             let levels = store.run_levels("2025-06").await.unwrap();
             assert_eq!(levels[0], ("c00000".to_owned(), "red".to_owned(), may[0].p[2]));
+            // A second run of June under another id is not June's previous run.
+            store
+                .write_run(&run("2025-06-bis", "2025-06", &june), &june, &no_progress)
+                .await
+                .unwrap();
+            assert_eq!(store.previous_run("2025-06").await.unwrap().unwrap().run_id, "2025-05");
+            // A run id holds one month: reusing it for another is refused, nothing changed.
+            let e = store
+                .write_run(&run("2025-05", "2025-07", &june), &june, &no_progress)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("already holds the run of 2025-05"), "{e}");
+            assert_eq!(store.run("2025-05").await.unwrap().unwrap().green, 1000);
             store.close().await;
             store2.close().await;
         });

@@ -308,7 +308,7 @@ pub async fn rescore(
     };
     let (ids, deps, nafs, bands) =
         (text("company_id"), text("departement"), text("naf"), text("size_band"));
-    let previous = store.previous_run(&opts.month.to_string(), &run_id).await?;
+    let previous = store.previous_run(&opts.month.to_string()).await?;
     let before_raw = match &previous {
         Some(p) => store.run_levels(&p.run_id).await?,
         None => Vec::new(),

@@ -114,17 +114,17 @@ impl AppState {
         self.snapshot.read().expect("not poisoned").clone()
     }
 
-    /// Rebuilds the in-memory index if a run was committed since it was built.
+    /// Rebuilds the in-memory index if a run was committed since it was built (of any
+    /// month: a backfill changes company histories too).
     pub async fn refresh_snapshot(&self) -> Result<(), ApiError> {
-        let Some(latest) = self.store.latest_run_summary().await? else { return Ok(()) };
-        let current = (latest.run_id, latest.finished_at);
+        let Some(current) = self.store.runs_version().await? else { return Ok(()) };
         if self.snapshot().is_some_and(|s| s.version == current) {
             return Ok(());
         }
         let started = Instant::now();
         if let Some(s) = snapshot::Snapshot::load(&self.store).await? {
             tracing::info!(
-                run = %s.version.0,
+                runs = %s.version,
                 companies = s.companies.len(),
                 seconds = started.elapsed().as_secs_f64(),
                 "score index built"

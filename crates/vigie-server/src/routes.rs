@@ -1016,6 +1016,9 @@ pub fn alert_filter(
     if cursor.as_ref().is_some_and(|c| c.sort != sort) {
         return Err(ApiError::new("invalid_cursor", "the cursor belongs to another sort order"));
     }
+    if cursor.as_ref().is_some_and(|c| c.run_id != run_id) {
+        return Err(ApiError::new("invalid_cursor", "the cursor belongs to another run"));
+    }
     // Territory: the intersection of the caller's scope and the filters.
     let mut deps: Option<Vec<String>> = (!caller.national()).then(|| caller.territories.clone());
     if let Some(d) = dep {
@@ -1112,7 +1115,17 @@ async fn scoped_query(
     q: &AlertsQuery,
     route: &str,
 ) -> ApiResult<(String, AlertFilter, AlertSort, Option<AlertCursor>, usize)> {
-    let run_id = match &q.run_id {
+    // A cursor names its run: the next pages of a list stay in the run of its first page
+    // even after a newer run is committed.
+    let from_cursor = match (&q.run_id, q.cursor.as_deref()) {
+        (None, Some(c)) => Some(
+            AlertCursor::decode(c)
+                .map_err(|e| ApiError::new("invalid_cursor", e.to_string()))?
+                .run_id,
+        ),
+        _ => None,
+    };
+    let run_id = match q.run_id.as_ref().or(from_cursor.as_ref()) {
         Some(id) => {
             if state.store.run_summary(id).await?.is_none() {
                 return Err(ApiError::not_found("no such run"));

@@ -65,8 +65,9 @@ pub struct Entry {
 pub struct Snapshot {
     /// Runs, oldest first: `(run_id, month)`.
     pub runs: Vec<(String, String)>,
-    /// The latest run's id and commit time (what a refresh compares).
-    pub version: (String, String),
+    /// The store's runs version when the index was built ([`Store::runs_version`], what a
+    /// refresh compares: any run written, a backfill of an earlier month included).
+    pub version: String,
     /// Companies by id.
     pub companies: HashMap<Box<str>, Entry>,
 }
@@ -82,6 +83,9 @@ fn level(l: &str) -> &'static str {
 impl Snapshot {
     /// Builds the index from the store; `None` without any run.
     pub async fn load(store: &Store) -> vigie_store::Result<Option<Self>> {
+        // Read first: a run committed while the index is built changes it again, and the
+        // next refresh rebuilds.
+        let Some(version) = store.runs_version().await? else { return Ok(None) };
         let Some(latest) = store.latest_run_summary().await? else { return Ok(None) };
         let mut runs: Vec<vigie_store::RunRecord> = store.runs().await?;
         runs.reverse(); // oldest first, as company histories are
@@ -130,7 +134,7 @@ impl Snapshot {
             .await?;
         Ok(Some(Self {
             runs: runs.into_iter().map(|r| (r.run_id, r.month)).collect(),
-            version: (latest.run_id, latest.finished_at),
+            version,
             companies,
         }))
     }

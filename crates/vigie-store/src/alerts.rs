@@ -78,18 +78,23 @@ pub struct AlertCursor {
     pub p_18m: f64,
     /// Company id of the last item.
     pub company_id: String,
+    /// The run the page belongs to: the next page is read from it, even after a newer run
+    /// is committed (otherwise pages would mix runs, repeating or skipping companies).
+    pub run_id: String,
 }
 
 impl AlertCursor {
-    /// The opaque text form (`<sort>.<département>.<p bits>.<company id>`, hex-encoded).
+    /// The opaque text form (`<sort>.<département>.<p bits>.<company id>.<run id>`,
+    /// hex-encoded; the run id, last, may hold dots).
     #[must_use]
     pub fn encode(&self) -> String {
         let raw = format!(
-            "{}.{}.{:016x}.{}",
+            "{}.{}.{:016x}.{}.{}",
             self.sort.as_str(),
             self.departement,
             self.p_18m.to_bits(),
-            self.company_id
+            self.company_id,
+            self.run_id
         );
         raw.bytes().fold(String::with_capacity(raw.len() * 2), |mut s, b| {
             let _ = write!(s, "{b:02x}");
@@ -100,7 +105,7 @@ impl AlertCursor {
     /// Parses [`AlertCursor::encode`]'s output.
     pub fn decode(text: &str) -> Result<Self> {
         let bad = || Error::Invalid("malformed cursor: pass back `next_cursor` unchanged".into());
-        if !text.len().is_multiple_of(2) || text.len() > 400 {
+        if !text.len().is_multiple_of(2) || text.len() > 800 {
             return Err(bad());
         }
         let bytes: Vec<u8> = (0..text.len())
@@ -108,14 +113,14 @@ impl AlertCursor {
             .map(|i| u8::from_str_radix(text.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
             .collect::<Result<_>>()?;
         let raw = String::from_utf8(bytes).map_err(|_| bad())?;
-        let mut parts = raw.splitn(4, '.');
-        let (Some(sort), Some(dep), Some(bits), Some(id)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        let mut parts = raw.splitn(5, '.');
+        let (Some(sort), Some(dep), Some(bits), Some(id), Some(run)) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(bad());
         };
         let p = f64::from_bits(u64::from_str_radix(bits, 16).map_err(|_| bad())?);
-        if !p.is_finite() || id.is_empty() {
+        if !p.is_finite() || id.is_empty() || run.is_empty() {
             return Err(bad());
         }
         Ok(Self {
@@ -123,6 +128,7 @@ impl AlertCursor {
             departement: dep.to_owned(),
             p_18m: p,
             company_id: id.to_owned(),
+            run_id: run.to_owned(),
         })
     }
 }
@@ -249,6 +255,11 @@ impl Store {
         {
             return Err(Error::Invalid("the cursor belongs to another sort order".into()));
         }
+        if let Some(c) = after
+            && c.run_id != f.run_id
+        {
+            return Err(Error::Invalid("the cursor belongs to another run".into()));
+        }
         let limit = limit.clamp(1, MAX_PAGE);
         let mut binds = Vec::new();
         // A deferred join: the page's keys are chosen first, from the partial alert indexes
@@ -357,6 +368,7 @@ impl Store {
                 departement: last.departement.clone(),
                 p_18m: last.p[2],
                 company_id: last.company_id.clone(),
+                run_id: f.run_id.clone(),
             })
         } else {
             None
@@ -376,8 +388,11 @@ mod tests {
             departement: "2A".into(),
             p_18m: 0.123_456_789,
             company_id: "00ff00ff00ff00ff".into(),
+            run_id: "2025.12.re-run".into(),
         };
         assert_eq!(AlertCursor::decode(&c.encode()).unwrap(), c);
+        let no_run = AlertCursor { run_id: String::new(), ..c.clone() };
+        assert!(AlertCursor::decode(&no_run.encode()).is_err());
         for bad in ["", "zz", "abc", "00", &"61".repeat(300)] {
             assert!(AlertCursor::decode(bad).is_err(), "{bad}");
         }

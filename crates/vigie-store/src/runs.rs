@@ -175,6 +175,16 @@ impl Store {
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<()> {
         validate(run, scores)?;
+        // A run id names one month: reusing it for another month would silently delete
+        // that month's run (the batch is the only writer, so checking first is enough).
+        if let Some(held) = self.run_summary(&run.run_id).await?
+            && held.month != run.month
+        {
+            return Err(Error::Invalid(format!(
+                "run id {:?} already holds the run of {}; choose another --run-id for {}",
+                run.run_id, held.month, run.month
+            )));
+        }
         // Sorted by company id: sequential B-tree appends, and deterministic row order.
         let mut order: Vec<&ScoreRow> = scores.iter().collect();
         order.sort_unstable_by(|a, b| a.company_id.cmp(&b.company_id));
@@ -242,23 +252,38 @@ impl Store {
         })
     }
 
-    /// The latest complete run (by month, then commit time).
-    pub async fn latest_run(&self) -> Result<Option<RunRecord>> {
-        self.previous_run("9999-12", "").await
+    /// A version of the whole set of runs (their number and latest commit time): it changes
+    /// with every run written, an earlier month's backfill included. `None` without runs.
+    pub async fn runs_version(&self) -> Result<Option<String>> {
+        on_pool!(self, pool => {
+            async {
+                let (n, last): (i64, Option<String>) =
+                    sqlx::query_as("SELECT COUNT(*), MAX(finished_at) FROM runs")
+                        .fetch_one(pool)
+                        .await?;
+                Ok(last.map(|t| format!("{n} runs, last committed {t}")))
+            }
+            .await
+        })
     }
 
-    /// The run before a run of `month` with id `run_id`: the latest complete run of a
-    /// month up to `month` whose id differs.
-    pub async fn previous_run(&self, month: &str, run_id: &str) -> Result<Option<RunRecord>> {
+    /// The latest complete run (by month, then commit time).
+    pub async fn latest_run(&self) -> Result<Option<RunRecord>> {
+        // Every month (`YYYY-MM`) sorts before this bound.
+        self.previous_run("9999-99").await
+    }
+
+    /// The run a run of `month` is compared with: the latest complete run of an earlier
+    /// month. Never one of the same month (a second run of a month, under another id, is
+    /// not its "previous" run: re-runs must give the same diff).
+    pub async fn previous_run(&self, month: &str) -> Result<Option<RunRecord>> {
         let sql = const_format(
             RUN_COLUMNS,
-            "FROM runs WHERE run_id <> $1 AND month <= $2 \
-             ORDER BY month DESC, finished_at DESC LIMIT 1",
+            "FROM runs WHERE month < $1 ORDER BY month DESC, finished_at DESC LIMIT 1",
         );
         on_pool!(self, pool => {
             async {
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(run_id)
                     .bind(month)
                     .fetch_optional(pool)
                     .await?;
