@@ -1283,6 +1283,10 @@ fn the_in_memory_index_answers_exactly_as_the_store_and_follows_new_runs() {
             &a.dir.path().join("october"),
             false,
         );
+        // Refused unless asked for: later runs keep the diff they were written with.
+        let e = vigie_batch::rescore(&a.state.store, &opts, &|_| {}).await.unwrap_err();
+        assert!(e.to_string().contains("already holds a run of 2025-12"), "{e}");
+        let opts = vigie_batch::RescoreOptions { backfill: true, ..opts };
         vigie_batch::rescore(&a.state.store, &opts, &|_| {}).await.unwrap();
         a.state.refresh_snapshot().await.unwrap();
     });

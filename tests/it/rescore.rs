@@ -26,6 +26,7 @@ pub fn options(input: &Path, month: &str, report: &Path, model: bool) -> Rescore
         tax_lag: 1,
         social_lag: 2,
         explain_all: false,
+        backfill: false,
         pseudo: Pseudonymiser::demo(),
     }
 }

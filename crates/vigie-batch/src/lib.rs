@@ -61,6 +61,18 @@ pub enum Error {
         /// What failed.
         message: String,
     },
+    /// A month older than the latest run, without `--backfill`.
+    #[error(
+        "the store already holds a run of {later}, after {month}: a run of {month} would \
+         leave the later runs compared with another month. Pass --backfill to write it \
+         anyway, then re-run the later months in order"
+    )]
+    Backfill {
+        /// The month asked.
+        month: String,
+        /// The latest month in the store.
+        later: String,
+    },
     /// The model produced a non-finite score (a corrupt model).
     #[error("model {0} gave a non-finite score for {1} companies: refusing to write the run")]
     NotFinite(String, usize),
@@ -95,6 +107,9 @@ pub struct RescoreOptions {
     pub social_lag: u32,
     /// Explain every company, not only those in alert.
     pub explain_all: bool,
+    /// Allow a month older than the store's latest run. Later runs keep the diff they were
+    /// written with (the previous run they were compared with): re-run them in order.
+    pub backfill: bool,
     /// The pseudonymiser of the sources' SIRENs (the key of the panels the model learnt
     /// from).
     pub pseudo: Pseudonymiser,
@@ -180,6 +195,13 @@ pub async fn rescore(
     let t0 = Instant::now();
     let run_id = opts.run_id.clone().unwrap_or_else(|| opts.month.to_string());
     let mut timings: BTreeMap<&'static str, f64> = BTreeMap::new();
+    let month = opts.month.to_string();
+    if !opts.backfill
+        && let Some(latest) = store.latest_run_summary().await?
+        && latest.month > month
+    {
+        return Err(Error::Backfill { month, later: latest.month });
+    }
 
     // The model: the one given (registered now, activated once the run is committed) or
     // the store's active one.

@@ -57,6 +57,7 @@ pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
                 tax_lag: 1,
                 social_lag: 2,
                 explain_all: false,
+                backfill: false,
                 pseudo: pseudo.clone(),
             };
             let out = vigie_batch::rescore(&store, &opts, &|_| {}).await?;

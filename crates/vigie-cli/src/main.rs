@@ -201,6 +201,10 @@ enum Command {
         /// Explain every company, not only those in alert (slower).
         #[arg(long)]
         explain_all: bool,
+        /// Write a month older than the store's latest run (a backfill). Later runs keep
+        /// the diff they were written with: re-run them in order afterwards.
+        #[arg(long)]
+        backfill: bool,
         /// Pseudonymisation key file (first line); otherwise VIGIE_PSEUDO_KEY.
         #[arg(long, conflicts_with = "demo_key")]
         key_file: Option<PathBuf>,
@@ -526,6 +530,7 @@ fn run(cli: Cli) -> Result<()> {
             tax_lag,
             social_lag,
             explain_all,
+            backfill,
             key_file,
             demo_key,
         } => {
@@ -542,6 +547,7 @@ fn run(cli: Cli) -> Result<()> {
                 tax_lag,
                 social_lag,
                 explain_all,
+                backfill,
                 pseudo,
             };
             let outcome = runtime()?.block_on(async {

@@ -523,7 +523,10 @@ pub struct GroupRow {
 /// Small cells are suppressed entirely, for privacy: a group with fewer than `min_count`
 /// examples or fewer than `min_positives` positives has `suppressed: true`, `n` and
 /// `positives` set to 0 and every metric `None`, so that neither its size nor its failures
-/// can be read from the report (only the group's existence remains).
+/// can be read from the report (only the group's existence remains). Suppression is also
+/// complementary: the totals of a report minus its published rows give the suppressed
+/// cells' sum, so further cells (the smallest first) are suppressed until that sum is not
+/// itself a small cell.
 ///
 /// # Panics
 ///
@@ -542,14 +545,36 @@ pub fn breakdown(
     for (i, &g) in groups.iter().enumerate() {
         members.entry(g).or_default().push(i);
     }
+    let sizes: Vec<(usize, usize)> = members
+        .values()
+        .map(|idx| (idx.len(), idx.iter().filter(|&&i| labels[i]).count()))
+        .collect();
+    let mut hidden: Vec<bool> =
+        sizes.iter().map(|&(n, pos)| n < min_count || pos < min_positives).collect();
+    while hidden.contains(&true) {
+        let (n, pos) = sizes
+            .iter()
+            .zip(&hidden)
+            .filter(|x| *x.1)
+            .fold((0, 0), |(n, p), (s, _)| (n + s.0, p + s.1));
+        if n >= min_count && pos >= min_positives {
+            break;
+        }
+        let Some(next) = (0..sizes.len()).filter(|&i| !hidden[i]).min_by_key(|&i| (sizes[i], i))
+        else {
+            break;
+        };
+        hidden[next] = true;
+    }
     members
         .into_iter()
-        .map(|(group, idx)| {
+        .zip(hidden)
+        .map(|((group, idx), hide)| {
             let p: Vec<f64> = idx.iter().map(|&i| probs[i]).collect();
             let y: Vec<bool> = idx.iter().map(|&i| labels[i]).collect();
             let n = p.len();
             let positives = y.iter().filter(|&&v| v).count();
-            if n < min_count || positives < min_positives {
+            if hide {
                 return GroupRow {
                     group: group.to_owned(),
                     n: 0,
@@ -902,12 +927,12 @@ mod tests {
 
     #[test]
     fn breakdown_suppresses_small_cells() {
-        let p = [0.9, 0.2, 0.7, 0.1, 0.5, 0.4, 0.3];
-        let y = [T, F, T, F, T, F, F];
-        let g = ["b", "b", "b", "b", "a", "a", "c"];
+        let p = [0.9, 0.2, 0.7, 0.1, 0.5, 0.4, 0.3, 0.6, 0.8];
+        let y = [T, F, T, F, T, F, F, T, F];
+        let g = ["b", "b", "b", "b", "a", "a", "c", "d", "e"];
         let rows = breakdown(&p, &y, &g, 2, 1);
         let names: Vec<&str> = rows.iter().map(|r| r.group.as_str()).collect();
-        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(names, ["a", "b", "c", "d", "e"]);
         let a = &rows[0];
         assert!(!a.suppressed);
         assert_eq!((a.n, a.positives), (2, 1));
@@ -917,12 +942,33 @@ mod tests {
         let b = &rows[1];
         assert_relative_eq!(b.average_precision.unwrap(), 1.0);
         assert_relative_eq!(b.recall_top10.unwrap(), 0.5);
-        // "c" has one example and no positive: nothing about it is published.
-        let c = &rows[2];
-        assert!(c.suppressed);
-        assert_eq!((c.n, c.positives), (0, 0));
-        assert_eq!(c.mean_predicted, None);
-        assert_eq!(c.observed_rate, None);
+        // "c", "d" and "e" have one example each: nothing about them is published, and
+        // together (3 rows, 1 positive) they are no small cell, so nothing more is hidden.
+        for c in &rows[2..] {
+            assert!(c.suppressed);
+            assert_eq!((c.n, c.positives), (0, 0));
+            assert_eq!(c.mean_predicted, None);
+            assert_eq!(c.observed_rate, None);
+        }
+    }
+
+    #[test]
+    fn breakdown_suppression_is_complementary() {
+        // "c" alone is suppressed, but the totals minus "a" and "b" would give it back:
+        // the smallest other cell, "a", is suppressed too.
+        let p = [0.9, 0.2, 0.7, 0.1, 0.5, 0.4, 0.3];
+        let y = [T, F, T, F, T, F, F];
+        let g = ["b", "b", "b", "b", "a", "a", "c"];
+        let rows = breakdown(&p, &y, &g, 2, 1);
+        let hidden: Vec<bool> = rows.iter().map(|r| r.suppressed).collect();
+        assert_eq!(hidden, [true, false, true]);
+        assert_eq!((rows[0].n, rows[0].positives), (0, 0));
+        assert_eq!((rows[1].n, rows[1].positives), (4, 2));
+        // Suppressed cells with no positive at all are no better: 2 rows, 0 positives.
+        let g = ["b", "b", "b", "b", "a", "a", "a"];
+        let y = [T, F, T, F, F, F, F];
+        let rows = breakdown(&p, &y, &g, 2, 1);
+        assert!(rows[0].suppressed && rows[1].suppressed, "one published cell would reveal it");
     }
 
     #[test]

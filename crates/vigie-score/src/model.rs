@@ -192,6 +192,13 @@ pub struct TrainingInfo {
     pub params: serde_json::Value,
 }
 
+/// The fields of a model file read before the rest.
+#[derive(Deserialize)]
+struct Header {
+    format: String,
+    format_version: u32,
+}
+
 impl ModelFile {
     /// Reads a model file (or the `model.json` of a model directory).
     pub fn load(path: &Path) -> Result<Self> {
@@ -205,17 +212,21 @@ impl ModelFile {
     /// store's model registry).
     pub fn from_json(text: &str, origin: &Path) -> Result<Self> {
         let file = origin.to_owned();
-        let m: Self = serde_json::from_str(text)
-            .map_err(|e| Error::Format { path: file.clone(), message: e.to_string() })?;
-        if m.format != FORMAT || m.format_version != FORMAT_VERSION {
+        let format_error =
+            |e: serde_json::Error| Error::Format { path: file.clone(), message: e.to_string() };
+        // The format and its version first: a newer file is refused as such, not for a
+        // field this build does not know.
+        let h: Header = serde_json::from_str(text).map_err(format_error)?;
+        if h.format != FORMAT || h.format_version != FORMAT_VERSION {
             return Err(Error::Format {
                 path: file,
                 message: format!(
                     "format {} version {}, this build reads {FORMAT} version {FORMAT_VERSION}",
-                    m.format, m.format_version
+                    h.format, h.format_version
                 ),
             });
         }
+        let m: Self = serde_json::from_str(text).map_err(format_error)?;
         m.validate().map_err(|message| Error::Format { path: file, message })?;
         Ok(m)
     }
@@ -229,18 +240,83 @@ impl ModelFile {
         s
     }
 
-    /// Structural checks: indices in range, feature counts consistent.
+    /// Structural checks, so that no file content can make scoring panic, loop or
+    /// overflow the stack: indices in range, feature counts consistent, every tree a tree
+    /// (each node but the root the child of exactly one node, depth at most
+    /// [`MAX_TREE_DEPTH`]), transforms, calibration and thresholds well-formed.
     fn validate(&self) -> std::result::Result<(), String> {
         let k = self.features.len();
+        if !self.calibration.platt.iter().flatten().all(|v| v.is_finite()) {
+            return Err("calibration: non-finite Platt coefficients".into());
+        }
+        let t = &self.thresholds;
+        if !(0.0 <= t.orange && t.orange <= t.red && t.red <= 1.0) {
+            return Err(format!(
+                "thresholds: need 0 ≤ orange ≤ red ≤ 1, found orange {} and red {}",
+                t.orange, t.red
+            ));
+        }
         match &self.model {
             Model::Logistic(l) if l.terms.len() != k => {
                 Err(format!("{} linear terms for {k} features", l.terms.len()))
             }
+            Model::Logistic(l) => {
+                if !l.intercept.is_finite() {
+                    return Err("a non-finite intercept".into());
+                }
+                for (j, term) in l.terms.iter().enumerate() {
+                    let finite = [term.weight, term.missing_weight, term.mean_z, term.mean_missing]
+                        .iter()
+                        .all(|v| v.is_finite());
+                    let knots_ok = term.transform.as_ref().is_none_or(|r| {
+                        r.knots.len() >= 2
+                            && r.knots.iter().all(|v| v.is_finite())
+                            && r.knots.windows(2).all(|w| w[0] <= w[1])
+                    });
+                    if !finite || !knots_ok {
+                        return Err(format!(
+                            "linear term {j}: non-finite values, or transform knots that are not \
+                             at least two finite non-decreasing values"
+                        ));
+                    }
+                }
+                Ok(())
+            }
             Model::Gbdt(e) => {
+                if !e.base.is_finite() {
+                    return Err("a non-finite base margin".into());
+                }
                 for (t, tree) in e.trees.iter().enumerate() {
                     let n = tree.nodes.len() as u32;
                     if n == 0 {
                         return Err(format!("tree {t} is empty"));
+                    }
+                    // Parents and depths, in index order (children come after parents).
+                    let mut parents = vec![0u8; tree.nodes.len()];
+                    let mut depth = vec![0usize; tree.nodes.len()];
+                    for (i, node) in tree.nodes.iter().enumerate() {
+                        if i > 0 && parents[i] != 1 {
+                            return Err(format!(
+                                "tree {t}: node {i} is the child of {} nodes, not one",
+                                parents[i]
+                            ));
+                        }
+                        if node.is_leaf() {
+                            continue;
+                        }
+                        for c in [node.left, node.right] {
+                            if let Some(p) = parents.get_mut(c as usize)
+                                && (c as usize) > i
+                            {
+                                *p = p.saturating_add(1);
+                                depth[c as usize] = depth[i] + 1;
+                                if depth[c as usize] > MAX_TREE_DEPTH {
+                                    return Err(format!(
+                                        "tree {t} is deeper than {MAX_TREE_DEPTH} splits"
+                                    ));
+                                }
+                            }
+                        }
                     }
                     for (i, node) in tree.nodes.iter().enumerate() {
                         if !(node.cover > 0.0 && node.cover.is_finite() && node.value.is_finite()) {
@@ -278,7 +354,9 @@ impl ModelFile {
                 }
                 Ok(())
             }
-            Model::Logistic(_) => Ok(()),
         }
     }
 }
+
+/// The deepest tree a model file may hold (training grows at most 16 splits deep).
+pub const MAX_TREE_DEPTH: usize = 64;

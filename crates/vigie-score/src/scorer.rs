@@ -314,6 +314,7 @@ mod tests {
     use crate::model::*;
     use crate::transform::RankNormal;
     use approx::assert_abs_diff_eq;
+    use std::path::Path;
 
     fn calibration() -> Calibration {
         Calibration {
@@ -360,6 +361,77 @@ mod tests {
             thresholds: Thresholds { red: 0.5, orange: 0.2 },
             training: info(),
         }
+    }
+
+    /// A one-feature tree model whose trees are `trees` (built node by node).
+    fn with_trees(trees: Vec<Tree>) -> ModelFile {
+        ModelFile {
+            model: Model::Gbdt(TreeEnsemble { base: -2.0, trees }),
+            features: vec![FeatureSpec { name: "fin_roa".into(), group: None }],
+            ..logistic()
+        }
+    }
+
+    fn split(left: u32, right: u32, cover: f64) -> Node {
+        Node { feature: 0, threshold: 0.5, left, right, missing: left, value: 0.0, cover }
+    }
+
+    fn leaf(cover: f64) -> Node {
+        Node { feature: 0, threshold: 0.0, left: 0, right: 0, missing: 0, value: 0.1, cover }
+    }
+
+    /// Serialises `m` and reads it back as a file would be.
+    fn reload(m: &ModelFile) -> std::result::Result<ModelFile, String> {
+        ModelFile::from_json(&m.to_json(), Path::new("m.json")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn model_files_that_would_hang_crash_or_mislead_are_refused() {
+        // A well-formed tree loads.
+        let good = with_trees(vec![Tree { nodes: vec![split(1, 2, 2.0), leaf(1.0), leaf(1.0)] }]);
+        assert!(reload(&good).is_ok());
+        // Shared children (a graph, exponential to walk): node 2 has two parents.
+        let shared = Tree { nodes: vec![split(1, 2, 3.0), split(2, 3, 2.0), leaf(1.0), leaf(1.0)] };
+        let e = reload(&with_trees(vec![shared])).unwrap_err();
+        assert!(e.contains("node 2 is the child of 2 nodes"), "{e}");
+        // A chain deeper than the cap (a stack overflow when walked recursively).
+        let mut nodes = Vec::new();
+        let deep = MAX_TREE_DEPTH as u32 + 1;
+        for i in 0..deep {
+            nodes.push(split(2 * i + 1, 2 * i + 2, f64::from(deep - i) + 1.0));
+            nodes.push(leaf(1.0));
+        }
+        nodes.push(leaf(1.0));
+        // Renumber: node 2i is the split, 2i+1 its leaf, 2i+2 the next split.
+        for (i, n) in nodes.iter_mut().enumerate().filter(|(_, n)| !n.is_leaf()) {
+            let i = i as u32;
+            (n.left, n.right, n.missing) = (i + 1, i + 2, i + 1);
+        }
+        let e = reload(&with_trees(vec![Tree { nodes }])).unwrap_err();
+        assert!(e.contains("deeper than 64"), "{e}");
+        // Transform knots: too few, unsorted (JSON cannot hold a non-finite one).
+        for knots in [vec![], vec![0.0], vec![2.0, 1.0], vec![0.0, 1.0, 0.5]] {
+            let mut m = logistic();
+            let Model::Logistic(l) = &mut m.model else { unreachable!() };
+            l.terms[0].transform = Some(RankNormal { knots: knots.clone() });
+            let e = reload(&m).unwrap_err();
+            assert!(e.contains("transform knots"), "{knots:?}: {e}");
+        }
+        // Orange above red would silently never be shown.
+        let e =
+            reload(&ModelFile { thresholds: Thresholds { red: 0.05, orange: 0.5 }, ..logistic() })
+                .unwrap_err();
+        assert!(e.contains("orange ≤ red"), "{e}");
+        // Unknown fields in a transform, and a newer version, are named as such.
+        let text = logistic().to_json().replacen("\"knots\":", "\"scale\":2,\"knots\":", 1);
+        let e = ModelFile::from_json(&text, Path::new("m.json")).unwrap_err().to_string();
+        assert!(e.contains("unknown field `scale`"), "{e}");
+        let newer = logistic()
+            .to_json()
+            .replace("\"format_version\":1", "\"format_version\":2")
+            .replacen("\"knots\":", "\"isotonic\":[],\"knots\":", 1);
+        let e = ModelFile::from_json(&newer, Path::new("m.json")).unwrap_err().to_string();
+        assert!(e.contains("version 2, this build reads"), "{e}");
     }
 
     #[test]

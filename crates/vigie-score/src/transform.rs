@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The transform of one feature, learnt on the training window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RankNormal {
     /// Quantile knots `q[k]` at probabilities `k / (len - 1)`, non-decreasing.
     pub knots: Vec<f64>,

@@ -49,8 +49,56 @@ pub struct LoadedModel {
     pub scorer: Scorer,
 }
 
-/// The in-memory follow-ups: the last entry id read, and the entries by company.
-pub type FollowUpCopy = (i64, HashMap<String, Vec<vigie_store::FollowUp>>);
+/// The in-memory follow-ups, polled by entry id.
+///
+/// On PostgreSQL an id is drawn before its transaction commits, so two instances writing at
+/// once may commit id n + 1 before id n: each poll re-reads the last
+/// [`FollowUpCopy::RESCAN`] ids and adds the entries it has not seen, in id order.
+#[derive(Debug, Default)]
+pub struct FollowUpCopy {
+    /// The highest entry id read.
+    pub last: i64,
+    /// The ids read within the rescanned range.
+    recent: std::collections::BTreeSet<i64>,
+    /// Entries by company, in id order.
+    pub by_company: HashMap<String, Vec<(i64, vigie_store::FollowUp)>>,
+}
+
+impl FollowUpCopy {
+    /// How many of the latest ids each poll reads again.
+    pub const RESCAN: i64 = 256;
+
+    /// The id after which the next poll reads.
+    #[must_use]
+    pub fn poll_after(&self) -> i64 {
+        (self.last - Self::RESCAN).max(0)
+    }
+
+    /// Adds the entries not seen yet, each at its place in id order.
+    pub fn merge(&mut self, rows: Vec<(i64, vigie_store::FollowUp)>) {
+        for (id, f) in rows {
+            // At or below the rescanned range: read before (by a concurrent refresh whose
+            // merge came first), and pruned from `recent`.
+            if id <= self.poll_after() || !self.recent.insert(id) {
+                continue;
+            }
+            self.last = self.last.max(id);
+            let v = self.by_company.entry(f.company_id.clone()).or_default();
+            let at = v.partition_point(|e| e.0 < id);
+            v.insert(at, (id, f));
+        }
+        let floor = self.poll_after();
+        self.recent = self.recent.split_off(&(floor + 1));
+    }
+
+    /// A company's entries, oldest first.
+    #[must_use]
+    pub fn of(&self, company_id: &str) -> Vec<vigie_store::FollowUp> {
+        self.by_company
+            .get(company_id)
+            .map_or_else(Vec::new, |v| v.iter().map(|e| e.1.clone()).collect())
+    }
+}
 
 /// A cached dashboard session: the caller and CSRF secret (`None`: no such live session),
 /// and when it was read.
@@ -75,7 +123,7 @@ pub struct AppState {
     pub audit: audit::AuditWriter,
     /// In-memory index of the scores (company lookups), when built.
     pub snapshot: RwLock<Option<Arc<snapshot::Snapshot>>>,
-    /// In-memory copy of the follow-ups (last id read, entries by company), when loaded.
+    /// In-memory copy of the follow-ups, when loaded.
     pub follow_ups: RwLock<Option<FollowUpCopy>>,
     /// Verified tokens by hash, with when they were read (`None`: no such live token).
     pub tokens:
@@ -137,17 +185,16 @@ impl AppState {
     /// Reads the follow-ups appended since the last read into the in-memory copy (all of
     /// them the first time).
     pub async fn refresh_follow_ups(&self) -> Result<(), ApiError> {
-        let after = self.follow_ups.read().expect("not poisoned").as_ref().map_or(0, |f| f.0);
+        let after = self
+            .follow_ups
+            .read()
+            .expect("not poisoned")
+            .as_ref()
+            .map_or(0, FollowUpCopy::poll_after);
         let new = self.store.follow_ups_since(after).await?;
         let mut guard = self.follow_ups.write().expect("not poisoned");
-        let (last, by_company) = guard.get_or_insert_with(|| (0, HashMap::new()));
-        for (id, f) in new {
-            // Another refresh may have read these rows meanwhile.
-            if id > *last {
-                *last = id;
-                by_company.entry(f.company_id.clone()).or_default().push(f);
-            }
-        }
+        // Another refresh may have read some of these rows meanwhile: `merge` skips them.
+        guard.get_or_insert_with(FollowUpCopy::default).merge(new);
         Ok(())
     }
 
@@ -315,4 +362,40 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: draining requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FollowUpCopy;
+    use vigie_store::{FollowUp, FollowUpStatus};
+
+    fn entry(id: i64, company: &str, status: FollowUpStatus) -> (i64, FollowUp) {
+        let f = FollowUp {
+            company_id: company.into(),
+            status,
+            note: None,
+            author: "a".into(),
+            at: format!("t{id}"),
+        };
+        (id, f)
+    }
+
+    #[test]
+    fn follow_ups_committed_out_of_id_order_are_not_lost() {
+        let mut c = FollowUpCopy::default();
+        // Id 2 commits first; id 1 (drawn earlier, committed later) appears on a later poll.
+        c.merge(vec![entry(2, "x", FollowUpStatus::Contacted)]);
+        assert_eq!(c.poll_after(), 0, "the next poll reads id 1 again");
+        c.merge(vec![
+            entry(1, "x", FollowUpStatus::ToContact),
+            entry(2, "x", FollowUpStatus::Contacted),
+        ]);
+        let at: Vec<String> = c.of("x").into_iter().map(|f| f.at).collect();
+        assert_eq!(at, ["t1", "t2"], "once each, in id order: the status is id 2's");
+        // Far behind the latest id, the range read again is bounded.
+        c.merge((3..=1000).map(|i| entry(i, "y", FollowUpStatus::Contacted)).collect());
+        assert_eq!(c.poll_after(), 1000 - FollowUpCopy::RESCAN);
+        c.merge(vec![entry(900, "y", FollowUpStatus::Contacted)]);
+        assert_eq!(c.of("y").len(), 998, "a re-read id is not added twice");
+    }
 }

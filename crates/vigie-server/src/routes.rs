@@ -655,12 +655,7 @@ async fn reach(
 }
 
 async fn follow_up_view(state: &AppState, id: &str) -> ApiResult<FollowUpView> {
-    let cached = state
-        .follow_ups
-        .read()
-        .expect("not poisoned")
-        .as_ref()
-        .map(|(_, by)| by.get(id).cloned().unwrap_or_default());
+    let cached = state.follow_ups.read().expect("not poisoned").as_ref().map(|copy| copy.of(id));
     let history = match cached {
         Some(h) => h,
         None => state.store.follow_ups(id).await?,

@@ -9,8 +9,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Assigns each row to one of `k` folds. Stratified: positives and negatives are shuffled
 /// separately and dealt round-robin, so every fold has the same label rate (±1 row).
-/// Grouped: groups are dealt instead of rows — groups with a positive first, each to the
-/// fold with the fewest positives (then rows) so far — so no group straddles folds.
+/// Grouped: groups are dealt instead of rows, so no group straddles folds — groups with a
+/// positive first, each to the fold with the fewest positives (then negatives) so far; then
+/// the groups without a positive, each to the fold with the fewest negatives. (Dealing
+/// those by positives too would send them all to the one fold that had fewest positives.)
 #[must_use]
 pub fn assign(labels: &[bool], groups: Option<&[String]>, k: usize, seed: u64) -> Vec<usize> {
     assert!(k >= 2, "at least two folds");
@@ -39,11 +41,17 @@ pub fn assign(labels: &[bool], groups: Option<&[String]>, k: usize, seed: u64) -
             groups.shuffle(&mut rng);
             // Stable sort keeps the shuffled order among equals: positive-rich groups first.
             groups.sort_by_key(|g| std::cmp::Reverse(g.0));
+            // (positives, negatives) per fold.
             let mut load = vec![(0usize, 0usize); k];
             for (pos, rows) in groups {
-                let f = (0..k).min_by_key(|&f| (load[f].0, load[f].1, f)).expect("k > 0");
+                let f = if pos > 0 {
+                    (0..k).min_by_key(|&f| (load[f].0, load[f].1, f))
+                } else {
+                    (0..k).min_by_key(|&f| (load[f].1, f))
+                }
+                .expect("k > 0");
                 load[f].0 += pos;
-                load[f].1 += rows.len();
+                load[f].1 += rows.len() - pos;
                 for i in rows {
                     fold[i] = f;
                 }
@@ -83,6 +91,30 @@ mod tests {
         for k in 0..5 {
             let pos = (0..600).filter(|&i| f[i] == k && labels[i]).count();
             assert_eq!(pos, 4);
+        }
+    }
+
+    #[test]
+    fn grouped_folds_balance_negatives_when_positives_are_uneven() {
+        // 1,000 groups of 24 rows; 100 of them have between 1 and 18 positive rows (uneven
+        // counts: positives cannot tie across folds).
+        let mut labels = Vec::new();
+        let mut groups = Vec::new();
+        for g in 0..1000 {
+            let positives = if g % 10 == 0 { 1 + (g / 10) % 18 } else { 0 };
+            for r in 0..24 {
+                labels.push(r < positives);
+                groups.push(format!("g{g}"));
+            }
+        }
+        let f = assign(&labels, Some(&groups), 5, 7);
+        let total_pos = labels.iter().filter(|&&l| l).count();
+        for k in 0..5 {
+            let rows = f.iter().filter(|&&x| x == k).count();
+            let pos = (0..labels.len()).filter(|&i| f[i] == k && labels[i]).count();
+            // Each fold within one group (24 rows, 18 positives) of an even share.
+            assert!(rows.abs_diff(24_000 / 5) <= 24, "fold {k}: {rows} rows");
+            assert!(pos.abs_diff(total_pos / 5) <= 18, "fold {k}: {pos} positives");
         }
     }
 }

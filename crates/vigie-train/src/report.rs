@@ -113,7 +113,8 @@ fn group_table(title: &str, rows: &[GroupRow]) -> String {
     if suppressed > 0 {
         let _ = writeln!(
             s,
-            "\n{suppressed} group(s) with fewer than {} rows or {} failures are not shown.",
+            "\n{suppressed} group(s) not shown: those with fewer than {} rows or {} failures, and \
+             as many others as needed so that their sum cannot be read from the totals.",
             crate::train::MIN_CELL_ROWS,
             crate::train::MIN_CELL_POSITIVES
         );

@@ -255,7 +255,9 @@ pub fn volumes(id: &str, runs: &[(String, i64, i64)]) -> String {
     let max = nice_ceiling(runs.iter().map(|r| r.1.max(r.2) as f64).fold(0.0, f64::max));
     let desc: Vec<String> = runs
         .iter()
-        .map(|(m, r, o)| format!("{m} : {} rouges, {} orange", fr::count(*r), fr::count(*o)))
+        .map(|(m, r, o)| {
+            format!("{m} : {} rouges, {} orange", fr::small_count(*r), fr::small_count(*o))
+        })
         .collect();
     let mut s = open(id, w as u32, h as u32, "Alertes par exécution", &(desc.join(" ; ") + "."));
     let plot_h = h - top - bottom;

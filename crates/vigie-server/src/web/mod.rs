@@ -1040,7 +1040,7 @@ async fn runs(State(state): St, session: Session) -> PageResult {
         .map(|r| {
             context! {
                 run_id => r.run_id.clone(), month => r.month.clone(), model_version => r.model_version.clone(),
-                scored => fr::count(r.scored), red => fr::count(r.red), orange => fr::count(r.orange),
+                scored => fr::count(r.scored), red => fr::small_count(r.red), orange => fr::small_count(r.orange),
                 rejected => fr::count(r.rejected),
                 finished_at => format!("{} UTC", r.finished_at.replace('T', " ").trim_end_matches('Z')),
             }
