@@ -273,6 +273,9 @@ fn authentication_and_roles() {
     assert_eq!(r.body["run_id"], "2025-12");
     assert_eq!(r.body["previous_run"], "2025-11");
     assert_eq!(code(&a.call("GET", "/v1/runs/1999-01", Some(&a.analyst), None)), "not_found");
+    // The report lists company ids: its consultation is audited.
+    let seen = a.audit().into_iter().filter(|e| e.route == "GET /v1/runs/{id}").count();
+    assert_eq!(seen, 1, "one audit row for the one report read");
     let runs = a.call("GET", "/v1/runs", Some(&a.analyst), None).body;
     assert_eq!(runs["items"].as_array().unwrap().len(), 2);
     // Only admins activate models.
@@ -341,6 +344,10 @@ fn an_agent_sees_only_its_territory() {
         "not_found"
     );
     assert_eq!(code(&a.call("GET", "/v1/alerts?region=11", Some(&a.agent21), None)), "not_found");
+    // Filters that contradict each other are the caller's mistake (422), not audited as a
+    // territory refused.
+    let r = a.call("GET", "/v1/alerts?departement=21&region=11", Some(&a.agent21), None);
+    assert_eq!(code(&r), "validation_failed", "{}", r.body);
     // Its own list holds 21 only; the busy agent's list holds its département only.
     let own = a.call("GET", "/v1/alerts?limit=1000", Some(&a.agent21), None);
     assert!(own.body["items"].as_array().unwrap().iter().all(|i| i["departement"] == "21"));
@@ -399,7 +406,7 @@ fn an_agent_sees_only_its_territory() {
     );
     assert_eq!(
         rows[5],
-        ("agent-21", "GET /v1/alerts", None, Some("11"), "denied_out_of_zone", None)
+        ("agent-21", "GET /v1/alerts", None, Some("region 11"), "denied_out_of_zone", None)
     );
     assert_eq!(rows[6], ("agent-21", "GET /v1/alerts", None, Some("21"), "ok", None));
     assert_eq!(rows[7], ("agent-busy", "GET /v1/alerts", None, Some(p.busy.as_str()), "ok", None));

@@ -406,3 +406,15 @@ fn one_rescore_lock_per_store() {
         });
     });
 }
+
+#[test]
+fn an_unreachable_store_is_named_with_its_password_masked() {
+    rt().block_on(async {
+        let e = Store::open("postgres://vigie:s3cret@127.0.0.1:1/vigie").await.unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("postgres://vigie:***@127.0.0.1:1/vigie"), "{msg}");
+        assert!(!msg.contains("s3cret") && !msg.contains("timed out"), "{msg}");
+        let e = Store::open("sqlite:///nonexistent-dir/x.db").await.unwrap_err();
+        assert!(e.to_string().contains("/nonexistent-dir/x.db"), "{e}");
+    });
+}

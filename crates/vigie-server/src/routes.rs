@@ -1025,6 +1025,16 @@ pub fn alert_filter(
     if let Some(r) = region {
         let in_region: Vec<String> =
             r.departements().iter().map(|d| d.as_str().to_owned()).collect();
+        // Two filters that contradict each other are the caller's mistake, not a territory
+        // refused: no `denied_out_of_zone` audit row for it.
+        if let Some(d) = dep
+            && !in_region.iter().any(|x| x == d.as_str())
+        {
+            return Err(ApiError::field(
+                "region",
+                format!("département {} is not in region {}", d.as_str(), r.code),
+            ));
+        }
         let scoped: Vec<String> = match deps {
             Some(d) => d.into_iter().filter(|x| in_region.contains(x)).collect(),
             None => in_region,
@@ -1140,8 +1150,13 @@ async fn scoped_query(
         Ok((filter, sort, cursor, limit)) => Ok((run_id, filter, sort, cursor, limit)),
         Err(e) => {
             if e.body.code == "not_found" {
-                let asked = q.departement.as_deref().or(q.region.as_deref());
-                audit(state, caller, route, None, asked, "denied_out_of_zone", None).await?;
+                // The territory column holds département codes: a region is marked as such.
+                let asked = q
+                    .departement
+                    .clone()
+                    .or_else(|| q.region.as_ref().map(|r| format!("region {r}")));
+                audit(state, caller, route, None, asked.as_deref(), "denied_out_of_zone", None)
+                    .await?;
             }
             Err(e)
         }
@@ -1311,6 +1326,8 @@ async fn run(
 ) -> ApiResult<Response> {
     caller.require_national()?;
     let r = state.store.run(&id).await?.ok_or_else(|| ApiError::not_found("no such run"))?;
+    // The report lists company ids (new alerts, escalations...): a consultation.
+    audit(&state, &caller, "GET /v1/runs/{id}", None, None, "ok", Some(&id)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], r.report).into_response())
 }
 

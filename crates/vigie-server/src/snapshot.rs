@@ -86,8 +86,10 @@ impl Snapshot {
         // Read first: a run committed while the index is built changes it again, and the
         // next refresh rebuilds.
         let Some(version) = store.runs_version().await? else { return Ok(None) };
-        let Some(latest) = store.latest_run_summary().await? else { return Ok(None) };
+        // The latest run is the first of the same list (newest first, the order of
+        // `latest_run_summary`): a run committed meanwhile cannot relabel its scores.
         let mut runs: Vec<vigie_store::RunRecord> = store.runs().await?;
+        let Some(latest) = runs.first().cloned() else { return Ok(None) };
         runs.reverse(); // oldest first, as company histories are
         let index: HashMap<String, u16> =
             runs.iter().enumerate().map(|(i, r)| (r.run_id.clone(), i as u16)).collect();

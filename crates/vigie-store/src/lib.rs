@@ -139,7 +139,10 @@ impl Store {
                 .max_connections(if memory { 1 } else { 4 })
                 .connect_with(options)
                 .await
-                .map_err(db("sqlite"))?;
+                .map_err(|e| Error::Database {
+                    backend: "sqlite",
+                    message: format!("{}: {e}", redact(url)),
+                })?;
             sqlx::migrate!("./migrations/sqlite")
                 .run(&pool)
                 .await
@@ -148,6 +151,22 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|e| Error::Database { backend: "postgres", message: e.to_string() })?;
+            // One direct connection first: a pool only says that it timed out, this says
+            // why (refused, unknown host, authentication), naming the server.
+            let unreachable = |message: String| Error::Database {
+                backend: "postgres",
+                message: format!("{}: {message}", redact(url)),
+            };
+            match tokio::time::timeout(
+                Duration::from_secs(10),
+                PgConnection::connect_with(&options),
+            )
+            .await
+            {
+                Ok(Ok(c)) => c.close().await.map_err(|e| unreachable(e.to_string()))?,
+                Ok(Err(e)) => return Err(unreachable(e.to_string())),
+                Err(_) => return Err(unreachable("no answer within 10 s".into())),
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(30))

@@ -412,6 +412,9 @@ fn sign_in_form(
     r
 }
 
+/// The rate limiter's bucket of sign-in attempts (parentheses: no token name).
+const SIGN_IN_BUCKET: &str = "(sign-in)";
+
 #[derive(Debug, Deserialize)]
 struct SignInForm {
     jeton: String,
@@ -428,6 +431,9 @@ async fn sign_in(
         let msg = "Le formulaire a expiré (ou les cookies sont bloqués) : recommencez.";
         return Ok(sign_in_form(&state, &headers, StatusCode::FORBIDDEN, Some(msg), None));
     }
+    // Every attempt reads the store and a success writes a session: attempts share one
+    // bucket of the rate limiter (tokens are too long to guess; this bounds the load).
+    state.limiter.check(SIGN_IN_BUCKET)?;
     let token = form.jeton.trim();
     let ttl = (state.config.session_hours * 3600.0) as u64;
     let opened = if token.is_empty() || token.len() > 200 {
