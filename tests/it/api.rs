@@ -443,6 +443,15 @@ fn companies_by_siren_or_id_with_history_changes_and_follow_up() {
         ["2025-11", "2025-12"]
     );
     assert_eq!(b["latest"]["run_id"], "2025-12");
+    assert_eq!(b["latest"]["in_latest_run"], true);
+    // A company the latest run no longer scores: its last score, marked as not current,
+    // on the API and on the dashboard.
+    let report = a.call("GET", "/v1/runs/2025-12", Some(&a.analyst), None).body;
+    let gone = report["changes"]["no_longer_scored"][0].as_str().expect("a company left");
+    let old = a.call("GET", &format!("/v1/companies/{gone}"), Some(&a.analyst), None);
+    assert_eq!(old.status, StatusCode::OK, "{}", old.body);
+    assert_eq!(old.body["latest"]["run_id"], "2025-11");
+    assert_eq!(old.body["latest"]["in_latest_run"], false);
     assert_eq!(b["latest"]["p"]["18m"], history[1]["p_18m"]);
     assert_eq!(b["changes"]["previous_level"], history[0]["level"]);
     let delta = b["changes"]["delta_p_18m"].as_f64().unwrap();

@@ -334,6 +334,15 @@ fn pages_are_whole_without_javascript_and_keep_to_the_territory() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), format!("/entreprises/{}?ok=suivi", p.siren.1));
 
+    // A company the latest run no longer scores says so.
+    let report = rt().block_on(a.state.store.run("2025-12")).unwrap().unwrap().report;
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let gone = report["changes"]["no_longer_scored"][0].as_str().unwrap();
+    let old = send(&a, "GET", &format!("/entreprises/{gone}"), &analyst, None);
+    assert_eq!(old.status, StatusCode::OK);
+    assert!(old.text.contains("pas été notée par la dernière exécution"), "{}", old.text);
+    assert!(!page.text.contains("pas été notée par la dernière exécution"));
+
     // Odd addresses get pages, never axum's plain text nor a dropped connection.
     let odd = send(&a, "GET", "/entreprises/%FF", &analyst, None);
     assert_eq!(odd.status, StatusCode::NOT_FOUND);

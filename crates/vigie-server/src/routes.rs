@@ -442,6 +442,10 @@ pub struct LatestScore {
     /// Explanation (bias, margin, groups, concerning, reassuring), kept for every alert.
     #[schema(value_type = Option<Object>)]
     pub explanation: Option<serde_json::Value>,
+    /// Whether this score comes from the latest run. `false`: the company was not scored
+    /// by the latest run (closed, in a collective procedure, or absent from the sources),
+    /// and this is its last score, of an earlier run.
+    pub in_latest_run: bool,
 }
 
 /// One point of a company's history.
@@ -530,6 +534,8 @@ struct Reached {
     latest: StoredScore,
     /// Its history, oldest first.
     points: Vec<HistoryPoint>,
+    /// Whether `latest` comes from the latest run.
+    current: bool,
     access: &'static str,
     territory: String,
 }
@@ -539,7 +545,7 @@ struct Reached {
 async fn scores_of(
     state: &AppState,
     id: &str,
-) -> ApiResult<Option<(StoredScore, Vec<HistoryPoint>)>> {
+) -> ApiResult<Option<(StoredScore, Vec<HistoryPoint>, bool)>> {
     if let Some(snap) = state.snapshot()
         && let Some(e) = snap.companies.get(id)
         && let Some(latest) = &e.latest
@@ -558,9 +564,11 @@ async fn scores_of(
                 }
             })
             .collect();
-        return Ok(Some((StoredScore { run_id, month, score: latest.row(id) }, points)));
+        // The index holds `latest` for the companies of the latest run only.
+        return Ok(Some((StoredScore { run_id, month, score: latest.row(id) }, points, true)));
     }
     let mut history = state.store.company_history(id).await?;
+    let newest = state.store.latest_run_summary().await?.map(|r| r.run_id);
     let points = history
         .iter()
         .map(|h| HistoryPoint {
@@ -570,7 +578,10 @@ async fn scores_of(
             level: h.score.level.clone(),
         })
         .collect();
-    Ok(history.pop().map(|latest| (latest, points)))
+    Ok(history.pop().map(|latest| {
+        let current = newest.as_deref() == Some(latest.run_id.as_str());
+        (latest, points, current)
+    }))
 }
 
 pub(crate) async fn audit(
@@ -637,7 +648,7 @@ async fn reach(
         return Err(ApiError::field("reason", "at most 500 characters"));
     }
     let id = company_id(state, raw)?;
-    let Some((latest, points)) = scores_of(state, &id).await? else {
+    let Some((latest, points, current)) = scores_of(state, &id).await? else {
         audit(state, caller, route, Some(&id), None, "not_found", reason).await?;
         return Err(ApiError::not_found("no such company"));
     };
@@ -651,7 +662,7 @@ async fn reach(
             .await?;
         return Err(ApiError::not_found("no such company"));
     };
-    Ok(Reached { id, latest, points, access, territory })
+    Ok(Reached { id, latest, points, current, access, territory })
 }
 
 async fn follow_up_view(state: &AppState, id: &str) -> ApiResult<FollowUpView> {
@@ -727,6 +738,7 @@ pub(crate) async fn company_view(
             level: s.level.clone(),
             margin: s.margin,
             explanation: s.explanation.as_deref().and_then(|e| serde_json::from_str(e).ok()),
+            in_latest_run: r.current,
         },
         history: r.points,
         changes: Changes {

@@ -907,6 +907,7 @@ async fn company(
         company_id => c.company_id.clone(), level => c.latest.level.clone(), level_label => fr::level(&c.latest.level),
         departement => c.departement, region => c.region, naf => c.naf,
         naf_section_label => fr::naf_section(&c.naf_section), size_label => fr::size_band(&c.size_band),
+        in_latest_run => c.latest.in_latest_run,
         run_id => c.latest.run_id, month => c.latest.month,
         follow_up_label => fr::follow_up(&c.follow_up.status), follow_ups,
         out_of_zone => c.access == "out_of_zone", reason,
