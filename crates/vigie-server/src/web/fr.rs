@@ -282,6 +282,14 @@ fn signed_points(v: f64) -> String {
 }
 
 fn signed_percent(v: f64) -> String {
+    // Below 0.05 %, in either direction: "< 0,1 %" with its sign is unreadable ("−< 0,1 %").
+    if v.abs() * 100.0 < 0.05 {
+        return if v == 0.0 {
+            percent(0.0)
+        } else {
+            format!("presque inchangé ({})", percent(v.abs()))
+        };
+    }
     if v >= 0.0 { format!("+{}", percent(v)) } else { format!("−{}", percent(-v)) }
 }
 
@@ -308,6 +316,9 @@ mod tests {
         assert_eq!(percent(0.0312), "3,1\u{202f}%");
         assert_eq!(percent(0.0001), "< 0,1\u{202f}%");
         assert_eq!(percent(0.0), "0\u{202f}%");
+        assert_eq!(signed_percent(-0.0001), "presque inchangé (< 0,1\u{202f}%)");
+        assert_eq!(signed_percent(-0.25), "−25\u{202f}%");
+        assert_eq!(signed_percent(0.0), "0\u{202f}%");
         assert_eq!(small_count(3), "< 5");
         assert_eq!(small_count(0), "0");
         assert_eq!(small_count(12_345), "12\u{202f}345");
