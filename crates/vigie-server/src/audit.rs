@@ -22,11 +22,14 @@ pub struct AuditWriter {
 impl AuditWriter {
     /// Appends `entry` and returns once it is committed (with the time recorded).
     pub async fn append(&self, store: &Store, entry: AuditEntry) -> Result<String, String> {
-        let (tx, rx) = oneshot::channel();
+        let (tx, mut rx) = oneshot::channel();
         self.pending.lock().expect("not poisoned").push((entry, tx));
         let turn = Arc::clone(&self.turn).lock_owned().await;
-        // A previous writer may have committed our row while we waited for the turn; then
-        // the batch holds only rows queued since (or nothing).
+        // A previous writer may have committed our row while we waited for the turn: then
+        // leave the rows queued since to the next one, which batches more of them.
+        if let Ok(done) = rx.try_recv() {
+            return done;
+        }
         let batch = std::mem::take(&mut *self.pending.lock().expect("not poisoned"));
         if batch.is_empty() {
             drop(turn);
