@@ -360,7 +360,7 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             // EX_TEMPFAIL: another rescore holds the store; a scheduler may retry later.
             let locked = e.chain().any(|c| {
                 matches!(
@@ -371,6 +371,22 @@ fn main() -> ExitCode {
             if locked { ExitCode::from(LOCKED_EXIT) } else { ExitCode::FAILURE }
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: the errors of the library crates
+/// already print their cause (`{path}: {source}`), which a plain `{:#}` would repeat.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 /// Exit code of `vigie rescore` when another rescore holds the store (EX_TEMPFAIL).

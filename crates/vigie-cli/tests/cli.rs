@@ -425,3 +425,23 @@ fn the_demo_serves_the_demo_data_with_ready_tokens_and_stops_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn errors_name_their_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such.key");
+    let out = vigie(&[
+        "panel",
+        "--input",
+        dir.path().to_str().unwrap(),
+        "--out",
+        dir.path().join("p.parquet").to_str().unwrap(),
+        "--key-file",
+        missing.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err.lines().find(|l| l.starts_with("error: ")).expect("an error line");
+    assert!(line.contains("no-such.key"), "{line}");
+    assert_eq!(line.matches("No such file or directory").count(), 1, "{line}");
+}
