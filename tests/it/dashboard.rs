@@ -350,6 +350,14 @@ fn pages_are_whole_without_javascript_and_keep_to_the_territory() {
     let bad = send(&a, "GET", "/alertes?page=abc", &analyst, None);
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.text.contains("Saisie invalide"), "{}", bad.text);
+    // An unknown address: a page for a browser, the JSON error for an API client.
+    let req = Request::get("/nulle-part").header(header::ACCEPT, "text/html").body(Body::empty());
+    let r = rt().block_on(a.router.clone().oneshot(req.unwrap())).unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    let r = send(&a, "GET", "/nulle-part", "", None);
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text.contains("\"code\":\"not_found\""), "{}", r.text);
     // A tracking parameter on a shared link is ignored; the last page number does not wrap.
     let tracked = send(&a, "GET", "/alertes?utm_source=courriel&level=red", &analyst, None);
     assert_eq!(tracked.status, StatusCode::OK);

@@ -243,7 +243,21 @@ pub fn app(state: Arc<AppState>) -> (Router, utoipa::openapi::OpenApi) {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
-        .fallback(|| async { ApiError::not_found("no such route") })
+        .fallback(|req: Request| async move {
+            // A browser asking for a page gets the dashboard's French "Introuvable" page;
+            // API clients get the JSON error.
+            let html = req
+                .headers()
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"));
+            let e = ApiError::not_found("no such route");
+            if html && !req.uri().path().starts_with("/v1/") {
+                web::PageError::from(e).into_response()
+            } else {
+                e.into_response()
+            }
+        })
         .method_not_allowed_fallback(|| async {
             ApiError::new("method_not_allowed", "this route exists with another method")
         })

@@ -1199,15 +1199,22 @@ async fn export(
 }
 
 /// A CSV download named `alertes.csv`.
-pub(crate) fn csv_response(csv: String) -> Response {
-    (
+/// A truncated export says so in a `Vigie-Export-Truncated` header (the number of rows
+/// written): CSV has no place for a note.
+pub(crate) fn csv_response(export: CsvExport) -> Response {
+    let mut r = (
         [
             (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"alertes.csv\""),
         ],
-        csv,
+        export.csv,
     )
-        .into_response()
+        .into_response();
+    if export.truncated {
+        r.headers_mut()
+            .insert("vigie-export-truncated", axum::http::HeaderValue::from(EXPORT_LIMIT));
+    }
+    r
 }
 
 /// Every alert of the caller's query as CSV; audited under `route` with the row count.
@@ -1216,7 +1223,7 @@ pub(crate) async fn export_csv(
     caller: &Caller,
     q: &AlertsQuery,
     route: &str,
-) -> ApiResult<String> {
+) -> ApiResult<CsvExport> {
     if q.cursor.is_some() || q.limit.is_some() {
         return Err(ApiError::field("cursor", "an export has every page: no cursor or limit"));
     }
@@ -1258,9 +1265,18 @@ pub(crate) async fn export_csv(
         }
     }
     let scope = filter.departements.as_ref().map_or_else(|| "national".to_owned(), |d| d.join(","));
-    let note = format!("{rows} rows of run {run_id}");
+    let truncated = cursor.is_some();
+    let note =
+        format!("{rows} rows of run {run_id}{}", if truncated { " (truncated)" } else { "" });
     audit(state, caller, route, None, Some(&scope), "ok", Some(&note)).await?;
-    Ok(csv)
+    Ok(CsvExport { csv, truncated })
+}
+
+/// An export: the CSV text, and whether it stopped at [`EXPORT_LIMIT`] rows with more
+/// alerts left.
+pub(crate) struct CsvExport {
+    pub(crate) csv: String,
+    pub(crate) truncated: bool,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1446,4 +1462,18 @@ async fn metrics(State(state): St) -> Response {
         state.metrics.render(version.as_deref()),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CsvExport, EXPORT_LIMIT, csv_response};
+
+    #[test]
+    fn a_truncated_export_says_so() {
+        let full = csv_response(CsvExport { csv: "a\n".into(), truncated: false });
+        assert!(full.headers().get("vigie-export-truncated").is_none());
+        let cut = csv_response(CsvExport { csv: "a\n".into(), truncated: true });
+        assert_eq!(cut.headers()["vigie-export-truncated"], EXPORT_LIMIT.to_string().as_str());
+        assert_eq!(cut.headers()[axum::http::header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    }
 }
