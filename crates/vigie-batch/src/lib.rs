@@ -202,16 +202,9 @@ pub async fn rescore(
     {
         return Err(Error::Backfill { month, later: latest.month });
     }
-    // Checked by the store too, but here before any file is written: a refused run must
-    // not replace the files of the run that holds this id.
-    if let Some(held) = store.run_summary(&run_id).await?
-        && held.month != month
-    {
-        return Err(Error::Store(vigie_store::Error::Invalid(format!(
-            "run id {run_id:?} already holds the run of {}; choose another --run-id for {month}",
-            held.month
-        ))));
-    }
+    // Checked by the store's write too, but here before any file is written: a refused
+    // run must not replace the files of the run that holds this id.
+    store.check_run_id(&run_id, &month).await?;
 
     // The model: the one given (registered now, activated once the run is committed) or
     // the store's active one.

@@ -175,16 +175,7 @@ impl Store {
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<()> {
         validate(run, scores)?;
-        // A run id names one month: reusing it for another month would silently delete
-        // that month's run (the batch is the only writer, so checking first is enough).
-        if let Some(held) = self.run_summary(&run.run_id).await?
-            && held.month != run.month
-        {
-            return Err(Error::Invalid(format!(
-                "run id {:?} already holds the run of {}; choose another --run-id for {}",
-                run.run_id, held.month, run.month
-            )));
-        }
+        self.check_run_id(&run.run_id, &run.month).await?;
         // Sorted by company id: sequential B-tree appends, and deterministic row order.
         let mut order: Vec<&ScoreRow> = scores.iter().collect();
         order.sort_unstable_by(|a, b| a.company_id.cmp(&b.company_id));
@@ -198,6 +189,20 @@ impl Store {
             Backend::Postgres { pool, .. } => {
                 write_postgres(pool, run, &order, progress).await.map_err(db("postgres"))
             }
+        }
+    }
+
+    /// Refuses a run id that already holds another month's run: reusing it would silently
+    /// delete that run. (The batch is the only writer, so checking first is enough; it
+    /// checks before writing any file too.)
+    pub async fn check_run_id(&self, run_id: &str, month: &str) -> Result<()> {
+        match self.run_summary(run_id).await? {
+            Some(held) if held.month != month => Err(Error::Invalid(format!(
+                "run id {run_id:?} already holds the run of {}; choose another --run-id for \
+                 {month}",
+                held.month
+            ))),
+            _ => Ok(()),
         }
     }
 
