@@ -412,7 +412,8 @@ fn sign_in_form(
     r
 }
 
-/// The rate limiter's bucket of sign-in attempts (parentheses: no token name).
+/// The rate limiter's bucket of sign-in attempts (a token with this very name would share
+/// it: harmless, it only limits sign-ins).
 const SIGN_IN_BUCKET: &str = "(sign-in)";
 
 #[derive(Debug, Deserialize)]
