@@ -95,7 +95,8 @@ def settings(df, X, y, fold):
     for label, Z, over in rows:
         sel = [cv_auc(lambda: lgbm(**over), Z, y, sk_splits(Z, y, s)) for s in [1, 2, 3]]
         ours = cv_auc(lambda: lgbm(**over), Z, y, vigie_splits(fold))
-        print(f"{label:34s} selection (seeds 1-3) {np.mean(sel):.4f}  Vigie's split {ours:.4f}",
+        print(f"{label:34s} selection (seeds 1-3) {np.mean(sel):.4f} "
+              f"({' '.join(f'{a:.4f}' for a in sel)}, model seed 42)  Vigie's split {ours:.4f}",
               flush=True)
 
 

@@ -968,6 +968,7 @@ pub fn alert_filter(
     q: &AlertsQuery,
     caller: &Caller,
     run_id: String,
+    cursor: ApiResult<Option<AlertCursor>>,
 ) -> ApiResult<(AlertFilter, AlertSort, Option<AlertCursor>, usize)> {
     let mut errors = Vec::new();
     let mut bad =
@@ -1014,12 +1015,7 @@ pub fn alert_filter(
     if !errors.is_empty() {
         return Err(ApiError::fields(errors));
     }
-    let cursor = q
-        .cursor
-        .as_deref()
-        .map(AlertCursor::decode)
-        .transpose()
-        .map_err(|e| ApiError::new("invalid_cursor", e.to_string()))?;
+    let cursor = cursor?;
     if cursor.as_ref().is_some_and(|c| c.sort != sort) {
         return Err(ApiError::new("invalid_cursor", "the cursor belongs to another sort order"));
     }
@@ -1134,12 +1130,15 @@ async fn scoped_query(
 ) -> ApiResult<(String, AlertFilter, AlertSort, Option<AlertCursor>, usize)> {
     // A cursor names its run: the next pages of a list stay in the run of its first page
     // even after a newer run is committed.
-    let from_cursor = match (&q.run_id, q.cursor.as_deref()) {
-        (None, Some(c)) => Some(
-            AlertCursor::decode(c)
-                .map_err(|e| ApiError::new("invalid_cursor", e.to_string()))?
-                .run_id,
-        ),
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(AlertCursor::decode)
+        .transpose()
+        .map_err(|e| ApiError::new("invalid_cursor", e.to_string()));
+    let from_cursor = match (&q.run_id, &cursor) {
+        (None, Ok(Some(c))) => Some(c.run_id.clone()),
+        (None, Err(e)) => return Err(e.clone()),
         _ => None,
     };
     let run_id = match q.run_id.as_ref().or(from_cursor.as_ref()) {
@@ -1158,7 +1157,7 @@ async fn scoped_query(
                 .run_id
         }
     };
-    match alert_filter(q, caller, run_id.clone()) {
+    match alert_filter(q, caller, run_id.clone(), cursor) {
         Ok((filter, sort, cursor, limit)) => Ok((run_id, filter, sort, cursor, limit)),
         Err(e) => {
             if e.body.code == "not_found" {

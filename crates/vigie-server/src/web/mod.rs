@@ -35,7 +35,7 @@ use vigie_core::{Departement, Naf};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::Caller;
+use crate::extract::{ApiPath, ApiQuery, Caller};
 use crate::routes::{self, AlertsQuery, CompanyResponse, FeedbackRequest, FollowUpRequest};
 
 type St = State<Arc<AppState>>;
@@ -192,32 +192,29 @@ impl IntoResponse for PageError {
 
 type PageResult = Result<Response, PageError>;
 
-/// A page's path parameters; one that cannot be read (not UTF-8) is the "Introuvable" page,
-/// not axum's plain text.
+/// A page's path parameters: the API's extractor ([`ApiPath`]), its error shown as a page
+/// (an unreadable segment is the "Introuvable" page, not axum's plain text).
 struct WebPath<T>(T);
 
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for WebPath<T> {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Path(t)| Self(t))
-            .map_err(|e| ApiError::not_found(e.body_text()).into())
+        let ApiPath(t) = ApiPath::from_request_parts(parts, state).await?;
+        Ok(Self(t))
     }
 }
 
-/// A page's query string; a malformed one is the "Saisie invalide" page.
+/// A page's query string: the API's extractor ([`ApiQuery`]), its error shown as a page
+/// ("Saisie invalide").
 struct WebQuery<T>(T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for WebQuery<T> {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Query(t)| Self(t))
-            .map_err(|e| ApiError::new("invalid_query", e.body_text()).into())
+        let ApiQuery(t) = ApiQuery::from_request_parts(parts, state).await?;
+        Ok(Self(t))
     }
 }
 
