@@ -942,6 +942,7 @@ fn a_model_is_hot_swapped_without_dropping_requests() {
         active: false,
         model_json: m.to_json(),
         card: None,
+        metrics: None,
     }))
     .unwrap();
     let body = feature_vector();
@@ -1131,6 +1132,7 @@ fn two_instances_on_one_postgres_serve_the_same_data() {
                 active: false,
                 model_json: m.to_json(),
                 card: None,
+                metrics: None,
             })
             .await
             .unwrap();

@@ -306,6 +306,19 @@ fn pages_are_whole_without_javascript_and_keep_to_the_territory() {
     assert_eq!(lines.len(), 1 + reds);
     assert!(lines[1..].iter().all(|l| l.split(',').nth(6) == Some("red")));
 
+    // Model monitoring is national: the agent gets the forbidden page and no menu link;
+    // an analyst gets the page, with the backtests the store holds.
+    let suivi = send(&a, "GET", "/suivi", &cookie, None);
+    assert_eq!(suivi.status, StatusCode::FORBIDDEN);
+    let analyst = sign_in(&a, &a.analyst);
+    rt().block_on(a.state.store.write_backtests(&[backtest("2025-11", 6)])).unwrap();
+    let suivi = send(&a, "GET", "/suivi", &analyst, None);
+    assert_eq!(suivi.status, StatusCode::OK);
+    assert!(suivi.text.contains("href=\"/suivi\" aria-current=\"page\""));
+    assert!(suivi.text.contains("<th scope=\"row\">2025-11</th>"), "the run is listed");
+    assert!(suivi.text.contains("role=\"img\""), "with its chart");
+    assert!(!send(&a, "GET", "/executions", &cookie, None).text.contains("href=\"/suivi\""));
+
     // The runs page: runs, the agent's départements, the model card.
     let runs = send(&a, "GET", "/executions", &cookie, None);
     assert_eq!(runs.status, StatusCode::OK);
@@ -524,6 +537,23 @@ async fn count(c: &fantoccini::Client, css: &str) -> usize {
     c.find_all(fantoccini::Locator::Css(css)).await.unwrap().len()
 }
 
+/// A backtest row for the pages' tests (the figures of a small list).
+fn backtest(run_id: &str, horizon_months: i32) -> vigie_store::Backtest {
+    vigie_store::Backtest {
+        run_id: run_id.into(),
+        month: run_id.into(),
+        horizon_months,
+        as_of: "2026-06".into(),
+        scored: 3_800,
+        failures: 40,
+        roc_auc: Some(0.81),
+        red: vigie_store::LevelOutcome::new(30, 12, 40),
+        orange: vigie_store::LevelOutcome::new(120, 25, 40),
+        mean_predicted: 0.0095,
+        observed_rate: 40.0 / 3_800.0,
+    }
+}
+
 async fn sign_in_browser(c: &fantoccini::Client, base: &str, token: &str) {
     use fantoccini::Locator;
     c.goto(&format!("{base}/alertes")).await.unwrap();
@@ -676,6 +706,27 @@ fn in_headless_chromium() {
         assert!(text_of(&c, "h1").await.contains("Exécutions"));
         shot(&c, "07-executions").await;
         accessible(&c, "runs").await;
+
+        // Model monitoring, as an analyst (after signing the agent out).
+        c.find(Locator::Css("form[action='/deconnexion'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        settle(&c, |u| u.path() == "/connexion").await;
+        a.state
+            .store
+            .write_backtests(&[backtest("2025-11", 6), backtest("2025-12", 6)])
+            .await
+            .unwrap();
+        sign_in_browser(&c, &base, &a.analyst).await;
+        c.goto(&format!("{base}/suivi")).await.unwrap();
+        assert_eq!(text_of(&c, "h1").await, "Suivi du modèle");
+        assert!(count(&c, "svg[role=img]").await >= 1);
+        assert_eq!(count(&c, "tbody tr th[scope=row]").await, 2);
+        shot(&c, "07b-suivi").await;
+        accessible(&c, "monitoring").await;
 
         // Sign out.
         c.find(Locator::Css("form[action='/deconnexion'] button"))

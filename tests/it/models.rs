@@ -49,6 +49,8 @@ fn options(family: Family) -> TrainOptions {
         // checked do not depend on the size of the model.
         gbdt: GbdtParams { iterations: 120, learning_rate: 0.1, ..GbdtParams::default() },
         logistic: LogisticParams::default(),
+        refit: true,
+        train_months: vigie_train::walk::DEFAULT_TRAIN_MONTHS,
     }
 }
 
@@ -158,7 +160,7 @@ fn same_panel_and_seed_give_byte_identical_artifacts() {
         let second = train(panel(), again.path(), &options(family)).unwrap();
         assert_eq!(first.version, second.version);
         let a = files(&first.dir);
-        assert_eq!(a.len(), 8, "model, metrics, card, report and four charts");
+        assert_eq!(a.len(), 10, "model, metrics, card, report and six charts");
         assert_eq!(a, files(&second.dir), "{family:?}: artifact bytes differ");
         // Another seed is another model (gbdt samples rows and columns).
         if family == Family::Gbdt {
@@ -199,9 +201,10 @@ fn the_out_of_time_report_measures_what_it_claims() {
     // The panel keeps companies in procedure: the report shows their effect.
     let with = m.with_in_procedure.as_ref().expect("in-procedure view");
     assert!(with.n > m.summary.n);
-    // Windows are ordered; every validation label (up to 24 months) is known before the test.
+    // Windows are ordered; every validation label used (up to 18 months: the 24-month map
+    // comes from observed rates of earlier months) is known before the test.
     let w = outcome.windows;
-    assert!(w.train.1 < w.validation.0 && w.validation.1.plus(24) < w.test.0);
+    assert!(w.train.1 < w.validation.0 && w.validation.1.plus(18) < w.test.0);
     let card = std::fs::read_to_string(outcome.dir.join("card.md")).unwrap();
     assert!(card.contains("Limitations") && card.contains("Size band"));
     let red = &m.alerts["red"];
@@ -236,4 +239,145 @@ fn the_committed_demo_model_comes_from_the_demo_sources_and_scores_them() {
     let levels: std::collections::BTreeSet<_> =
         data.iter().map(|r| scorer.score(r).unwrap().level).collect();
     assert_eq!(levels.len(), 3, "the demo data get green, orange and red companies");
+}
+
+/// Writes a copy of the demo panel where `f` may change each row's labels and features.
+fn mutated_panel(
+    dir: &Path,
+    f: impl Fn(vigie_core::Month, usize, &mut [f64], &mut [f64]),
+) -> PathBuf {
+    use polars::prelude::{Column, NamedFrom, Series};
+    let mut df = common::frame_of(panel());
+    let months: Vec<vigie_core::Month> =
+        common::texts(&df, "month").iter().map(|m| vigie_core::Month::parse(m).unwrap()).collect();
+    let label_names: Vec<&str> =
+        vigie_core::Horizon::ALL.iter().map(|h| h.label_column()).collect();
+    let feature_names: Vec<&str> = vigie_core::features::CATALOGUE.iter().map(|s| s.name).collect();
+    let mut labels: Vec<Vec<f64>> = label_names.iter().map(|n| common::floats(&df, n)).collect();
+    let mut features: Vec<Vec<f64>> =
+        feature_names.iter().map(|n| common::floats(&df, n)).collect();
+    let mut lrow = vec![0.0; labels.len()];
+    let mut frow = vec![0.0; features.len()];
+    for (i, &m) in months.iter().enumerate() {
+        for (k, c) in labels.iter().enumerate() {
+            lrow[k] = c[i];
+        }
+        for (k, c) in features.iter().enumerate() {
+            frow[k] = c[i];
+        }
+        f(m, i, &mut lrow, &mut frow);
+        for (k, c) in labels.iter_mut().enumerate() {
+            c[i] = lrow[k];
+        }
+        for (k, c) in features.iter_mut().enumerate() {
+            c[i] = frow[k];
+        }
+    }
+    let nullable =
+        |v: &[f64]| -> Vec<Option<f64>> { v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect() };
+    for (name, v) in label_names.iter().zip(&labels).chain(feature_names.iter().zip(&features)) {
+        df.with_column(Column::from(Series::new((*name).into(), nullable(v)))).unwrap();
+    }
+    let path = dir.join("panel.parquet");
+    vigie_data::table::write_frame(&mut df, &path, Format::Parquet).unwrap();
+    path
+}
+
+#[test]
+fn walk_forward_models_see_nothing_dated_after_their_window_starts() {
+    let opts = TrainOptions { cv_folds: 0, ..options(Family::Gbdt) };
+    let (_, base) = trained(Family::Gbdt);
+    assert!(!base.walk_forward.is_empty());
+    let cutoff = vigie_core::Month::parse(&base.walk_forward[0].test_from).unwrap();
+    let reference = base.window_models[0].to_json();
+    // Every label whose horizon ends at or after the cutoff is flipped, and every feature
+    // of a month at or after the cutoff changed: the first window's model must not move.
+    let dir = common::tempdir();
+    let changed = mutated_panel(dir.path(), |m, _, labels, features| {
+        for (h, l) in vigie_core::Horizon::ALL.iter().zip(labels.iter_mut()) {
+            if m.plus(h.months()) >= cutoff && !l.is_nan() {
+                *l = 1.0 - *l;
+            }
+        }
+        if m >= cutoff {
+            for x in features.iter_mut() {
+                *x = if x.is_nan() { 1.0 } else { *x * 3.0 + 1.0 };
+            }
+        }
+    });
+    let out = common::tempdir();
+    let again = train(&changed, out.path(), &opts).expect("training on the changed panel");
+    assert_eq!(again.window_models[0].to_json(), reference, "the window's model moved");
+    // The production model, which knows those outcomes, does change.
+    assert_ne!(
+        std::fs::read_to_string(again.dir.join("model.json")).unwrap(),
+        std::fs::read_to_string(base.dir.join("model.json")).unwrap()
+    );
+
+    // The check can fail: one known 18-month outcome of the training window flipped
+    // changes the window's model.
+    let train_from = vigie_core::Month::parse(&base.walk_forward[0].train_from).unwrap();
+    let dir2 = common::tempdir();
+    let flipped = std::cell::Cell::new(false);
+    let in_procedure = common::floats(&common::frame_of(panel()), "in_procedure");
+    let one = mutated_panel(dir2.path(), |m, i, labels, _| {
+        if !flipped.get() && m == train_from && labels[2] == 0.0 && in_procedure[i] == 0.0 {
+            labels[2] = 1.0;
+            flipped.set(true);
+        }
+    });
+    assert!(flipped.get());
+    let out2 = common::tempdir();
+    let other = train(&one, out2.path(), &opts).expect("training");
+    assert_ne!(other.window_models[0].to_json(), reference, "a known label changed nothing");
+}
+
+#[test]
+fn the_artifact_records_the_walk_forward_series_and_the_production_windows() {
+    let (_, outcome) = trained(Family::Gbdt);
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(outcome.dir.join("metrics.json")).unwrap())
+            .unwrap();
+    let series = metrics["walk_forward"].as_array().expect("walk_forward");
+    assert_eq!(series.len(), outcome.walk_forward.len());
+    for w in series {
+        for key in ["test_from", "test_to"] {
+            assert!(vigie_core::Month::parse(w[key].as_str().unwrap()).is_ok());
+        }
+        let (rows, failures) = (w["rows"].as_u64().unwrap(), w["failures"].as_u64().unwrap());
+        assert!(rows > 0 && failures > 0 && failures < rows);
+        let observed = w["observed_rate"].as_f64().unwrap();
+        assert!((observed - failures as f64 / rows as f64).abs() < 1e-12);
+        for key in ["roc_auc", "average_precision", "brier", "mean_predicted"] {
+            let v = w[key].as_f64().unwrap();
+            assert!(v > 0.0 && v < 1.0, "{key} = {v}");
+        }
+    }
+    // The last window is the evaluated model's test window, whose full figures are kept.
+    let last = series.last().unwrap();
+    assert_eq!(last["rows"].as_u64().unwrap() as usize, outcome.metrics.summary.n);
+    assert_eq!(last["roc_auc"].as_f64(), outcome.metrics.summary.roc_auc);
+    // The shipped model: trained on the latest labelled data (the demo panel ends in
+    // 2025-12; its last observed 18-month outcome is that of 2024-06).
+    let production = &metrics["production"];
+    assert_eq!(production["train_to"], "2023-12");
+    assert_eq!(production["calibration_from"], "2024-01");
+    assert_eq!(production["calibration_to"], "2024-06");
+    let model = ModelFile::load(&outcome.dir).unwrap();
+    assert_eq!(model.training.train_window[1], "2023-12");
+    assert_eq!(
+        model.training.test_window,
+        [
+            last["test_from"].as_str().unwrap().to_owned(),
+            last["test_to"].as_str().unwrap().to_owned()
+        ]
+    );
+    // Same number of trees as the evaluated model.
+    if let vigie_score::model::Model::Gbdt(e) = &model.model {
+        assert_eq!(Some(e.trees.len()), last["trees"].as_u64().map(|t| t as usize));
+    }
+    let card = std::fs::read_to_string(outcome.dir.join("card.md")).unwrap();
+    assert!(card.contains("## Walk-forward validation"));
+    assert!(card.contains("refitted on the most recent labelled data"));
+    assert!(outcome.dir.join("walk_forward_rates.svg").exists());
 }

@@ -243,6 +243,7 @@ fn the_registry_holds_one_active_model() {
                 active: false,
                 model_json: json.into(),
                 card: Some("# card".into()),
+                metrics: None,
             };
             assert!(store.active_model().await.unwrap().is_none());
             store.register_model(&m("v1", "{}")).await.unwrap();

@@ -13,6 +13,8 @@
 //! - the same sources, month, model and run id give identical scores;
 //! - one rescore at a time per store (the store's lock, released when the process ends).
 
+pub mod backtest;
+pub mod compare;
 pub mod diff;
 pub mod report;
 
@@ -73,6 +75,9 @@ pub enum Error {
         /// The latest month in the store.
         later: String,
     },
+    /// No run to compare models on.
+    #[error("the store {0} holds no run: run `vigie rescore` first")]
+    NoRun(String),
     /// The model produced a non-finite score (a corrupt model).
     #[error("model {0} gave a non-finite score for {1} companies: refusing to write the run")]
     NotFinite(String, usize),
@@ -223,6 +228,7 @@ pub async fn rescore(
             active: false,
             model_json: model.to_json(),
             card: std::fs::read_to_string(dir.join("card.md")).ok(),
+            metrics: std::fs::read_to_string(dir.join("metrics.json")).ok(),
         };
         (model, Some(record))
     } else {
@@ -236,34 +242,12 @@ pub async fn rescore(
     on(Event::Phase("features"));
     checkpoint("features");
     let t = Instant::now();
-    let pseudo_opts = PanelOptions {
-        from: Some(opts.month),
-        to: Some(opts.month),
-        step: 1,
-        tax_lag: opts.tax_lag,
-        social_lag: opts.social_lag,
-        as_of: Some(opts.month),
-        keep_in_procedure: false,
-    };
-    // Polars reads on its own runtime, which must not be nested in the caller's async
-    // context: the sources are read on a blocking thread.
-    let (input, pseudo) = (opts.input.clone(), opts.pseudo.clone());
-    let (built, rejects) = tokio::task::spawn_blocking(move || {
-        let mut rejects = RejectLog::default();
-        let built = panel::build(&input, &pseudo, &pseudo_opts, &mut rejects)?;
-        Ok::<_, Error>((built, rejects))
-    })
-    .await
-    .expect("the feature task does not panic")?;
+    let (built, rejects) =
+        month_features(&opts.input, &opts.pseudo, opts.month, opts.tax_lag, opts.social_lag)
+            .await?;
     let table = built.table;
     let n = table.height();
-    let features: Vec<&[f64]> = CATALOGUE
-        .iter()
-        .map(|spec| match table.column(spec.name) {
-            Some(Col::F64(v)) => v.as_slice(),
-            _ => unreachable!("the panel has every catalogue feature as floats"),
-        })
-        .collect();
+    let features = feature_columns(&table);
     let names: Vec<&str> = CATALOGUE.iter().map(|s| s.name).collect();
     let scorer = Scorer::bind(model, &names)?;
     let version = scorer.model().version.clone();
@@ -278,18 +262,7 @@ pub async fn rescore(
         buf.clear();
         buf.extend(features.iter().map(|f| f[i]));
     };
-    let scores: Vec<vigie_score::Score> = (0..n.div_ceil(SCORE_CHUNK))
-        .into_par_iter()
-        .flat_map_iter(|c| {
-            let mut rows = Vec::with_capacity(SCORE_CHUNK * k);
-            let mut buf = Vec::with_capacity(k);
-            for i in c * SCORE_CHUNK..((c + 1) * SCORE_CHUNK).min(n) {
-                row_of(i, &mut buf);
-                rows.extend_from_slice(&buf);
-            }
-            scorer.score_rows(&rows, k).expect("rows have the catalogue's width")
-        })
-        .collect();
+    let scores = score_all(&scorer, &features, n);
     let bad = scores.iter().filter(|s| !s.margin.is_finite()).count();
     if bad > 0 {
         return Err(Error::NotFinite(version, bad));
@@ -473,7 +446,15 @@ pub async fn rescore(
             ("report", report_md.display().to_string()),
         ]),
         reference,
+        backtests: Vec::new(),
     };
+
+    // Backtests of the earlier runs whose horizons have elapsed, with the events known now
+    // (about committed runs only: written before this run's transaction, they stay valid
+    // if it fails).
+    let t = Instant::now();
+    report.backtests = backtest::refresh(store, opts.month, &built.openings).await?;
+    timings.insert("backtests", t.elapsed().as_secs_f64());
 
     // The store, last, in one transaction.
     on(Event::Phase("store"));
@@ -526,6 +507,61 @@ pub async fn rescore(
         scores: scores_path,
         rejects: rejects_path,
     })
+}
+
+/// Builds the features of `month` from the sources (the panel code, on a blocking thread:
+/// polars reads on its own runtime, which must not be nested in the caller's async
+/// context).
+pub(crate) async fn month_features(
+    input: &Path,
+    pseudo: &Pseudonymiser,
+    month: Month,
+    tax_lag: u32,
+    social_lag: u32,
+) -> Result<(panel::Panel, RejectLog)> {
+    let panel_opts = PanelOptions {
+        from: Some(month),
+        to: Some(month),
+        step: 1,
+        tax_lag,
+        social_lag,
+        as_of: Some(month),
+        keep_in_procedure: false,
+    };
+    let (input, pseudo) = (input.to_owned(), pseudo.clone());
+    tokio::task::spawn_blocking(move || {
+        let mut rejects = RejectLog::default();
+        let built = panel::build(&input, &pseudo, &panel_opts, &mut rejects)?;
+        Ok::<_, Error>((built, rejects))
+    })
+    .await
+    .expect("the feature task does not panic")
+}
+
+/// The catalogue's feature columns of a one-month panel.
+pub(crate) fn feature_columns(table: &Table) -> Vec<&[f64]> {
+    CATALOGUE
+        .iter()
+        .map(|spec| match table.column(spec.name) {
+            Some(Col::F64(v)) => v.as_slice(),
+            _ => unreachable!("the panel has every catalogue feature as floats"),
+        })
+        .collect()
+}
+
+/// Scores `n` rows given as feature columns (catalogue order), in parallel chunks.
+pub(crate) fn score_all(scorer: &Scorer, features: &[&[f64]], n: usize) -> Vec<vigie_score::Score> {
+    let k = features.len();
+    (0..n.div_ceil(SCORE_CHUNK))
+        .into_par_iter()
+        .flat_map_iter(|c| {
+            let mut rows = Vec::with_capacity(SCORE_CHUNK * k);
+            for i in c * SCORE_CHUNK..((c + 1) * SCORE_CHUNK).min(n) {
+                rows.extend(features.iter().map(|f| f[i]));
+            }
+            scorer.score_rows(&rows, k).expect("rows have the catalogue's width")
+        })
+        .collect()
 }
 
 /// The scores as a table for the Parquet file.

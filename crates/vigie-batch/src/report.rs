@@ -155,6 +155,8 @@ pub struct Report {
     pub outputs: BTreeMap<&'static str, String>,
     /// Profiles for the next run's drift.
     pub reference: Reference,
+    /// Backtests of earlier runs computed by this run (their horizons elapsed).
+    pub backtests: Vec<vigie_store::Backtest>,
 }
 
 /// How many ids of each change list the Markdown report shows (the JSON has them all).
@@ -247,6 +249,36 @@ impl Report {
                 d.edges[i] * 100.0,
                 d.edges[i + 1] * 100.0
             );
+        }
+        if !self.backtests.is_empty() {
+            let _ = writeln!(
+                s_,
+                "\n## Backtests of earlier runs\n\nWhat became of the companies scored by earlier runs whose horizon has elapsed (events known in {}; orange counts orange or red):\n\n| run | month | horizon | scored | failures | ROC AUC | red: flagged, precision, recall | orange: flagged, precision, recall | mean predicted | observed |\n|---|---|---:|---:|---:|---:|---|---|---:|---:|",
+                self.month
+            );
+            let pct = |x: Option<f64>| {
+                x.map_or_else(|| "–".to_owned(), |v| format!("{:.1} %", 100.0 * v))
+            };
+            for b in &self.backtests {
+                let _ = writeln!(
+                    s_,
+                    "| {} | {} | {} months | {} | {} | {} | {}, {}, {} | {}, {}, {} | {} | {} |",
+                    b.run_id,
+                    b.month,
+                    b.horizon_months,
+                    b.scored,
+                    b.failures,
+                    b.roc_auc.map_or_else(|| "–".to_owned(), |v| format!("{v:.3}")),
+                    b.red.flagged,
+                    pct(b.red.precision),
+                    pct(b.red.recall),
+                    b.orange.flagged,
+                    pct(b.orange.precision),
+                    pct(b.orange.recall),
+                    pct(Some(b.mean_predicted)),
+                    pct(Some(b.observed_rate)),
+                );
+            }
         }
         let _ = writeln!(s_, "\n## Time\n\n| phase | seconds |\n|---|---:|");
         for (phase, secs) in &self.timings_seconds {

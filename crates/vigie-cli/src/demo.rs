@@ -9,8 +9,31 @@ use vigie_core::Month;
 use vigie_data::pseudo::Pseudonymiser;
 use vigie_store::{NewToken, Role, Store};
 
-/// The months the demo scores (the last two of the demo sources).
-const MONTHS: [&str; 2] = ["2025-11", "2025-12"];
+/// The first month the demo scores: monthly runs from here to the last month of the demo
+/// sources, so that the backtesting of past runs ("Suivi du modèle", `/v1/monitoring`)
+/// shows runs whose 6-, 12- and 18-month horizons have elapsed.
+const FIRST_MONTH: &str = "2024-01";
+/// The last month of the demo sources.
+const LAST_MONTH: &str = "2025-12";
+
+/// The months the demo scores, oldest first.
+fn months() -> Vec<Month> {
+    let first = Month::parse(FIRST_MONTH).expect("a month");
+    let last = Month::parse(LAST_MONTH).expect("a month");
+    first.through(last).collect()
+}
+
+/// Whether the store at `url` already holds the demo: every demo month scored by the demo
+/// model, and nothing else.
+async fn is_current(store: &Store, model_version: &str) -> Result<bool> {
+    let runs = store.runs().await?;
+    let mut have: Vec<(String, String)> =
+        runs.into_iter().map(|r| (r.month, r.model_version)).collect();
+    have.sort();
+    let want: Vec<(String, String)> =
+        months().iter().map(|m| (m.to_string(), model_version.to_owned())).collect();
+    Ok(have == want)
+}
 
 /// The repository's committed file or folder `rel`: from the current directory, else from
 /// where this binary was built.
@@ -42,18 +65,42 @@ pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
     let input = committed("data-samples/demo")?;
     let model = demo_model()?;
     let pseudo = Pseudonymiser::demo();
+    let model_version = vigie_score::ModelFile::load(&model)
+        .with_context(|| format!("loading {}", model.display()))?
+        .version;
     let rt = crate::runtime()?;
     let tokens = rt.block_on(async {
-        let store = Store::open(&url).await?;
+        let mut store = Store::open(&url).await?;
+        // A store left by an earlier demo is reused when it holds exactly the demo's runs
+        // (a second `vigie demo` starts at once); anything else (an older demo model, an
+        // interrupted first start, other runs) is rebuilt from scratch.
+        let current = is_current(&store, &model_version).await?;
+        if current {
+            eprintln!("reusing the demo store {url}: it holds every demo run");
+        } else {
+            store.close().await;
+            for suffix in ["", "-wal", "-shm"] {
+                let path = dir.join(format!("vigie.db{suffix}"));
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("removing {}", path.display()));
+                    }
+                }
+            }
+            store = Store::open(&url).await?;
+        }
         let lock = store.lock_rescore().await?;
-        for (i, month) in MONTHS.iter().enumerate() {
+        let todo = if current { Vec::new() } else { months() };
+        for (i, month) in todo.iter().enumerate() {
             let opts = vigie_batch::RescoreOptions {
                 input: input.clone(),
-                month: Month::parse(month)?,
+                month: *month,
                 run_id: None,
                 model: (i == 0).then(|| model.clone()),
                 out: None,
-                report_dir: dir.join("runs").join(month),
+                report_dir: dir.join("runs").join(month.to_string()),
                 tax_lag: 1,
                 social_lag: 2,
                 explain_all: false,

@@ -101,7 +101,8 @@ enum Command {
         #[arg(long)]
         keep_in_procedure: bool,
     },
-    /// Train a model on a panel: out-of-time evaluation, calibration, thresholds, artifact.
+    /// Train a model on a panel: walk-forward out-of-time evaluation, then the shipped
+    /// model refitted on the latest labelled data (calibrated, anchored, thresholds).
     Train {
         /// The panel (from `vigie panel`).
         #[arg(long)]
@@ -125,6 +126,13 @@ enum Command {
         /// Hyperparameter overrides of the chosen family, as JSON.
         #[arg(long)]
         params: Option<String>,
+        /// Ship the evaluated model of the last walk-forward window instead of a model
+        /// refitted on the latest labelled data (research).
+        #[arg(long)]
+        no_refit: bool,
+        /// Months of the rolling training window of every model (0 = all months).
+        #[arg(long, default_value_t = vigie_train::walk::DEFAULT_TRAIN_MONTHS)]
+        train_months: i32,
     },
     /// k-fold cross-validation of a model family on any table (CSV or Parquet).
     Evaluate {
@@ -216,6 +224,11 @@ enum Command {
     Runs {
         #[command(subcommand)]
         command: RunsCommand,
+    },
+    /// The model registry: compare a candidate with the active model, activate a version.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
     },
     /// Serve the API (production entry point). Settings: flags, then `VIGIE_*`
     /// environment variables, then the config file, then defaults.
@@ -321,6 +334,45 @@ impl From<RoleArg> for vigie_store::Role {
             RoleArg::Admin => vigie_store::Role::Admin,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelsCommand {
+    /// Scores the companies of the store's latest run with a candidate model beside the
+    /// active one: levels that would change, overlap of the red and alert lists, both
+    /// walk-forward summaries. Registers the candidate (inactive) with the comparison.
+    Compare {
+        /// Store URL (`sqlite://PATH` or `postgres://…`).
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// The candidate (`models/NAME/VERSION`).
+        #[arg(long)]
+        model: PathBuf,
+        /// Directory of the sources the latest run read (its features are built again).
+        #[arg(long)]
+        input: PathBuf,
+        /// Publication lag of tax_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=36))]
+        tax_lag: u32,
+        /// Publication lag of social_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=36))]
+        social_lag: u32,
+        /// Pseudonymisation key file (first line); otherwise VIGIE_PSEUDO_KEY.
+        #[arg(long, conflicts_with = "demo_key")]
+        key_file: Option<PathBuf>,
+        /// Use the public demonstration key (synthetic data only).
+        #[arg(long)]
+        demo_key: bool,
+    },
+    /// Activates a registered version (after printing its comparison with the active
+    /// model, when one was made). Servers load it within `model_refresh_seconds`.
+    Activate {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// The version to activate.
+        version: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -460,7 +512,18 @@ fn run(cli: Cli) -> Result<()> {
             summary["rejects_file"] = rejects_path.display().to_string().into();
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
-        Command::Train { panel, model, out, seed, test_from, cv_folds, params } => {
+        Command::Train {
+            panel,
+            model,
+            out,
+            seed,
+            test_from,
+            cv_folds,
+            params,
+            no_refit,
+            train_months,
+        } => {
+            anyhow::ensure!(train_months >= 0, "--train-months must be 0 (all) or positive");
             let family: vigie_train::Family = model.into();
             let (gbdt, logistic) = family_params(family, params.as_deref())?;
             let name = out
@@ -477,6 +540,8 @@ fn run(cli: Cli) -> Result<()> {
                 cv_folds,
                 gbdt,
                 logistic,
+                refit: !no_refit,
+                train_months,
             };
             let started = std::time::Instant::now();
             let outcome = vigie_train::train::train(&panel, &root, &opts)?;
@@ -627,6 +692,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Demo { addr, dir } => demo::run(addr, &dir)?,
+        Command::Models { command } => runtime()?.block_on(models(command))?,
         Command::Runs { command: RunsCommand::List { store } } => {
             let runs = runtime()?.block_on(async {
                 let store = vigie_store::Store::open(&store).await?;
@@ -662,6 +728,48 @@ async fn serve(cfg: vigie_server::Config, pseudo: Option<Pseudonymiser>) -> Resu
     let state = std::sync::Arc::new(vigie_server::AppState::new(store.clone(), pseudo, cfg));
     vigie_server::serve(state, listener, vigie_server::shutdown_signal()).await?;
     store.close().await;
+    Ok(())
+}
+
+async fn models(command: ModelsCommand) -> Result<()> {
+    match command {
+        ModelsCommand::Compare { store, model, input, tax_lag, social_lag, key_file, demo_key } => {
+            let pseudo = pseudonymiser(demo_key, key_file.as_deref())?;
+            let store = vigie_store::Store::open(&store).await?;
+            let opts =
+                vigie_batch::compare::CompareOptions { input, model, tax_lag, social_lag, pseudo };
+            let c = vigie_batch::compare::compare(&store, &opts).await;
+            store.close().await;
+            println!("{}", serde_json::to_string_pretty(&c?)?);
+        }
+        ModelsCommand::Activate { store, version } => {
+            let store = vigie_store::Store::open(&store).await?;
+            let comparison = store.comparison(&version).await?;
+            match &comparison {
+                Some(c) => eprintln!(
+                    "comparison with {} on run {}: {} of {} levels change, red lists overlap {} of {} / {}",
+                    c.active_version,
+                    c.run_id,
+                    c.changed,
+                    c.scored,
+                    c.red.both,
+                    c.red.active,
+                    c.red.candidate
+                ),
+                None => eprintln!(
+                    "{version} was never compared with the active model (`vigie models compare`)"
+                ),
+            }
+            store.activate_model(&version).await?;
+            store.close().await;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({ "activated": version, "comparison": comparison })
+                )?
+            );
+        }
+    }
     Ok(())
 }
 

@@ -373,14 +373,14 @@ fn get(addr: &str, path: &str, token: &str) -> (u16, String) {
     (status, out.split("\r\n\r\n").nth(1).unwrap_or("").to_owned())
 }
 
-#[test]
-fn the_demo_serves_the_demo_data_with_ready_tokens_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts `vigie demo` in `dir` and waits until it serves; returns the process, its
+/// address, the printed tokens by role and what it wrote on stderr before serving.
+fn start_demo(dir: &Path) -> (Child, String, BTreeMap<&'static str, String>) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
     let mut child = Command::new(BIN)
         .args(["demo", "--addr", &addr, "--dir"])
-        .arg(dir.path().join("demo"))
+        .arg(dir)
         .current_dir(root())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -402,28 +402,136 @@ fn the_demo_serves_the_demo_data_with_ready_tokens_and_stops_on_sigterm() {
     assert_eq!(tokens.len(), 3, "an agent, an analyst and an admin token are printed");
     // The server is up once the URL is printed; give it a moment to bind.
     let deadline = Instant::now() + Duration::from_secs(20);
-    let (status, body) = loop {
-        if std::net::TcpStream::connect(&addr).is_ok() {
-            break get(&addr, "/v1/alerts?limit=3", &tokens["agent"]);
-        }
+    while std::net::TcpStream::connect(&addr).is_err() {
         assert!(Instant::now() < deadline, "the demo server never listened");
         std::thread::sleep(Duration::from_millis(100));
-    };
-    assert_eq!(status, 200, "{body}");
-    let alerts: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(alerts["run_id"], "2025-12");
-    assert!(!alerts["items"].as_array().unwrap().is_empty(), "the agent's département has alerts");
-    let (status, _) = get(&addr, "/readyz", "");
-    assert_eq!(status, 200);
-    let (status, body) = get(&addr, "/v1/runs/2025-12", &tokens["agent"]);
-    assert_eq!(status, 403, "{body}");
-    let (status, _) = get(&addr, "/v1/runs/2025-12", &tokens["analyst"]);
-    assert_eq!(status, 200);
-    // SIGTERM: graceful shutdown, exit 0.
+    }
+    (child, addr, tokens)
+}
+
+/// SIGTERM: graceful shutdown, exit 0.
+fn stop_demo(mut child: Child) {
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
+}
+
+/// Checks `/v1/monitoring` of the demo against a recomputation from the demo's events file
+/// and the scores the demo store holds.
+fn check_monitoring(addr: &str, tokens: &BTreeMap<&str, String>, db: &Path) {
+    let (status, body) = get(addr, "/v1/monitoring", &tokens["agent"]);
+    assert_eq!(status, 403, "agents do not see national monitoring: {body}");
+    let (status, body) = get(addr, "/v1/monitoring", &tokens["analyst"]);
+    assert_eq!(status, 200, "{body}");
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let items = doc["items"].as_array().unwrap();
+    let six: Vec<&serde_json::Value> = items.iter().filter(|i| i["horizon_months"] == 6).collect();
+    assert!(!six.is_empty(), "a run whose 6-month horizon has elapsed is listed");
+    assert!(items.iter().any(|i| i["horizon_months"] == 18), "and one at 18 months");
+
+    // Openings by pseudonymous id, from the events file.
+    let pseudo = vigie_data::pseudo::Pseudonymiser::demo();
+    let events =
+        vigie_data::tabular::read(&root().join("data-samples/demo/events.parquet")).unwrap();
+    let text = |name: &str| events.text(name).unwrap().to_vec();
+    let (sirens, dates, kinds) = (text("siren"), text("date"), text("kind"));
+    let mut openings: BTreeMap<String, Vec<vigie_core::Month>> = BTreeMap::new();
+    for i in 0..events.rows {
+        let kind = kinds[i].as_deref().unwrap();
+        if !matches!(kind, "safeguard" | "receivership" | "liquidation") {
+            continue;
+        }
+        let siren = vigie_core::Siren::parse(sirens[i].as_deref().unwrap()).unwrap();
+        let month = vigie_core::Month::parse(&dates[i].as_deref().unwrap()[..7]).unwrap();
+        openings.entry(pseudo.company_id(siren).as_str().to_owned()).or_default().push(month);
+    }
+    let url = format!("sqlite://{}", db.display());
+    let checked = rt().block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        let mut checked = 0;
+        for item in items.iter().filter(|i| i["horizon_months"] == 6 || i["horizon_months"] == 18) {
+            let run_id = item["run_id"].as_str().unwrap();
+            let h = item["horizon_months"].as_i64().unwrap() as i32;
+            let month = vigie_core::Month::parse(item["month"].as_str().unwrap()).unwrap();
+            let scores: Vec<ScoreRow> = store.run_scores(run_id).await.unwrap();
+            let failed = |c: &str| {
+                openings
+                    .get(c)
+                    .is_some_and(|ms| ms.iter().any(|&d| d > month && d <= month.plus(h)))
+            };
+            let k = if h == 6 { 0 } else { 2 };
+            let failures = scores.iter().filter(|s| failed(&s.company_id)).count();
+            let red: Vec<&ScoreRow> = scores.iter().filter(|s| s.level == "red").collect();
+            let red_failed = red.iter().filter(|s| failed(&s.company_id)).count();
+            let alerts = scores.iter().filter(|s| s.level != "green").count();
+            let mean = scores.iter().map(|s| s.p[k]).sum::<f64>() / scores.len() as f64;
+            assert_eq!(item["scored"].as_u64().unwrap() as usize, scores.len(), "{run_id}");
+            assert_eq!(item["failures"].as_u64().unwrap() as usize, failures, "{run_id} at {h}");
+            assert_eq!(item["red"]["flagged"].as_u64().unwrap() as usize, red.len());
+            assert_eq!(item["red"]["failed"].as_u64().unwrap() as usize, red_failed);
+            assert_eq!(item["orange"]["flagged"].as_u64().unwrap() as usize, alerts);
+            assert!((item["mean_predicted"].as_f64().unwrap() - mean).abs() < 1e-12);
+            assert!(
+                (item["observed_rate"].as_f64().unwrap() - failures as f64 / scores.len() as f64)
+                    .abs()
+                    < 1e-15
+            );
+            if !red.is_empty() {
+                let precision = red_failed as f64 / red.len() as f64;
+                assert!((item["red"]["precision"].as_f64().unwrap() - precision).abs() < 1e-15);
+            }
+            checked += 1;
+        }
+        store.close().await;
+        checked
+    });
+    assert!(checked >= 2);
+}
+
+#[test]
+fn the_demo_serves_the_demo_data_with_ready_tokens_and_stops_on_sigterm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let mut previous: Option<BTreeMap<&str, String>> = None;
+    // Twice in the same folder, as a user who stops the demo and starts it again: the
+    // second start reuses the store (same runs) and prints new tokens.
+    for start in 0..2 {
+        let (child, addr, tokens) = start_demo(&dir);
+        let (status, body) = get(&addr, "/v1/alerts?limit=3", &tokens["agent"]);
+        assert_eq!(status, 200, "start {start}: {body}");
+        let alerts: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(alerts["run_id"], "2025-12");
+        assert!(
+            !alerts["items"].as_array().unwrap().is_empty(),
+            "the agent's département has alerts"
+        );
+        let (status, _) = get(&addr, "/readyz", "");
+        assert_eq!(status, 200);
+        let (status, body) = get(&addr, "/v1/runs/2025-12", &tokens["agent"]);
+        assert_eq!(status, 403, "{body}");
+        let (status, body) = get(&addr, "/v1/runs", &tokens["analyst"]);
+        assert_eq!(status, 200);
+        let runs: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let months: Vec<&str> = runs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["month"].as_str().unwrap())
+            .collect();
+        assert_eq!(months.len(), 24, "start {start}: monthly runs 2024-01 to 2025-12");
+        assert_eq!((months[0], months[23]), ("2025-12", "2024-01"));
+        if start == 0 {
+            check_monitoring(&addr, &tokens, &dir.join("vigie.db"));
+        }
+        if let Some(old) = &previous {
+            // The first start's tokens were revoked by the second.
+            let (status, _) = get(&addr, "/v1/alerts?limit=1", &old["agent"]);
+            assert_eq!(status, 401);
+        }
+        previous = Some(tokens);
+        stop_demo(child);
+    }
 }
 
 #[test]

@@ -130,6 +130,10 @@ pub struct Panel {
     pub table: Table,
     /// Counts.
     pub summary: PanelSummary,
+    /// Months in which a collective procedure opened, by pseudonymous company id (every
+    /// judgment read, whatever the panel's months): what became of the companies, for
+    /// the backtesting of past runs.
+    pub openings: std::collections::HashMap<String, Vec<Month>>,
 }
 
 /// Reads the sources of `dir` and builds the panel.
@@ -297,7 +301,15 @@ fn assemble(
         label_rates,
         label_18m_rate_by_year: by_year,
     };
-    Panel { table, summary }
+    let mut openings: std::collections::HashMap<String, Vec<Month>> =
+        std::collections::HashMap::new();
+    for e in data.events.iter().filter(|e| e.kind.is_opening()) {
+        openings
+            .entry(data.companies.id[e.company as usize].as_str().to_owned())
+            .or_default()
+            .push(e.date.month());
+    }
+    Panel { table, summary, openings }
 }
 
 fn rate(it: impl Iterator<Item = Option<u8>>) -> LabelRate {

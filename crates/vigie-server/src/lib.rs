@@ -19,6 +19,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod monitoring;
 pub mod routes;
 pub mod snapshot;
 pub mod web;

@@ -63,6 +63,7 @@ pub fn api() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(export))
         .routes(routes!(runs))
         .routes(routes!(run))
+        .routes(routes!(crate::monitoring::monitoring))
         .routes(routes!(models))
         .routes(routes!(activate))
         .routes(routes!(healthz))
@@ -1371,6 +1372,9 @@ pub struct ModelOut {
     pub registered_at: String,
     /// Active.
     pub active: bool,
+    /// Its last comparison with the model active then (`vigie models compare`), shown
+    /// before activation; null when never compared.
+    pub comparison: Option<crate::monitoring::ComparisonOut>,
 }
 
 /// The registry.
@@ -1385,19 +1389,18 @@ pub struct ModelsResponse {
 /// The model registry.
 #[utoipa::path(get, path = "/v1/models", tag = "models", responses((status = 200, body = ModelsResponse)))]
 async fn models(State(state): St, _caller: Caller) -> ApiResult<Json<ModelsResponse>> {
-    let items = state
-        .store
-        .models()
-        .await?
-        .into_iter()
-        .map(|m| ModelOut {
+    let mut items = Vec::new();
+    for m in state.store.models().await? {
+        let comparison = state.store.comparison(&m.version).await?.map(Into::into);
+        items.push(ModelOut {
             version: m.version,
             name: m.name,
             family: m.family,
             registered_at: m.registered_at,
             active: m.active,
-        })
-        .collect();
+            comparison,
+        });
+    }
     Ok(Json(ModelsResponse { items, loaded: state.model().map(|m| m.version.clone()) }))
 }
 

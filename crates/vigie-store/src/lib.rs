@@ -17,6 +17,7 @@
 //! - at most one model is active (a unique partial index).
 
 mod alerts;
+mod backtests;
 mod people;
 mod registry;
 mod runs;
@@ -31,10 +32,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Connection as _, PgConnection};
 
 pub use alerts::{AlertCursor, AlertFilter, AlertItem, AlertPage, AlertSort, MAX_PAGE};
+pub use backtests::{Backtest, LevelOutcome};
 pub use people::{
     AuditEntry, Feedback, FollowUp, FollowUpStatus, NewToken, Role, Token, hash_token,
 };
-pub use registry::{ModelRecord, ModelSummary};
+pub use registry::{Comparison, ListOverlap, ModelRecord, ModelSummary};
 pub use runs::{RunRecord, ScoreRow, StoredScore};
 pub use sessions::{Session, random_secret};
 

@@ -23,6 +23,8 @@ pub struct ModelRecord {
     pub model_json: String,
     /// The model card (Markdown), when known.
     pub card: Option<String>,
+    /// The training metrics (`metrics.json`, with the walk-forward series), when known.
+    pub metrics: Option<String>,
 }
 
 /// A registered model without its file.
@@ -50,6 +52,7 @@ macro_rules! model_from_row {
             active: $r.try_get::<i32, _>("active")? == 1,
             model_json: $r.try_get("model_json")?,
             card: $r.try_get("card")?,
+            metrics: $r.try_get("metrics")?,
         }
     };
 }
@@ -68,7 +71,7 @@ impl Store {
             )));
         }
         let sql = "INSERT INTO models (version, name, family, registered_at, active, model_json, \
-                   card) VALUES ($1, $2, $3, $4, 0, $5, $6)";
+                   card, metrics) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)";
         on_pool!(self, pool => {
             sqlx::query(sql)
                 .bind(&model.version)
@@ -77,6 +80,7 @@ impl Store {
                 .bind(&model.registered_at)
                 .bind(&model.model_json)
                 .bind(&model.card)
+                .bind(&model.metrics)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
@@ -109,7 +113,7 @@ impl Store {
 
     /// The active model, if any.
     pub async fn active_model(&self) -> Result<Option<ModelRecord>> {
-        let sql = "SELECT version, name, family, registered_at, active, model_json, card \
+        let sql = "SELECT version, name, family, registered_at, active, model_json, card, metrics \
                    FROM models WHERE active = 1";
         on_pool!(self, pool => {
             async {
@@ -131,7 +135,7 @@ impl Store {
 
     /// One registered model.
     pub async fn model(&self, version: &str) -> Result<Option<ModelRecord>> {
-        let sql = "SELECT version, name, family, registered_at, active, model_json, card \
+        let sql = "SELECT version, name, family, registered_at, active, model_json, card, metrics \
                    FROM models WHERE version = $1";
         on_pool!(self, pool => {
             async {
@@ -163,5 +167,94 @@ impl Store {
             }
             .await
         })
+    }
+}
+
+/// Sizes of a list under two models and of their intersection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListOverlap {
+    /// Companies in the active model's list.
+    pub active: i64,
+    /// Companies in the candidate's list.
+    pub candidate: i64,
+    /// Companies in both.
+    pub both: i64,
+}
+
+impl ListOverlap {
+    /// Counts a company: in the active model's list or not, in the candidate's or not.
+    pub fn add(&mut self, in_active: bool, in_candidate: bool) {
+        self.active += i64::from(in_active);
+        self.candidate += i64::from(in_candidate);
+        self.both += i64::from(in_active && in_candidate);
+    }
+
+    /// `both / (active + candidate − both)` (`None` when both lists are empty).
+    #[must_use]
+    pub fn jaccard(&self) -> Option<f64> {
+        let union = self.active + self.candidate - self.both;
+        (union > 0).then(|| self.both as f64 / union as f64)
+    }
+}
+
+/// A candidate model against the active one, on the companies of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The run whose companies were scored.
+    pub run_id: String,
+    /// Its month.
+    pub month: String,
+    /// The model active then.
+    pub active_version: String,
+    /// The candidate.
+    pub candidate_version: String,
+    /// When (UTC ISO 8601).
+    pub compared_at: String,
+    /// Companies scored by both.
+    pub scored: i64,
+    /// Companies whose level would change.
+    pub changed: i64,
+    /// Green under the active model, orange or red under the candidate.
+    pub new_alerts: i64,
+    /// In alert under the active model, green under the candidate.
+    pub removed_alerts: i64,
+    /// Orange to red.
+    pub escalated: i64,
+    /// Red to orange.
+    pub de_escalated: i64,
+    /// The red lists.
+    pub red: ListOverlap,
+    /// The alert lists (orange or red).
+    pub alerts: ListOverlap,
+    /// The active model's walk-forward summary (`metrics.json`), when known.
+    pub active_walk_forward: Option<serde_json::Value>,
+    /// The candidate's.
+    pub candidate_walk_forward: Option<serde_json::Value>,
+}
+
+impl Store {
+    /// Keeps a comparison with its candidate (replacing an earlier one).
+    pub async fn set_comparison(&self, c: &Comparison) -> Result<()> {
+        let text = serde_json::to_string(c).expect("comparisons serialise");
+        let n = on_pool!(self, pool => {
+            sqlx::query("UPDATE models SET comparison = $1 WHERE version = $2")
+                .bind(&text)
+                .bind(&c.candidate_version)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        if n == 1 { Ok(()) } else { Err(Error::UnknownModel(c.candidate_version.clone())) }
+    }
+
+    /// The comparison kept with a model, if any.
+    pub async fn comparison(&self, version: &str) -> Result<Option<Comparison>> {
+        let text = on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<String>>("SELECT comparison FROM models WHERE version = $1")
+                .bind(version)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(text.flatten().and_then(|t| serde_json::from_str(&t).ok()))
     }
 }

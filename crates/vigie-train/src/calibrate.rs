@@ -64,6 +64,48 @@ pub fn platt(scores: &[f64], labels: &[bool]) -> [f64; 2] {
     [a, b]
 }
 
+/// The log-odds shift `δ` that makes the mean of `σ(a · s + b + δ)` over `scores` equal
+/// the observed rate of `labels` (calibration-in-the-large, the anchor of the level).
+/// `None` without rows or without a failure (a rate of zero has no finite shift). The
+/// mean is increasing in `δ`, so Newton steps, bisected when they overshoot, converge.
+#[must_use]
+pub fn level_shift(scores: &[f64], labels: &[bool], [a, b]: [f64; 2]) -> Option<f64> {
+    let positives = labels.iter().filter(|&&l| l).count();
+    if scores.is_empty() || positives == 0 || positives == labels.len() {
+        return None;
+    }
+    let target = positives as f64;
+    let excess = |d: f64| -> (f64, f64) {
+        let (mut sum, mut slope) = (0.0, 0.0);
+        for &s in scores {
+            let p = 1.0 / (1.0 + (-(a * s + b + d)).exp());
+            sum += p;
+            slope += p * (1.0 - p);
+        }
+        (sum - target, slope)
+    };
+    // Bracket the root, then Newton steps kept inside the bracket.
+    let (mut lo, mut hi) = (-30.0f64, 30.0f64);
+    let mut d = 0.0;
+    for _ in 0..200 {
+        let (f, slope) = excess(d);
+        if f.abs() < 1e-9 * target.max(1.0) {
+            break;
+        }
+        if f > 0.0 {
+            hi = d;
+        } else {
+            lo = d;
+        }
+        let newton = d - f / slope.max(1e-300);
+        d = if newton > lo && newton < hi { newton } else { f64::midpoint(lo, hi) };
+        if hi - lo < 1e-12 {
+            break;
+        }
+    }
+    Some(d)
+}
+
 /// The alert thresholds chosen on a validation window.
 #[derive(Debug, Clone, Serialize)]
 pub struct Alerts {
@@ -113,6 +155,23 @@ mod tests {
         let labels: Vec<bool> = (0..200).map(|i| i >= 190).collect();
         let [a, b] = platt(&scores, &labels);
         assert!(a.is_finite() && b.is_finite() && a > 0.0 && a < 50.0, "{a} {b}");
+    }
+
+    #[test]
+    fn level_shift_matches_the_observed_rate() {
+        let scores: Vec<f64> = (0..1000).map(|i| -4.0 + f64::from(i) / 250.0).collect();
+        // 60 failures: a rate of 6 %.
+        let labels: Vec<bool> = (0..1000).map(|i| i % 50 < 3).collect();
+        let map = [0.8, -1.5];
+        let d = level_shift(&scores, &labels, map).unwrap();
+        let mean = scores.iter().map(|&s| 1.0 / (1.0 + (-(0.8 * s - 1.5 + d)).exp())).sum::<f64>()
+            / 1000.0;
+        assert!((mean - 0.06).abs() < 1e-9, "{mean}");
+        // Already at the rate: no shift.
+        let d2 = level_shift(&scores, &labels, [0.8, -1.5 + d]).unwrap();
+        assert!(d2.abs() < 1e-9, "{d2}");
+        assert_eq!(level_shift(&scores, &[false; 1000], map), None);
+        assert_eq!(level_shift(&[], &[], map), None);
     }
 
     #[test]

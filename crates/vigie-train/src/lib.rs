@@ -8,7 +8,10 @@
 //!   that scoring and exact TreeSHAP need no training dependency);
 //! - [`calibrate`]: Platt maps per horizon, alert thresholds;
 //! - [`folds`]: stratified (and grouped) k-fold splits;
-//! - [`evaluate`]: k-fold cross-validation of any table (`vigie evaluate`).
+//! - [`evaluate`]: k-fold cross-validation of any table (`vigie evaluate`);
+//! - [`walk`]: the model lifecycle in time: windows known at a cutoff, the anchored
+//!   calibration, the walk-forward series and the production layout;
+//! - [`train`]: `vigie train`, from a panel to the artifact.
 //!
 //! Invariants: training is deterministic for a seed (same inputs → same model file bytes);
 //! a model is fitted on training rows only, its calibration and thresholds on a later
@@ -23,6 +26,7 @@ pub mod gbdt;
 pub mod logistic;
 mod report;
 pub mod train;
+pub mod walk;
 
 pub use error::{Error, Result};
 

@@ -5,21 +5,87 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use vigie_eval::charts;
+use vigie_eval::charts::{self, Series};
 use vigie_eval::metrics::{GroupRow, Summary};
 use vigie_score::model::{Model, ModelFile};
 
-use crate::train::{TestMetrics, Windows};
+use crate::train::{TestMetrics, Windows, WindowsText};
+use crate::walk::{Fitted, Spread, WalkRow, WalkSummary};
 use crate::{Error, Result};
 
-/// The four charts of a report, as SVG text.
+/// The charts of a report, as SVG text.
 pub struct Charts {
-    files: [(&'static str, String); 4],
+    files: Vec<(&'static str, String)>,
+}
+
+/// A test window's position on the time axis: its first month, in years.
+fn year_of(month: &str) -> f64 {
+    let (y, m) = month.split_once('-').unwrap_or((month, "1"));
+    y.parse::<f64>().unwrap_or(0.0) + (m.parse::<f64>().unwrap_or(1.0) - 1.0) / 12.0
+}
+
+/// The two walk-forward charts: ROC AUC per window, and mean predicted (anchored and
+/// Platt-only) against observed 18-month failure rates.
+fn walk_charts(series: &[WalkRow]) -> [(&'static str, String); 2] {
+    let x = |r: &WalkRow| year_of(&r.test_from);
+    let (x0, x1) = series
+        .iter()
+        .map(x)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (x0, x1) = if x0.is_finite() { (x0 - 0.5, x1 + 0.5) } else { (0.0, 1.0) };
+    let auc = Series {
+        name: "ROC AUC (18 months)".into(),
+        points: series.iter().map(|r| (x(r), r.roc_auc.unwrap_or(f64::NAN))).collect(),
+        dashed: false,
+    };
+    let pct = |f: &dyn Fn(&WalkRow) -> f64| -> Vec<(f64, f64)> {
+        series.iter().map(|r| (x(r), 100.0 * f(r))).collect()
+    };
+    let rates = [
+        Series { name: "observed".into(), points: pct(&|r| r.observed_rate), dashed: false },
+        Series {
+            name: "predicted (anchored)".into(),
+            points: pct(&|r| r.mean_predicted),
+            dashed: false,
+        },
+        Series {
+            name: "predicted (Platt only)".into(),
+            points: pct(&|r| r.platt_only.mean_predicted),
+            dashed: true,
+        },
+    ];
+    let top =
+        rates.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0f64, f64::max).max(0.1);
+    [
+        (
+            "walk_forward_auc.svg",
+            charts::line_chart(
+                "Walk-forward: ROC AUC by test window (18 months)",
+                "first month of the test window (year)",
+                "ROC AUC",
+                &[auc],
+                (x0, x1),
+                (0.5, 1.0),
+            ),
+        ),
+        (
+            "walk_forward_rates.svg",
+            charts::line_chart(
+                "Walk-forward: mean predicted and observed 18-month failure rate by test window",
+                "first month of the test window (year)",
+                "failure rate (%)",
+                &rates,
+                (x0, x1),
+                (0.0, (top * 1.25 * 10.0).ceil() / 10.0),
+            ),
+        ),
+    ]
 }
 
 impl Charts {
-    /// Charts of calibrated 18-month probabilities against outcomes.
-    pub fn new(probs: &[f64], labels: &[bool]) -> Self {
+    /// Charts of calibrated 18-month probabilities against outcomes, and of the
+    /// walk-forward series.
+    pub fn new(probs: &[f64], labels: &[bool], series: &[WalkRow]) -> Self {
         let failed: Vec<f64> = probs
             .iter()
             .zip(labels)
@@ -33,22 +99,22 @@ impl Charts {
             .map(|(p, _)| p.max(1e-6).log10())
             .collect();
         let lo = failed.iter().chain(&survived).copied().fold(0.0f64, f64::min).floor();
-        Self {
-            files: [
-                ("roc.svg", charts::roc_chart(probs, labels)),
-                ("precision_recall.svg", charts::pr_chart(probs, labels)),
-                ("calibration.svg", charts::calibration_chart(probs, labels, 10)),
-                (
-                    "scores.svg",
-                    charts::histogram_chart(
-                        "Distribution of log10(18-month probability) by outcome",
-                        &[("failed within 18 months", &failed), ("no failure", &survived)],
-                        40,
-                        (lo, 0.0),
-                    ),
+        let mut files = vec![
+            ("roc.svg", charts::roc_chart(probs, labels)),
+            ("precision_recall.svg", charts::pr_chart(probs, labels)),
+            ("calibration.svg", charts::calibration_chart(probs, labels, 10)),
+            (
+                "scores.svg",
+                charts::histogram_chart(
+                    "Distribution of log10(18-month probability) by outcome",
+                    &[("failed within 18 months", &failed), ("no failure", &survived)],
+                    40,
+                    (lo, 0.0),
                 ),
-            ],
-        }
+            ),
+        ];
+        files.extend(walk_charts(series));
+        Self { files }
     }
 
     /// Writes the SVG files into `dir`.
@@ -142,8 +208,16 @@ fn headline(m: &ModelFile, w: &Windows, t: &TestMetrics) -> String {
     );
     let _ = writeln!(s, "| seed | {} |", m.training.seed);
     let _ = writeln!(s, "| code | {} |", m.training.code_version);
-    let _ = writeln!(s, "| red threshold (max F0.5 on validation) | {:.4} |", m.thresholds.red);
-    let _ = writeln!(s, "| orange threshold (max F2 on validation) | {:.4} |", m.thresholds.orange);
+    let _ = writeln!(
+        s,
+        "| red threshold of the shipped model (max F0.5 on its validation window) | {:.4} |",
+        m.thresholds.red
+    );
+    let _ = writeln!(
+        s,
+        "| orange threshold of the shipped model (max F2 on its validation window) | {:.4} |",
+        m.thresholds.orange
+    );
     s.push('\n');
     s.push_str("#### Test window, 18-month horizon, companies already in procedure excluded\n\n");
     s.push_str(&summary_table(&t.summary));
@@ -207,49 +281,160 @@ fn headline(m: &ModelFile, w: &Windows, t: &TestMetrics) -> String {
     s
 }
 
-/// The model card.
-pub(crate) fn card(
-    m: &ModelFile,
-    w: &Windows,
-    t: &TestMetrics,
-    train_rows: usize,
-    valid_rows: usize,
-    trees: Option<usize>,
-) -> String {
-    let mut s = format!("# Model card: {} {}\n\n", m.name, m.version);
-    let what = match &m.model {
-        Model::Logistic(_) => "L2 logistic regression on rank-to-normal transformed features with missing-value indicators (linfa).".to_owned(),
-        Model::Gbdt(_) => format!("Gradient-boosted decision trees (forust-ml), {} trees after early stopping.", trees.unwrap_or(0)),
-    };
+fn spread(s: Option<&Spread>, digits: usize) -> String {
+    s.map_or_else(
+        || "–".into(),
+        |s| format!("{:.d$} ± {:.d$} ({:.d$} to {:.d$})", s.mean, s.sd, s.min, s.max, d = digits),
+    )
+}
+
+fn ratio(num: f64, den: f64) -> String {
+    if den > 0.0 { format!("{:.2}", num / den) } else { "–".into() }
+}
+
+/// The walk-forward section: one row per window, the spread, the charts.
+fn walk_section(series: &[WalkRow], summary: &WalkSummary) -> String {
+    let mut s = String::from(
+        "## Walk-forward validation\n\nOne model per yearly test window, fitted, early-stopped, calibrated and anchored only on what was known before the window's first month (`docs/model-format.md`, *Calibration*); 18-month horizon, companies already in procedure excluded. *Predicted / observed* is calibration-in-the-large: the mean predicted probability over the observed failure rate (1 is exact). *Platt only* is the same model without the anchor (the scheme before 2026-11-29).
+
+| test window | training | trees | rows | failures | ROC AUC | average precision | Brier | ECE | observed | predicted | predicted / observed | Platt only: predicted / observed | red: flagged, precision, recall | orange: flagged, precision, recall |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in series {
+        let _ = writeln!(
+            s,
+            "| {} to {} | {} to {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}, {}, {} | {}, {}, {} |",
+            r.test_from,
+            r.test_to,
+            r.train_from,
+            r.train_to,
+            r.trees.map_or_else(|| "–".into(), |t| t.to_string()),
+            r.rows,
+            r.failures,
+            num(r.roc_auc),
+            num(r.average_precision),
+            r.brier.map_or_else(|| "–".into(), |v| format!("{v:.4}")),
+            r.ece.map_or_else(|| "–".into(), |v| format!("{v:.4}")),
+            pct(Some(r.observed_rate)),
+            pct(Some(r.mean_predicted)),
+            ratio(r.mean_predicted, r.observed_rate),
+            ratio(r.platt_only.mean_predicted, r.observed_rate),
+            r.red.flagged,
+            pct(r.red.precision),
+            pct(r.red.recall),
+            r.orange.flagged,
+            pct(r.orange.precision),
+            pct(r.orange.recall),
+        );
+    }
     let _ = writeln!(
         s,
-        "## What it does\n\nEstimates the probability that a company enters a collective insolvency procedure (safeguard, receivership, liquidation) within 6, 12, 18 and 24 months, from pseudonymised fiscal data available at the month scored. {what} Probabilities are calibrated per horizon (Platt maps on the validation window) and never decrease with the horizon. Alert levels use the 18-month probability.\n"
+        "\nOver {} window(s), mean ± standard deviation (smallest to largest):\n\n| figure | anchored | Platt only |\n|---|---|---|\n| ROC AUC | {} | same model |\n| average precision | {} | same model |\n| predicted / observed | {} | {} |\n| predicted / observed, median | {} | {} |\n| red precision | {} | |\n| orange precision | {} | |\n",
+        summary.windows,
+        spread(summary.roc_auc.as_ref(), 3),
+        spread(summary.average_precision.as_ref(), 3),
+        spread(summary.ratio.as_ref(), 2),
+        spread(summary.platt_only_ratio.as_ref(), 2),
+        summary.ratio_median.map_or_else(|| "–".into(), |v| format!("{v:.2}")),
+        summary.platt_only_ratio_median.map_or_else(|| "–".into(), |v| format!("{v:.2}")),
+        spread(summary.red_precision.as_ref(), 3),
+        spread(summary.orange_precision.as_ref(), 3),
     );
-    let _ = writeln!(
-        s,
-        "## Data\n\n{} training rows and {} validation rows (company-months with an observed 18-month outcome, companies already in procedure or closed excluded), {} features in five topic groups (see `docs/features.md`).\n",
-        train_rows,
-        valid_rows,
-        m.features.len()
-    );
-    s.push_str("## Performance\n\n");
-    s.push_str(&headline(m, w, t));
-    s.push_str("## By group (test window, 18 months)\n\n");
-    s.push_str(&group_table("Sector (NAF section)", &t.by_sector));
-    s.push_str(&group_table("Size band", &t.by_size));
-    s.push_str(&group_table("Département", &t.by_departement));
-    s.push_str("## Limitations\n\n- Trained and measured on the data it was given; on synthetic data (`vigie generate`) the figures describe the generator, not the French economy.\n- Out-of-time figures hold for conditions like those of the test window; a change of economic climate or of reporting practice shifts them (watch the drift report of the nightly batch).\n- Companies without filings or employees have fewer features: their scores rest on tax data alone.\n- The score ranks and estimates risk; it is not a judgement on a company. Alerts are a prompt to look, and to offer help, not a decision.\n- Small groups are not reported (fewer than 100 rows or 5 failures).\n");
+    s.push_str("![ROC AUC by window](walk_forward_auc.svg)\n\n![Predicted and observed failure rates by window](walk_forward_rates.svg)\n\n");
     s
 }
 
-/// The training report: headline figures and charts.
-pub(crate) fn report(m: &ModelFile, w: &Windows, t: &TestMetrics, charts: &Charts) -> String {
-    let mut s = format!("# Training report: {} {}\n\n", m.name, m.version);
-    s.push_str(&headline(m, w, t));
-    s.push_str("## Charts (test window, 18 months)\n\n");
-    for name in charts.names() {
-        let _ = writeln!(s, "![{name}]({name})\n");
+/// What the model card and the report are made of.
+pub(crate) struct Card<'a> {
+    /// The shipped model.
+    pub model: &'a ModelFile,
+    /// The evaluated model's windows.
+    pub evaluated: &'a Windows,
+    /// The evaluated model.
+    pub evaluated_fit: &'a Fitted,
+    /// Its test figures.
+    pub test: &'a TestMetrics,
+    /// The walk-forward series.
+    pub series: &'a [WalkRow],
+    /// Its spread.
+    pub summary: &'a WalkSummary,
+    /// The shipped model's windows when refitted.
+    pub production: Option<&'a WindowsText>,
+}
+
+impl Card<'_> {
+    /// Which model ships, and on which windows.
+    fn shipped(&self) -> String {
+        let w = self.evaluated;
+        match self.production {
+            Some(p) => format!(
+                "## The shipped model\n\nThe figures below are those of the **evaluated model**: trained on {} to {}, calibrated on {} to {}, tested out-of-time on {} to {} (the last walk-forward window). The model in this folder (`model.json`) is **refitted on the most recent labelled data** with the same settings and number of trees{}: trained on {} to {} ({} rows), calibrated (Platt maps, thresholds) on {} to {} ({} rows), its level anchored on the 6-month outcomes of {} to {}. Its own outcomes are not known yet: the walk-forward series says what to expect of it.\n\n",
+                w.train.0,
+                w.train.1,
+                w.validation.0,
+                w.validation.1,
+                w.test.0,
+                w.test.1,
+                p.trees.map_or_else(String::new, |t| format!(" ({t} trees)")),
+                p.train_from,
+                p.train_to,
+                p.train_rows,
+                p.calibration_from,
+                p.calibration_to,
+                p.validation_rows,
+                p.anchor_from,
+                p.anchor_to,
+            ),
+            None => format!(
+                "## The shipped model\n\nTrained with `--no-refit`: the model in this folder is the evaluated model of the last walk-forward window (trained on {} to {}, calibrated on {} to {}, tested on {} to {}), not refitted on the latest labelled data.\n\n",
+                w.train.0, w.train.1, w.validation.0, w.validation.1, w.test.0, w.test.1
+            ),
+        }
     }
-    s.push_str("Full metrics: `metrics.json`; the model card: `card.md`.\n");
-    s
+
+    /// The model card.
+    pub fn card(&self) -> String {
+        let m = self.model;
+        let mut s = format!("# Model card: {} {}\n\n", m.name, m.version);
+        let what = match &m.model {
+            Model::Logistic(_) => "L2 logistic regression on rank-to-normal transformed features with missing-value indicators (linfa).".to_owned(),
+            Model::Gbdt(_) => format!("Gradient-boosted decision trees (forust-ml), {} trees (the number kept by early stopping in the last walk-forward window).", self.evaluated_fit.trees.unwrap_or(0)),
+        };
+        let _ = writeln!(
+            s,
+            "## What it does\n\nEstimates the probability that a company enters a collective insolvency procedure (safeguard, receivership, liquidation) within 6, 12, 18 and 24 months, from pseudonymised fiscal data available at the month scored. {what} Probabilities are calibrated per horizon (Platt maps on the validation window), their level anchored on the latest observed 6-month outcomes, and never decrease with the horizon. Alert levels use the 18-month probability.\n"
+        );
+        let _ = writeln!(
+            s,
+            "## Data\n\n{} training rows and {} validation rows for the evaluated model (company-months with an observed 18-month outcome, companies already in procedure or closed excluded), {} features in five topic groups (see `docs/features.md`).\n",
+            self.evaluated_fit.train_rows,
+            self.evaluated_fit.validation_rows,
+            m.features.len()
+        );
+        s.push_str(&self.shipped());
+        s.push_str(&walk_section(self.series, self.summary));
+        s.push_str("## Performance of the evaluated model\n\n");
+        s.push_str(&headline(m, self.evaluated, self.test));
+        s.push_str("## By group (test window, 18 months)\n\n");
+        s.push_str(&group_table("Sector (NAF section)", &self.test.by_sector));
+        s.push_str(&group_table("Size band", &self.test.by_size));
+        s.push_str(&group_table("Département", &self.test.by_departement));
+        s.push_str("## Limitations\n\n- Trained and measured on the data it was given; on synthetic data (`vigie generate`) the figures describe the generator, not the French economy.\n- Out-of-time figures hold for conditions like those of the test windows; the anchor follows the level of failures with a lag of 7 to 12 months, so a sharp turn of the economy still shifts calibration until it shows in the 6-month outcomes (watch the drift report of the nightly batch and the backtesting of past runs).\n- Companies without filings or employees have fewer features: their scores rest on tax data alone.\n- The score ranks and estimates risk; it is not a judgement on a company. Alerts are a prompt to look, and to offer help, not a decision.\n- Small groups are not reported (fewer than 100 rows or 5 failures).\n");
+        s
+    }
+
+    /// The training report: headline figures and charts.
+    pub fn report(&self, charts: &Charts) -> String {
+        let m = self.model;
+        let mut s = format!("# Training report: {} {}\n\n", m.name, m.version);
+        s.push_str(&self.shipped());
+        s.push_str(&walk_section(self.series, self.summary));
+        s.push_str("## The evaluated model\n\n");
+        s.push_str(&headline(m, self.evaluated, self.test));
+        s.push_str("## Charts (test window of the evaluated model, 18 months)\n\n");
+        for name in charts.names().filter(|n| !n.starts_with("walk_forward")) {
+            let _ = writeln!(s, "![{name}]({name})\n");
+        }
+        s.push_str("Full metrics: `metrics.json`; the model card: `card.md`.\n");
+        s
+    }
 }

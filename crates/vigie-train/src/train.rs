@@ -1,12 +1,12 @@
-//! Training on a panel (`vigie train`): walk-forward out-of-time windows, fit, calibration
-//! per horizon, alert thresholds, evaluation with breakdowns, and the versioned artifact.
+//! Training on a panel (`vigie train`): the walk-forward series of out-of-time windows
+//! (`walk`), the full evaluation of the last window's model (metrics with breakdowns,
+//! the in-procedure view, the grouped-by-company view, the capacity mode), the shipped
+//! model refitted on the latest labelled data, and the versioned artifact.
 //!
-//! Windows, for a test start `T` (default: the last twelve months whose 18-month label is
-//! observed): the test window is `T ..` the last observed month; the validation window is
-//! the six months ending at `T - 25`, so that the labels of every horizon (up to 24 months)
-//! are known before `T`; training takes every earlier month. Early stopping, calibration
-//! and thresholds use the validation window only; the test window is touched once, to
-//! measure.
+//! The test window of the evaluated model is the last twelve months whose 18-month label
+//! is observed (or from `--test-from`); each earlier window is a year before the next.
+//! Early stopping, calibration and thresholds of a window's model use only what was known
+//! before its test window; each test window is touched once, to measure.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,13 +18,14 @@ use vigie_core::{Horizon, Month, Naf};
 use vigie_data::tabular::{self, Column, Tabular};
 use vigie_eval::metrics::{self, GroupRow, Summary};
 use vigie_score::Scorer;
-use vigie_score::model::{Calibration, FeatureSpec, Model, ModelFile, Thresholds, TrainingInfo};
+use vigie_score::model::ModelFile;
 
 use crate::design::{Design, margins, pick};
 use crate::gbdt::GbdtParams;
 use crate::logistic::LogisticParams;
 use crate::report;
-use crate::{Error, Family, Result, calibrate, folds};
+use crate::walk::{self, Fitted, Layout, WalkRow, WalkSummary};
+use crate::{Error, Family, Result, folds};
 
 /// Smallest breakdown cell shown (rows), and its smallest number of failures: smaller
 /// cells are suppressed (privacy and noise).
@@ -51,21 +52,29 @@ pub struct TrainOptions {
     pub gbdt: GbdtParams,
     /// Logistic hyperparameters.
     pub logistic: LogisticParams,
+    /// Ship a model refitted on the latest labelled data (the default); `false` ships the
+    /// evaluated model of the last walk-forward window (research).
+    pub refit: bool,
+    /// Months of the rolling training window (0 = every month available).
+    pub train_months: i32,
 }
 
 /// The panel, read for training.
-struct PanelData {
-    design: Design,
-    months: Vec<Month>,
-    companies: Vec<String>,
-    departement: Vec<String>,
-    section: Vec<String>,
-    size_band: Vec<String>,
+pub(crate) struct PanelData {
+    pub(crate) design: Design,
+    pub(crate) months: Vec<Month>,
+    pub(crate) companies: Vec<String>,
+    pub(crate) departement: Vec<String>,
+    pub(crate) section: Vec<String>,
+    pub(crate) size_band: Vec<String>,
     /// Labels per horizon: `Some(bool)` when observed.
-    labels: [Vec<Option<bool>>; 4],
+    pub(crate) labels: [Vec<Option<bool>>; 4],
     /// Rows of companies already in procedure (present only in panels built with
     /// `--keep-in-procedure`); never trained on.
-    in_procedure: Vec<bool>,
+    pub(crate) in_procedure: Vec<bool>,
+    /// Rows of the companies held out of training for validation, calibration and the
+    /// anchor (`walk::holds_out`).
+    pub(crate) held_out: Vec<bool>,
 }
 
 /// Takes a text column out of the table (no copy of the strings).
@@ -76,7 +85,7 @@ fn text_column(t: &mut Tabular, name: &str) -> Result<Vec<String>> {
     }
 }
 
-fn read_panel(path: &Path) -> Result<PanelData> {
+pub(crate) fn read_panel(path: &Path) -> Result<PanelData> {
     // Columns are taken out of the table as they are converted: a panel of millions of
     // rows is not held twice.
     let mut t = tabular::read(path)?;
@@ -117,6 +126,7 @@ fn read_panel(path: &Path) -> Result<PanelData> {
         .numeric("in_procedure")
         .map_or_else(|| vec![false; rows], |v| v.iter().map(|&x| x > 0.5).collect());
     let companies = text_column(&mut t, "company_id")?;
+    let held_out = companies.iter().map(|c| walk::holds_out(c)).collect();
     let departement = text_column(&mut t, "departement")?;
     let size_band = text_column(&mut t, "size_band")?;
     drop(t);
@@ -129,10 +139,11 @@ fn read_panel(path: &Path) -> Result<PanelData> {
         size_band,
         labels: [l6, l12, l18, l24],
         in_procedure,
+        held_out,
     })
 }
 
-/// The three windows.
+/// The windows of the evaluated model.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Windows {
     /// Training months.
@@ -141,29 +152,6 @@ pub struct Windows {
     pub validation: (Month, Month),
     /// Test months.
     pub test: (Month, Month),
-}
-
-fn windows(p: &PanelData, test_from: Option<Month>) -> Result<Windows> {
-    let observed: Vec<Month> =
-        p.months.iter().zip(&p.labels[2]).filter(|(_, l)| l.is_some()).map(|(m, _)| *m).collect();
-    let (Some(first), Some(last)) = (p.months.iter().min(), observed.iter().max()) else {
-        return Err(Error::Input("the panel has no row with an observed 18-month label".into()));
-    };
-    let test_from = test_from.unwrap_or(last.plus(-11));
-    let validation = (test_from.plus(-30), test_from.plus(-25));
-    let train = (*first, validation.0.plus(-1));
-    if train.1 < train.0 {
-        return Err(Error::Input(format!(
-            "the panel starts in {first}: too late for a test window from {test_from} (training needs months before {})",
-            validation.0
-        )));
-    }
-    if test_from > *last {
-        return Err(Error::Input(format!(
-            "--test-from {test_from} is after the last observed month {last}"
-        )));
-    }
-    Ok(Windows { train, validation, test: (test_from, *last) })
 }
 
 /// Test metrics of a model: the numbers of the model card.
@@ -301,137 +289,222 @@ pub struct TrainOutcome {
     pub windows: Windows,
     /// Test metrics.
     pub metrics: TestMetrics,
-    /// Trees kept (gbdt).
+    /// Trees of the shipped model (gbdt).
     pub trees: Option<usize>,
+    /// The walk-forward series, oldest window first.
+    pub walk_forward: Vec<WalkRow>,
+    /// Its spread.
+    pub walk_forward_summary: WalkSummary,
+    /// The models of the walk-forward windows (not written: the series is their record).
+    #[serde(skip)]
+    pub window_models: Vec<ModelFile>,
+    /// The shipped model's windows when it was refitted.
+    pub production: Option<WindowsText>,
 }
 
-fn y_of(labels: &[Option<bool>], rows: &[usize]) -> Vec<f64> {
-    rows.iter().map(|&i| f64::from(u8::from(labels[i] == Some(true)))).collect()
+/// What `metrics.json` holds: the evaluated model's test figures, the walk-forward series
+/// and the windows of the shipped model.
+#[derive(Serialize)]
+struct MetricsFile<'a> {
+    #[serde(flatten)]
+    test: &'a TestMetrics,
+    walk_forward: &'a [WalkRow],
+    walk_forward_summary: &'a WalkSummary,
+    evaluated: WindowsText,
+    production: Option<WindowsText>,
 }
 
-fn fit(
-    family: Family,
-    opts: &TrainOptions,
-    x: &Design,
-    y: &[f64],
-    valid: Option<(&Design, &[f64])>,
-) -> Result<Model> {
-    Ok(match family {
-        Family::Logistic => Model::Logistic(opts.logistic.clone().check()?.fit(x, y)?),
-        Family::Gbdt => Model::Gbdt(
-            GbdtParams { seed: opts.seed, ..opts.gbdt.clone() }.check()?.fit(x, y, valid)?,
-        ),
-    })
+/// Windows of a model, months as `YYYY-MM`.
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowsText {
+    /// First training month.
+    pub train_from: String,
+    /// Last training month.
+    pub train_to: String,
+    /// First month of the calibration (validation) window.
+    pub calibration_from: String,
+    /// Last month of the calibration window.
+    pub calibration_to: String,
+    /// First month of the anchor window (6-month outcomes).
+    pub anchor_from: String,
+    /// Last month of the anchor window.
+    pub anchor_to: String,
+    /// Trees (gbdt).
+    pub trees: Option<usize>,
+    /// Training rows.
+    pub train_rows: usize,
+    /// Validation rows.
+    pub validation_rows: usize,
 }
 
-/// Trains on the panel at `panel` and writes the artifact under `out_root/NAME/VERSION`.
-pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<TrainOutcome> {
-    let p = read_panel(panel)?;
-    let w = windows(&p, opts.test_from)?;
-    let l18 = &p.labels[2];
-    let within = |i: usize, (a, b): (Month, Month)| p.months[i] >= a && p.months[i] <= b;
-    let rows = |win| -> Vec<usize> {
-        (0..p.design.n)
-            .filter(|&i| within(i, win) && l18[i].is_some() && !p.in_procedure[i])
-            .collect()
-    };
-    let (train_rows, valid_rows, test_rows) = (rows(w.train), rows(w.validation), rows(w.test));
-    for (name, r) in [("training", &train_rows), ("validation", &valid_rows), ("test", &test_rows)]
-    {
-        let pos = r.iter().filter(|&&i| l18[i] == Some(true)).count();
-        if pos == 0 || pos == r.len() {
-            return Err(Error::Input(format!(
-                "the {name} window has no failure or only failures ({} rows)",
-                r.len()
-            )));
+impl WindowsText {
+    fn of(l: &Layout, f: &Fitted) -> Self {
+        Self {
+            train_from: l.train.0.to_string(),
+            train_to: l.train.1.to_string(),
+            calibration_from: l.validation.0.to_string(),
+            calibration_to: l.validation.1.to_string(),
+            anchor_from: l.anchor.0.to_string(),
+            anchor_to: l.anchor.1.to_string(),
+            trees: f.trees,
+            train_rows: f.train_rows,
+            validation_rows: f.validation_rows,
         }
     }
-    tracing::info!(
-        train = train_rows.len(),
-        validation = valid_rows.len(),
-        test = test_rows.len(),
-        "windows"
-    );
-    let xt = p.design.subset(&train_rows);
-    let yt = y_of(l18, &train_rows);
-    let xv = p.design.subset(&valid_rows);
-    let yv = y_of(l18, &valid_rows);
-    let model = fit(opts.family, opts, &xt, &yt, Some((&xv, &yv)))?;
-    drop(xt);
-    let trees = match &model {
-        Model::Gbdt(e) => Some(e.trees.len()),
-        Model::Logistic(_) => None,
-    };
+}
 
-    // Calibration per horizon on the validation window.
-    let features: Vec<FeatureSpec> = p.design.features.clone();
+/// A version: a short hash of the parts that determine a model.
+fn version_of(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    format!("v{}", tabular::hex(&h.finalize()[..6]))
+}
+
+/// Trains on the panel at `panel` and writes the artifact under `out_root/NAME/VERSION`:
+/// the walk-forward series (a model per yearly out-of-time window, each fitted only on
+/// what was known before it), the full evaluation of the last window's model, then the
+/// shipped model, refitted on the latest labelled data with the evaluated settings and
+/// number of trees (unless `refit` is off).
+pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<TrainOutcome> {
+    let p = read_panel(panel)?;
+    let plan = walk::plan(&p.months, &p.labels[2], opts.test_from, opts.train_months)?;
     let fingerprint = tabular::fingerprint(panel)?;
     let params = match opts.family {
         Family::Gbdt => serde_json::to_value(GbdtParams { seed: opts.seed, ..opts.gbdt.clone() }),
         Family::Logistic => serde_json::to_value(&opts.logistic),
     }
-    .expect("parameters serialise");
+    .expect("parameters serialise")
+    .to_string();
     let code_version = format!("vigie-train {}", env!("CARGO_PKG_VERSION"));
-    let mut h = Sha256::new();
-    let windows_text = format!("{w:?}");
-    for part in [
+
+    let mut series = Vec::new();
+    let mut window_models = Vec::new();
+    let mut evaluated = None;
+    for (layout, to) in &plan.windows {
+        let mut fitted = walk::fit_at(&p, layout, opts, None)?;
+        fitted.file.name = format!("{}-walk-forward", opts.name);
+        fitted.file.training.test_window = [layout.cutoff.to_string(), to.to_string()];
+        fitted.file.version = version_of(&[
+            &fitted.file.training.data_fingerprint,
+            opts.family.as_str(),
+            &params,
+            &format!("{layout:?}"),
+            &code_version,
+            walk::SCHEME,
+        ]);
+        let row = walk::measure(&p, layout, *to, &fitted);
+        tracing::info!(
+            test_from = %row.test_from,
+            roc_auc = row.roc_auc,
+            mean_predicted = row.mean_predicted,
+            observed_rate = row.observed_rate,
+            "walk-forward window"
+        );
+        series.push(row);
+        window_models.push(fitted.file.clone());
+        evaluated = Some((*layout, *to, fitted));
+    }
+    let (elayout, eto, efit) = evaluated.expect("a plan has at least one window");
+    let w = Windows {
+        train: elayout.train,
+        validation: elayout.validation,
+        test: (elayout.cutoff, eto),
+    };
+    let summary = WalkSummary::of(&series);
+
+    // The full evaluation of the last window's model (the model card's figures).
+    let (test_metrics, p18, y18) = evaluate(&p, &w, &efit.file, opts)?;
+
+    // The shipped model.
+    let (layout, mut shipped) = if opts.refit {
+        let iterations = match opts.family {
+            Family::Gbdt => efit.trees,
+            Family::Logistic => None,
+        };
+        (plan.production, walk::fit_at(&p, &plan.production, opts, iterations)?)
+    } else {
+        (elayout, efit.clone())
+    };
+    let version = version_of(&[
         &fingerprint,
         opts.family.as_str(),
-        &params.to_string(),
+        &params,
         &opts.seed.to_string(),
-        &windows_text,
+        &format!("{layout:?} {w:?} refit={}", opts.refit),
         &code_version,
-    ] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    let version = format!("v{}", tabular::hex(&h.finalize()[..6]));
-    let mut file = ModelFile {
-        format: vigie_score::model::FORMAT.into(),
-        format_version: vigie_score::model::FORMAT_VERSION,
-        name: opts.name.clone(),
-        version: version.clone(),
-        features,
-        model,
-        calibration: Calibration {
-            platt: [[1.0, 0.0]; 4],
-            fitted_on: format!("{}..{}", w.validation.0, w.validation.1),
-        },
-        thresholds: Thresholds { red: 1.0, orange: 1.0 },
-        training: TrainingInfo {
-            train_window: [w.train.0.to_string(), w.train.1.to_string()],
-            validation_window: [w.validation.0.to_string(), w.validation.1.to_string()],
-            test_window: [w.test.0.to_string(), w.test.1.to_string()],
-            data_fingerprint: fingerprint,
-            seed: opts.seed,
-            code_version,
-            params,
-        },
-    };
-    let raw = Scorer::in_model_order(file.clone());
-    let valid_all: Vec<usize> =
-        (0..p.design.n).filter(|&i| within(i, w.validation) && !p.in_procedure[i]).collect();
-    let mv = margins(&raw, &p.design.subset(&valid_all));
-    for (h, labels) in p.labels.iter().enumerate() {
-        let (s, l): (Vec<f64>, Vec<bool>) =
-            valid_all.iter().zip(&mv).filter_map(|(&i, &m)| labels[i].map(|y| (m, y))).unzip();
-        file.calibration.platt[h] = calibrate::platt(&s, &l);
-    }
-    let calibrated = Scorer::in_model_order(file.clone());
-    let (pv, lv): (Vec<f64>, Vec<bool>) = valid_all
-        .iter()
-        .zip(&mv)
-        .filter_map(|(&i, &m)| l18[i].map(|y| (calibrated.calibrate(m).p[2], y)))
-        .unzip();
-    let alerts = calibrate::alert_thresholds(&pv, &lv)
-        .ok_or_else(|| Error::Input("no failure in the validation window".into()))?;
-    file.thresholds = Thresholds { red: alerts.red.threshold, orange: alerts.orange.threshold };
-    let scorer = Scorer::in_model_order(file.clone());
+        walk::SCHEME,
+    ]);
+    shipped.file.name.clone_from(&opts.name);
+    shipped.file.version.clone_from(&version);
+    shipped.file.training.data_fingerprint = fingerprint;
+    shipped.file.training.test_window = [w.test.0.to_string(), w.test.1.to_string()];
+    let file = shipped.file.clone();
+    let production = opts.refit.then(|| WindowsText::of(&plan.production, &shipped));
 
-    // Test window.
+    // The artifact.
+    let dir = out_root.join(&opts.name).join(&version);
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+    let write = |name: &str, text: &str| -> Result<()> {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|source| Error::Io { path, source })
+    };
+    write("model.json", &file.to_json())?;
+    let metrics_file = MetricsFile {
+        test: &test_metrics,
+        walk_forward: &series,
+        walk_forward_summary: &summary,
+        evaluated: WindowsText::of(&elayout, &efit),
+        production: production.clone(),
+    };
+    write(
+        "metrics.json",
+        &(serde_json::to_string_pretty(&metrics_file).expect("metrics serialise") + "\n"),
+    )?;
+    let charts = report::Charts::new(&p18, &y18, &series);
+    charts.write(&dir)?;
+    let card = report::Card {
+        model: &file,
+        evaluated: &w,
+        evaluated_fit: &efit,
+        test: &test_metrics,
+        series: &series,
+        summary: &summary,
+        production: production.as_ref(),
+    };
+    write("card.md", &card.card())?;
+    write("report.md", &card.report(&charts))?;
+    Ok(TrainOutcome {
+        report: dir.join("report.md"),
+        dir,
+        version,
+        windows: w,
+        metrics: test_metrics,
+        trees: shipped.trees,
+        walk_forward: series,
+        walk_forward_summary: summary,
+        window_models,
+        production,
+    })
+}
+
+/// The full evaluation of a calibrated model on its test window; also returns the
+/// 18-month probabilities and outcomes of the charts.
+fn evaluate(
+    p: &PanelData,
+    w: &Windows,
+    file: &ModelFile,
+    opts: &TrainOptions,
+) -> Result<(TestMetrics, Vec<f64>, Vec<bool>)> {
+    let l18 = &p.labels[2];
+    let within = |i: usize, (a, b): (Month, Month)| p.months[i] >= a && p.months[i] <= b;
+    let scorer = Scorer::in_model_order(file.clone());
     let test_all: Vec<usize> = (0..p.design.n).filter(|&i| within(i, w.test)).collect();
     let xtest = p.design.subset(&test_all);
     let mt = margins(&scorer, &xtest);
+    drop(xtest);
     let scores: Vec<vigie_score::Score> = mt.iter().map(|&m| scorer.calibrate(m)).collect();
     let keep: Vec<usize> = (0..test_all.len()).filter(|&k| !p.in_procedure[test_all[k]]).collect();
     let observed18: Vec<usize> =
@@ -480,7 +553,7 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
     } else {
         None
     };
-    let grouped_cv = if opts.cv_folds >= 2 { Some(grouped_cv(&p, w, opts)?) } else { None };
+    let grouped_cv = if opts.cv_folds >= 2 { Some(grouped_cv(p, w, opts)?) } else { None };
     let cap_months: Vec<Month> = observed18.iter().map(|&k| p.months[test_all[k]]).collect();
     let cap_deps: Vec<&str> =
         observed18.iter().map(|&k| p.departement[test_all[k]].as_str()).collect();
@@ -496,40 +569,28 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         grouped_cv,
         capacity,
     };
+    Ok((test_metrics, p18, y18))
+}
 
-    // The artifact.
-    let dir = out_root.join(&opts.name).join(&version);
-    std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
-    let write = |name: &str, text: &str| -> Result<()> {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|source| Error::Io { path, source })
-    };
-    write("model.json", &file.to_json())?;
-    write(
-        "metrics.json",
-        &(serde_json::to_string_pretty(&test_metrics).expect("metrics serialise") + "\n"),
-    )?;
-    let y_all: Vec<bool> = y18.clone();
-    let charts = report::Charts::new(&p18, &y_all);
-    charts.write(&dir)?;
-    write(
-        "card.md",
-        &report::card(&file, &w, &test_metrics, train_rows.len(), valid_rows.len(), trees),
-    )?;
-    write("report.md", &report::report(&file, &w, &test_metrics, &charts))?;
-    Ok(TrainOutcome {
-        report: dir.join("report.md"),
-        dir,
-        version,
-        windows: w,
-        metrics: test_metrics,
-        trees,
+fn fit(
+    family: Family,
+    opts: &TrainOptions,
+    x: &Design,
+    y: &[f64],
+    valid: Option<(&Design, &[f64])>,
+) -> Result<vigie_score::model::Model> {
+    use vigie_score::model::Model;
+    Ok(match family {
+        Family::Logistic => Model::Logistic(opts.logistic.clone().check()?.fit(x, y)?),
+        Family::Gbdt => Model::Gbdt(
+            GbdtParams { seed: opts.seed, ..opts.gbdt.clone() }.check()?.fit(x, y, valid)?,
+        ),
     })
 }
 
 /// Grouped-by-company k-fold on the months before the test window (at most
 /// [`CV_MAX_ROWS`] rows, whole companies sampled deterministically).
-fn grouped_cv(p: &PanelData, w: Windows, opts: &TrainOptions) -> Result<CvView> {
+fn grouped_cv(p: &PanelData, w: &Windows, opts: &TrainOptions) -> Result<CvView> {
     let l18 = &p.labels[2];
     let mut rows: Vec<usize> = (0..p.design.n)
         .filter(|&i| p.months[i] <= w.validation.1 && l18[i].is_some() && !p.in_procedure[i])

@@ -295,6 +295,55 @@ pub fn volumes(id: &str, runs: &[(String, i64, i64)]) -> String {
     s
 }
 
+/// Predicted against observed failure rates of past runs at one horizon: two bars per run
+/// month (`(month, mean predicted, observed)`, oldest first), blue then green.
+pub fn backtest_rates(id: &str, horizon: i32, runs: &[(String, f64, f64)]) -> String {
+    let (w, h, left, top, bottom) = (640.0, 220.0, 64.0, 16.0, 40.0);
+    let max = nice_ceiling(runs.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max));
+    let desc: Vec<String> = runs
+        .iter()
+        .map(|(m, p, o)| format!("{m} : prévu {}, observé {}", fr::percent(*p), fr::percent(*o)))
+        .collect();
+    let title = format!("Taux de défaillance prévu et observé à {horizon} mois, par exécution");
+    let mut s = open(id, w as u32, h as u32, &title, &(desc.join(" ; ") + "."));
+    let plot_h = h - top - bottom;
+    let y = |v: f64| top + plot_h * (1.0 - v / max);
+    grid(&mut s, (left, w - 8.0), max, &y, fr::percent);
+    let slot = (w - left - 8.0) / runs.len().max(1) as f64;
+    let bw = (slot * 0.35).min(40.0);
+    for (i, (month, predicted, observed)) in runs.iter().enumerate() {
+        let x0 = left + slot * i as f64 + slot / 2.0 - bw;
+        for (j, (v, colour)) in [(*predicted, BLUE), (*observed, GREEN)].into_iter().enumerate() {
+            let x = x0 + bw * j as f64;
+            let ty = y(v);
+            let _ = write!(
+                s,
+                "<rect x=\"{x:.1}\" y=\"{ty:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\"/>",
+                bw - 2.0,
+                (top + plot_h - ty).max(0.0)
+            );
+        }
+        // Month labels thinned to about twelve.
+        if i % runs.len().div_ceil(12).max(1) == 0 {
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                x0 + bw,
+                h - bottom + 16.0,
+                esc(month)
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{left}\" y=\"{}\" fill=\"{GREY}\">Barre de gauche : prévu (moyenne des \
+         probabilités) · barre de droite : observé</text>",
+        h - 4.0
+    );
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@
 
 pub mod charts;
 pub mod fr;
+mod suivi;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -59,6 +60,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/entreprises/{id}/suivi", post(follow_up))
         .route("/entreprises/{id}/avis", post(feedback))
         .route("/executions", get(runs))
+        .route("/suivi", get(suivi::page))
         .route("/static/vigie.css", get(css))
         .layer(middleware::from_fn_with_state(Arc::clone(state), headers))
 }
@@ -74,6 +76,7 @@ fn templates() -> &'static Environment<'static> {
             ("alertes.html", include_str!("../../templates/alertes.html")),
             ("entreprise.html", include_str!("../../templates/entreprise.html")),
             ("executions.html", include_str!("../../templates/executions.html")),
+            ("suivi.html", include_str!("../../templates/suivi.html")),
         ] {
             env.add_template(name, source).expect("the embedded templates parse");
         }
