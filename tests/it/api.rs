@@ -945,6 +945,27 @@ fn a_model_is_hot_swapped_without_dropping_requests() {
         metrics: None,
     }))
     .unwrap();
+    // The candidate compared with the active model on the latest run's companies
+    // (`vigie models compare`): the activation's answer shows it.
+    let cand = common::tempdir();
+    std::fs::write(cand.path().join("model.json"), m.to_json()).unwrap();
+    let compared = rt()
+        .block_on(vigie_batch::compare::compare(
+            &a.state.store,
+            &vigie_batch::compare::CompareOptions {
+                input: common::root().join("data-samples/demo"),
+                model: cand.path().to_owned(),
+                tax_lag: 1,
+                social_lag: 2,
+                pseudo: vigie_data::pseudo::Pseudonymiser::demo(),
+            },
+        ))
+        .unwrap();
+    assert_eq!(
+        (compared.active_version.as_str(), compared.run_id.as_str()),
+        (old.as_str(), "2025-12")
+    );
+    assert!(compared.removed_alerts > 0 && compared.new_alerts == 0);
     let body = feature_vector();
     let results = rt().block_on(async {
         let mut tasks = Vec::new();
@@ -981,6 +1002,16 @@ fn a_model_is_hot_swapped_without_dropping_requests() {
         out
     });
     assert!(results.iter().all(|(s, _)| *s == StatusCode::OK), "no request dropped");
+    let activation = &results[30].1;
+    let item = activation["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["version"] == "vswappedmodel")
+        .unwrap();
+    assert_eq!(item["comparison"]["changed"], compared.changed);
+    assert_eq!(item["comparison"]["red"]["both"], compared.red.both);
+    assert_eq!(item["comparison"]["active_version"], old.as_str());
     let versions: std::collections::BTreeSet<&str> =
         results.iter().filter_map(|(_, b)| b["model_version"].as_str()).collect();
     assert!(versions.iter().all(|v| *v == old || *v == "vswappedmodel"));

@@ -553,3 +553,68 @@ fn errors_name_their_cause_once() {
     assert!(line.contains("no-such.key"), "{line}");
     assert_eq!(line.matches("No such file or directory").count(), 1, "{line}");
 }
+
+#[test]
+fn a_candidate_is_compared_with_the_active_model_and_activation_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("vigie.db").display());
+    run_ok(rescore(&url, "2025-12", dir.path(), true));
+    // The candidate: the demo model with a lower 18-month intercept (fewer alerts).
+    let mut m = vigie_score::ModelFile::load(&model_dir()).unwrap();
+    let active = m.version.clone();
+    m.version = "vcandidate0001".into();
+    m.calibration.platt[2][1] -= 1.0;
+    let cand = dir.path().join("candidate");
+    std::fs::create_dir_all(&cand).unwrap();
+    std::fs::write(cand.join("model.json"), m.to_json()).unwrap();
+    std::fs::copy(model_dir().join("metrics.json"), cand.join("metrics.json")).unwrap();
+    let out = vigie(&[
+        "models",
+        "compare",
+        "--demo-key",
+        "--store",
+        &url,
+        "--model",
+        cand.to_str().unwrap(),
+        "--input",
+        root().join("data-samples/demo").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(c["active_version"], active.as_str());
+    assert_eq!(c["candidate_version"], "vcandidate0001");
+    assert_eq!(c["run_id"], "2025-12");
+    // Recomputed from the stored run: the active model's levels are those of the run.
+    let scores = rt().block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        let s = store.run_scores("2025-12").await.unwrap();
+        store.close().await;
+        s
+    });
+    assert_eq!(c["scored"].as_u64().unwrap() as usize, scores.len());
+    let red_now = scores.iter().filter(|s| s.level == "red").count() as u64;
+    let alerts_now = scores.iter().filter(|s| s.level != "green").count() as u64;
+    assert_eq!(c["red"]["active"].as_u64().unwrap(), red_now);
+    assert_eq!(c["alerts"]["active"].as_u64().unwrap(), alerts_now);
+    // A lower intercept only removes alerts and de-escalates.
+    let (removed, changed) =
+        (c["removed_alerts"].as_u64().unwrap(), c["changed"].as_u64().unwrap());
+    assert!(removed > 0 && changed >= removed, "{c}");
+    assert_eq!((c["new_alerts"].as_u64(), c["escalated"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(c["red"]["both"], c["red"]["candidate"], "the candidate's reds are reds now");
+    assert!(c["candidate_walk_forward"]["ratio"].is_object());
+    // Activation prints the comparison, then activates.
+    let out = vigie(&["models", "activate", "--store", &url, "vcandidate0001"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(a["activated"], "vcandidate0001");
+    assert_eq!(a["comparison"], c);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{changed} of")));
+    let active_now = rt().block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        let v = store.active_model_version().await.unwrap();
+        store.close().await;
+        v
+    });
+    assert_eq!(active_now.as_deref(), Some("vcandidate0001"));
+}
