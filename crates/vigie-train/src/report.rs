@@ -222,16 +222,18 @@ fn headline(m: &ModelFile, w: &Windows, t: &TestMetrics) -> String {
     s.push_str("#### Test window, 18-month horizon, companies already in procedure excluded\n\n");
     s.push_str(&summary_table(&t.summary));
     s.push('\n');
-    s.push_str("| horizon | rows | ROC AUC | Brier | ECE |\n|---|---|---|---|---|\n");
+    s.push_str("| horizon | rows | ROC AUC | Brier | ECE | observed | mean predicted |\n|---|---|---|---|---|---|---|\n");
     for v in &t.horizons {
         let h = &v.horizon;
         let _ = writeln!(
             s,
-            "| {h} | {} | {} | {} | {} |",
+            "| {h} | {} | {} | {} | {} | {} | {} |",
             v.rows,
             num(v.roc_auc),
             v.brier.map_or("–".into(), |b| format!("{b:.4}")),
-            v.ece.map_or("–".into(), |b| format!("{b:.4}"))
+            v.ece.map_or("–".into(), |b| format!("{b:.4}")),
+            pct(v.observed_rate),
+            pct(v.mean_predicted)
         );
     }
     s.push_str("\n| alert | threshold | flagged | precision | recall | F0.5 | F2 |\n|---|---|---|---|---|---|---|\n");

@@ -244,6 +244,10 @@ pub struct HorizonMetrics {
     pub brier: Option<f64>,
     /// Expected calibration error.
     pub ece: Option<f64>,
+    /// Mean predicted probability at this horizon (calibration-in-the-large).
+    pub mean_predicted: Option<f64>,
+    /// Observed failure rate at this horizon.
+    pub observed_rate: Option<f64>,
 }
 
 /// Metrics of an alert level on the test window.
@@ -524,6 +528,9 @@ fn evaluate(
             roc_auc: metrics::roc_auc(&ph, &yh),
             brier: metrics::brier(&ph, &yh),
             ece: metrics::expected_calibration_error(&ph, &yh, 10),
+            mean_predicted: (!ph.is_empty()).then(|| ph.iter().sum::<f64>() / ph.len() as f64),
+            observed_rate: (!yh.is_empty())
+                .then(|| yh.iter().filter(|&&y| y).count() as f64 / yh.len() as f64),
         });
     }
     let mut alert_metrics = BTreeMap::new();
