@@ -65,16 +65,15 @@ pub fn platt(scores: &[f64], labels: &[bool]) -> [f64; 2] {
 }
 
 /// The log-odds shift `δ` that makes the mean of `σ(a · s + b + δ)` over `scores` equal
-/// the observed rate of `labels` (calibration-in-the-large, the anchor of the level).
-/// `None` without rows or without a failure (a rate of zero has no finite shift). The
-/// mean is increasing in `δ`, so Newton steps, bisected when they overshoot, converge.
+/// `rate` (calibration-in-the-large, the anchor of the level). `None` without rows or for
+/// a rate outside `(0, 1)` (no finite shift). The mean is increasing in `δ`, so Newton
+/// steps, bisected when they overshoot, converge.
 #[must_use]
-pub fn level_shift(scores: &[f64], labels: &[bool], [a, b]: [f64; 2]) -> Option<f64> {
-    let positives = labels.iter().filter(|&&l| l).count();
-    if scores.is_empty() || positives == 0 || positives == labels.len() {
+pub fn level_shift(scores: &[f64], rate: f64, [a, b]: [f64; 2]) -> Option<f64> {
+    if scores.is_empty() || !(rate > 0.0 && rate < 1.0) {
         return None;
     }
-    let target = positives as f64;
+    let target = rate * scores.len() as f64;
     let excess = |d: f64| -> (f64, f64) {
         let (mut sum, mut slope) = (0.0, 0.0);
         for &s in scores {
@@ -163,15 +162,16 @@ mod tests {
         // 60 failures: a rate of 6 %.
         let labels: Vec<bool> = (0..1000).map(|i| i % 50 < 3).collect();
         let map = [0.8, -1.5];
-        let d = level_shift(&scores, &labels, map).unwrap();
+        let rate = labels.iter().filter(|&&l| l).count() as f64 / labels.len() as f64;
+        let d = level_shift(&scores, rate, map).unwrap();
         let mean = scores.iter().map(|&s| 1.0 / (1.0 + (-(0.8 * s - 1.5 + d)).exp())).sum::<f64>()
             / 1000.0;
         assert!((mean - 0.06).abs() < 1e-9, "{mean}");
         // Already at the rate: no shift.
-        let d2 = level_shift(&scores, &labels, [0.8, -1.5 + d]).unwrap();
+        let d2 = level_shift(&scores, rate, [0.8, -1.5 + d]).unwrap();
         assert!(d2.abs() < 1e-9, "{d2}");
-        assert_eq!(level_shift(&scores, &[false; 1000], map), None);
-        assert_eq!(level_shift(&[], &[], map), None);
+        assert_eq!(level_shift(&scores, 0.0, map), None);
+        assert_eq!(level_shift(&[], 0.06, map), None);
     }
 
     #[test]

@@ -297,7 +297,7 @@ fn ratio(num: f64, den: f64) -> String {
 /// The walk-forward section: one row per window, the spread, the charts.
 fn walk_section(series: &[WalkRow], summary: &WalkSummary) -> String {
     let mut s = String::from(
-        "## Walk-forward validation\n\nOne model per yearly test window, fitted, early-stopped, calibrated and anchored only on what was known before the window's first month (`docs/model-format.md`, *Calibration*); 18-month horizon, companies already in procedure excluded. *Predicted / observed* is calibration-in-the-large: the mean predicted probability over the observed failure rate (1 is exact). *Platt only* is the same model without the anchor (the scheme before 2026-11-29).
+        "## Walk-forward validation\n\nOne model per yearly test window, fitted, early-stopped, calibrated and anchored only on what was known before the window's first month (`docs/model-format.md`, *Calibration*); 18-month horizon, companies already in procedure excluded. *Predicted / observed* is calibration-in-the-large: the mean predicted probability over the observed failure rate (1 is exact). *Platt only* is the same model with its Platt maps alone, without the anchor. (Before 2026-11-29, models were also calibrated on later rows of the companies they were trained on, and the one window then measured read 0.67.)
 
 | test window | training | trees | rows | failures | ROC AUC | average precision | Brier | ECE | observed | predicted | predicted / observed | Platt only: predicted / observed | red: flagged, precision, recall | orange: flagged, precision, recall |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );

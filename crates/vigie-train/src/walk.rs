@@ -346,7 +346,10 @@ pub(crate) fn fit_at(
     let anchor_rows = rows_of(p, layout, layout.anchor, 0, Companies::HeldOut);
     let ma = margins(&raw, &p.design.subset(&anchor_rows));
     let anchor_labels = labels_of(p, 0, &anchor_rows);
-    let anchor_shift = calibrate::level_shift(&ma, &anchor_labels, platt[0]);
+    let anchor_failures = anchor_labels.iter().filter(|&&b| b).count();
+    let anchor_shift = (anchor_failures > 0)
+        .then(|| anchor_failures as f64 / anchor_rows.len() as f64)
+        .and_then(|rate| calibrate::level_shift(&ma, rate, platt[0]));
     let mean_p = |s: &[f64], [a, b]: [f64; 2]| {
         s.iter().map(|&m| 1.0 / (1.0 + (-(a * m + b)).exp())).sum::<f64>() / s.len().max(1) as f64
     };
