@@ -77,7 +77,7 @@ pub struct MonitoringItem {
     /// Agents' feedback on the run's alerts (all horizons of a run share it).
     pub feedback: FeedbackCounts,
     /// Realised figures outside the walk-forward range of the model's card (18 months,
-    /// the horizon of the walk-forward series).
+    /// the horizon of the walk-forward series; models with two windows or more).
     pub warnings: Vec<MonitoringWarning>,
 }
 
@@ -174,6 +174,9 @@ struct WalkForward {
 
 #[derive(Debug, Default, Deserialize)]
 struct WalkSummary {
+    /// Walk-forward windows: a range needs two at least.
+    #[serde(default)]
+    windows: usize,
     ratio: Option<Range>,
     red_precision: Option<Range>,
 }
@@ -187,7 +190,7 @@ struct Range {
 fn warnings(item: &MonitoringItem, expected: Option<&WalkSummary>) -> Vec<MonitoringWarning> {
     let mut out = Vec::new();
     let Some(expected) = expected else { return out };
-    if item.horizon_months != 18 {
+    if item.horizon_months != 18 || expected.windows < 2 {
         return out;
     }
     if let (Some(r), Some(p)) = (expected.red_precision, item.red.precision)
@@ -316,6 +319,7 @@ mod tests {
     #[test]
     fn warnings_name_what_left_the_walk_forward_range() {
         let expected = WalkSummary {
+            windows: 3,
             ratio: Some(Range { min: 0.9, max: 1.1 }),
             red_precision: Some(Range { min: 0.4, max: 0.6 }),
         };
@@ -329,5 +333,8 @@ mod tests {
         six.horizon_months = 6;
         assert!(warnings(&six, Some(&expected)).is_empty());
         assert!(warnings(&item(Some(0.2), 0.01, 0.02), None).is_empty());
+        // One window is a point, not a range.
+        let one = WalkSummary { windows: 1, ..expected };
+        assert!(warnings(&item(Some(0.2), 0.01, 0.02), Some(&one)).is_empty());
     }
 }
