@@ -419,3 +419,62 @@ fn an_unreachable_store_is_named_with_its_password_masked() {
         assert!(e.to_string().contains("/nonexistent-dir/x.db"), "{e}");
     });
 }
+
+#[test]
+fn backtests_feedback_counts_and_comparisons_round_trip() {
+    use vigie_store::{Backtest, Comparison, LevelOutcome, ListOverlap};
+    both("backtests", |url| {
+        rt().block_on(async {
+            let store = Store::open(url).await.unwrap();
+            let scores = [score("a", "21", 0.4, "red"), score("b", "21", 0.1, "orange"), score("c", "75", 0.01, "green")];
+            store.write_run(&run("2025-05", "2025-05", &scores), &scores, &no_progress).await.unwrap();
+            let probs = store.run_probabilities("2025-05").await.unwrap();
+            assert_eq!(probs.iter().map(|p| (p.0.as_str(), p.2.as_str())).collect::<Vec<_>>(), [("a", "red"), ("b", "orange"), ("c", "green")]);
+            assert_eq!(probs[0].1, scores[0].p);
+            let b = |h: i32, failures: i64| Backtest {
+                run_id: "2025-05".into(),
+                month: "2025-05".into(),
+                horizon_months: h,
+                as_of: "2025-11".into(),
+                scored: 3,
+                failures,
+                roc_auc: None,
+                red: LevelOutcome::new(1, 1, failures),
+                orange: LevelOutcome::new(2, 1, failures),
+                mean_predicted: 0.17,
+                observed_rate: failures as f64 / 3.0,
+            };
+            store.write_backtests(&[b(6, 1), b(12, 1)]).await.unwrap();
+            // Written again with later events: replaced, not duplicated.
+            store.write_backtests(&[b(6, 2)]).await.unwrap();
+            let got = store.backtests().await.unwrap();
+            assert_eq!(got, [b(6, 2), b(12, 1)]);
+            assert_eq!(got[0].red.precision, Some(1.0));
+            assert_eq!(got[0].red.recall, Some(0.5));
+            assert!(raw(url, "INSERT INTO backtests (run_id, horizon_months, as_of, scored, failures, red_flagged, red_failed, orange_flagged, orange_failed, mean_predicted, observed_rate) VALUES ('2025-05', 7, 'x', 0, 0, 0, 0, 0, 0, 0, 0)").await.is_err(), "horizons are 6, 12, 18 or 24");
+
+            for (useful, who) in [(true, "a"), (false, "b"), (true, "c")] {
+                let fb = Feedback { company_id: who.into(), run_id: Some("2025-05".into()), useful, reason: None, author: "agent-21".into(), at: vigie_store::now_utc() };
+                store.add_feedback(&fb).await.unwrap();
+            }
+            assert_eq!(store.feedback_by_run().await.unwrap(), [("2025-05".to_owned(), 2, 1)]);
+
+            // A re-run of the month removes its backtests with it.
+            store.write_run(&run("2025-05", "2025-05", &scores), &scores, &no_progress).await.unwrap();
+            assert!(store.backtests().await.unwrap().is_empty());
+
+            let m = ModelRecord { version: "v2".into(), name: "risk".into(), family: "gbdt".into(), registered_at: vigie_store::now_utc(), active: false, model_json: "{}".into(), card: None, metrics: Some("{\"walk_forward\": []}".into()) };
+            store.register_model(&m).await.unwrap();
+            assert_eq!(store.model("v2").await.unwrap().unwrap().metrics, m.metrics);
+            assert_eq!(store.comparison("v2").await.unwrap(), None);
+            let mut red = ListOverlap::default();
+            red.add(true, true);
+            red.add(true, false);
+            assert_eq!(red.jaccard(), Some(0.5));
+            let c = Comparison { run_id: "2025-05".into(), month: "2025-05".into(), active_version: "v1".into(), candidate_version: "v2".into(), compared_at: vigie_store::now_utc(), scored: 3, changed: 1, new_alerts: 0, removed_alerts: 0, escalated: 0, de_escalated: 1, red, alerts: ListOverlap::default(), active_walk_forward: None, candidate_walk_forward: Some(serde_json::json!({"windows": 3})) };
+            store.set_comparison(&c).await.unwrap();
+            assert_eq!(store.comparison("v2").await.unwrap(), Some(c.clone()));
+            assert!(store.set_comparison(&Comparison { candidate_version: "v9".into(), ..c }).await.is_err(), "unknown model");
+        });
+    });
+}
