@@ -4,14 +4,14 @@
 //! red and alert lists overlap, and both models' walk-forward figures. The comparison is
 //! kept in the registry with the candidate, so that its activation shows it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use vigie_core::{AlertLevel, Month};
 use vigie_data::pseudo::Pseudonymiser;
 use vigie_score::{ModelFile, Scorer};
 use vigie_store::{Comparison, ListOverlap, ModelRecord, Store};
 
-use crate::{Error, Result, feature_columns, month_features, score_all};
+use crate::{Error, Result, artifact_dir, feature_columns, month_features, score_all};
 
 /// What to compare.
 #[derive(Debug, Clone)]
@@ -41,11 +41,7 @@ pub async fn compare(store: &Store, opts: &CompareOptions) -> Result<Comparison>
     let active =
         store.active_model().await?.ok_or_else(|| Error::NoModel(store.url().to_owned()))?;
     let candidate = ModelFile::load(&opts.model)?;
-    let dir = if opts.model.is_dir() {
-        opts.model.clone()
-    } else {
-        opts.model.parent().unwrap_or(Path::new(".")).to_owned()
-    };
+    let dir = artifact_dir(&opts.model);
     let candidate_metrics = std::fs::read_to_string(dir.join("metrics.json")).ok();
     let month = Month::parse(&run.month)
         .map_err(|e| Error::Store(vigie_store::Error::Invalid(e.to_string())))?;

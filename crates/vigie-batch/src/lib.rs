@@ -215,11 +215,7 @@ pub async fn rescore(
     // the store's active one.
     let (model, register) = if let Some(path) = &opts.model {
         let model = ModelFile::load(path)?;
-        let dir = if path.is_dir() {
-            path.clone()
-        } else {
-            path.parent().unwrap_or(Path::new(".")).to_owned()
-        };
+        let dir = artifact_dir(path);
         let record = ModelRecord {
             version: model.version.clone(),
             name: model.name.clone(),
@@ -507,6 +503,15 @@ pub async fn rescore(
         scores: scores_path,
         rejects: rejects_path,
     })
+}
+
+/// The artifact folder of a model given as its folder or its `model.json`.
+pub(crate) fn artifact_dir(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.to_owned()
+    } else {
+        path.parent().unwrap_or(Path::new(".")).to_owned()
+    }
 }
 
 /// Builds the features of `month` from the sources (the panel code, on a blocking thread:

@@ -248,100 +248,104 @@ pub fn waterfall(id: &str, bias: f64, groups: &[(String, f64)], margin: f64) -> 
     s
 }
 
-/// Alert volumes per run: red and orange bars side by side, with their counts.
-#[must_use]
-pub fn volumes(id: &str, runs: &[(String, i64, i64)]) -> String {
-    let (w, h, left, top, bottom) = (640.0, 220.0, 64.0, 16.0, 40.0);
-    let max = nice_ceiling(runs.iter().map(|r| r.1.max(r.2) as f64).fold(0.0, f64::max));
-    let desc: Vec<String> = runs
-        .iter()
-        .map(|(m, r, o)| {
-            format!("{m} : {} rouges, {} orange", fr::small_count(*r), fr::small_count(*o))
-        })
-        .collect();
-    let mut s = open(id, w as u32, h as u32, "Alertes par exécution", &(desc.join(" ; ") + "."));
-    let plot_h = h - top - bottom;
-    let y = |v: f64| top + plot_h * (1.0 - v / max);
-    grid(&mut s, (left, w - 8.0), max, &y, |v| fr::count(v as i64));
-    let slot = (w - left - 8.0) / runs.len().max(1) as f64;
-    let bw = (slot * 0.35).min(40.0);
-    for (i, (month, red, orange)) in runs.iter().enumerate() {
-        let x0 = left + slot * i as f64 + slot / 2.0 - bw;
-        for (j, (v, colour)) in [(*red, RED), (*orange, "#a64300")].into_iter().enumerate() {
-            let x = x0 + bw * j as f64;
-            let ty = y(v as f64);
-            let _ = write!(
-                s,
-                "<rect x=\"{x:.1}\" y=\"{ty:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\"/>",
-                bw - 2.0,
-                (top + plot_h - ty).max(0.0)
-            );
+/// Two bars per run (oldest first), in `colours`, on a value axis from 0 labelled by
+/// `label`; month labels thinned to about twelve; `legend` under the plot.
+struct PairedBars<'a> {
+    id: &'a str,
+    title: &'a str,
+    /// One sentence per run, for the description.
+    desc: Vec<String>,
+    runs: Vec<(&'a str, f64, f64)>,
+    colours: [&'a str; 2],
+    label: fn(f64) -> String,
+    legend: &'a str,
+}
+
+impl PairedBars<'_> {
+    fn render(&self) -> String {
+        let (w, h, left, top, bottom) = (640.0, 220.0, 64.0, 16.0, 40.0);
+        let max = nice_ceiling(self.runs.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max));
+        let mut s = open(self.id, w as u32, h as u32, self.title, &(self.desc.join(" ; ") + "."));
+        let plot_h = h - top - bottom;
+        let y = |v: f64| top + plot_h * (1.0 - v / max);
+        grid(&mut s, (left, w - 8.0), max, &y, self.label);
+        let slot = (w - left - 8.0) / self.runs.len().max(1) as f64;
+        let bw = (slot * 0.35).min(40.0);
+        let every = self.runs.len().div_ceil(12).max(1);
+        for (i, (month, a, b)) in self.runs.iter().enumerate() {
+            let x0 = left + slot * i as f64 + slot / 2.0 - bw;
+            for (j, (v, colour)) in
+                [(*a, self.colours[0]), (*b, self.colours[1])].into_iter().enumerate()
+            {
+                let x = x0 + bw * j as f64;
+                let ty = y(v);
+                let _ = write!(
+                    s,
+                    "<rect x=\"{x:.1}\" y=\"{ty:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\"/>",
+                    bw - 2.0,
+                    (top + plot_h - ty).max(0.0)
+                );
+            }
+            if i % every == 0 {
+                let _ = write!(
+                    s,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                    x0 + bw,
+                    h - bottom + 16.0,
+                    esc(month)
+                );
+            }
         }
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            x0 + bw,
-            h - bottom + 16.0,
-            esc(month)
+            "<text x=\"{left}\" y=\"{}\" fill=\"{GREY}\">{}</text>",
+            h - 4.0,
+            esc(self.legend)
         );
+        s.push_str("</svg>");
+        s
     }
-    let _ = write!(
-        s,
-        "<text x=\"{left}\" y=\"{}\" fill=\"{GREY}\">Barre de gauche : rouge · barre de droite : \
-         orange</text>",
-        h - 4.0
-    );
-    s.push_str("</svg>");
-    s
+}
+
+/// Alert volumes per run: red and orange bars side by side, with their counts.
+#[must_use]
+pub fn volumes(id: &str, runs: &[(String, i64, i64)]) -> String {
+    PairedBars {
+        id,
+        title: "Alertes par exécution",
+        desc: runs
+            .iter()
+            .map(|(m, r, o)| {
+                format!("{m} : {} rouges, {} orange", fr::small_count(*r), fr::small_count(*o))
+            })
+            .collect(),
+        runs: runs.iter().map(|(m, r, o)| (m.as_str(), *r as f64, *o as f64)).collect(),
+        colours: [RED, "#a64300"],
+        label: |v| fr::count(v as i64),
+        legend: "Barre de gauche : rouge · barre de droite : orange",
+    }
+    .render()
 }
 
 /// Predicted against observed failure rates of past runs at one horizon: two bars per run
 /// month (`(month, mean predicted, observed)`, oldest first), blue then green.
+#[must_use]
 pub fn backtest_rates(id: &str, horizon: i32, runs: &[(String, f64, f64)]) -> String {
-    let (w, h, left, top, bottom) = (640.0, 220.0, 64.0, 16.0, 40.0);
-    let max = nice_ceiling(runs.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max));
-    let desc: Vec<String> = runs
-        .iter()
-        .map(|(m, p, o)| format!("{m} : prévu {}, observé {}", fr::percent(*p), fr::percent(*o)))
-        .collect();
-    let title = format!("Taux de défaillance prévu et observé à {horizon} mois, par exécution");
-    let mut s = open(id, w as u32, h as u32, &title, &(desc.join(" ; ") + "."));
-    let plot_h = h - top - bottom;
-    let y = |v: f64| top + plot_h * (1.0 - v / max);
-    grid(&mut s, (left, w - 8.0), max, &y, fr::percent);
-    let slot = (w - left - 8.0) / runs.len().max(1) as f64;
-    let bw = (slot * 0.35).min(40.0);
-    for (i, (month, predicted, observed)) in runs.iter().enumerate() {
-        let x0 = left + slot * i as f64 + slot / 2.0 - bw;
-        for (j, (v, colour)) in [(*predicted, BLUE), (*observed, GREEN)].into_iter().enumerate() {
-            let x = x0 + bw * j as f64;
-            let ty = y(v);
-            let _ = write!(
-                s,
-                "<rect x=\"{x:.1}\" y=\"{ty:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\"/>",
-                bw - 2.0,
-                (top + plot_h - ty).max(0.0)
-            );
-        }
-        // Month labels thinned to about twelve.
-        if i % runs.len().div_ceil(12).max(1) == 0 {
-            let _ = write!(
-                s,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                x0 + bw,
-                h - bottom + 16.0,
-                esc(month)
-            );
-        }
+    PairedBars {
+        id,
+        title: &format!("Taux de défaillance prévu et observé à {horizon} mois, par exécution"),
+        desc: runs
+            .iter()
+            .map(|(m, p, o)| {
+                format!("{m} : prévu {}, observé {}", fr::percent(*p), fr::percent(*o))
+            })
+            .collect(),
+        runs: runs.iter().map(|(m, p, o)| (m.as_str(), *p, *o)).collect(),
+        colours: [BLUE, GREEN],
+        label: fr::percent,
+        legend: "Barre de gauche : prévu (moyenne des probabilités) · barre de droite : observé",
     }
-    let _ = write!(
-        s,
-        "<text x=\"{left}\" y=\"{}\" fill=\"{GREY}\">Barre de gauche : prévu (moyenne des \
-         probabilités) · barre de droite : observé</text>",
-        h - 4.0
-    );
-    s.push_str("</svg>");
-    s
+    .render()
 }
 
 #[cfg(test)]
