@@ -507,11 +507,7 @@ pub async fn rescore(
 
 /// The artifact folder of a model given as its folder or its `model.json`.
 pub(crate) fn artifact_dir(path: &Path) -> PathBuf {
-    if path.is_dir() {
-        path.to_owned()
-    } else {
-        path.parent().unwrap_or(Path::new(".")).to_owned()
-    }
+    if path.is_dir() { path.to_owned() } else { path.parent().unwrap_or(Path::new(".")).to_owned() }
 }
 
 /// Builds the features of `month` from the sources (the panel code, on a blocking thread:

@@ -523,7 +523,12 @@ fn run(cli: Cli) -> Result<()> {
             no_refit,
             train_months,
         } => {
-            anyhow::ensure!(train_months >= 0, "--train-months must be 0 (all) or positive");
+            anyhow::ensure!(
+                train_months == 0 || train_months >= vigie_train::walk::MIN_TRAIN_MONTHS,
+                "--train-months must be 0 (every month) or at least {} (a window needs that much \
+                 training history)",
+                vigie_train::walk::MIN_TRAIN_MONTHS
+            );
             let family: vigie_train::Family = model.into();
             let (gbdt, logistic) = family_params(family, params.as_deref())?;
             let name = out
