@@ -13,6 +13,9 @@ use vigie_store::{NewToken, Role, Store};
 /// sources, so that the backtesting of past runs ("Suivi du modèle", `/v1/monitoring`)
 /// shows runs whose 6-, 12- and 18-month horizons have elapsed.
 const FIRST_MONTH: &str = "2024-01";
+/// The name of the demo model (`models/demo`): a store whose models all bear it was made
+/// by `vigie demo`.
+const DEMO_MODEL_NAME: &str = "demo";
 /// The last month of the demo sources.
 const LAST_MONTH: &str = "2025-12";
 
@@ -71,13 +74,29 @@ pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
     let rt = crate::runtime()?;
     let tokens = rt.block_on(async {
         let mut store = Store::open(&url).await?;
+        let mut lock = store.lock_rescore().await?;
         // A store left by an earlier demo is reused when it holds exactly the demo's runs
-        // (a second `vigie demo` starts at once); anything else (an older demo model, an
-        // interrupted first start, other runs) is rebuilt from scratch.
+        // (a second `vigie demo` starts at once). A store only ever fed demo models (an
+        // older demo model, an interrupted first start) is rebuilt from scratch; any other
+        // store is refused, never deleted.
         let current = is_current(&store, &model_version).await?;
         if current {
             eprintln!("reusing the demo store {url}: it holds every demo run");
         } else {
+            let others: Vec<String> = store
+                .models()
+                .await?
+                .into_iter()
+                .filter(|m| m.name != DEMO_MODEL_NAME)
+                .map(|m| m.version)
+                .collect();
+            anyhow::ensure!(
+                others.is_empty(),
+                "{url} holds models that are not the demo's ({}): `vigie demo` rebuilds only \
+                 its own store; pass another --dir",
+                others.join(", ")
+            );
+            lock.release().await?;
             store.close().await;
             for suffix in ["", "-wal", "-shm"] {
                 let path = dir.join(format!("vigie.db{suffix}"));
@@ -90,8 +109,8 @@ pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
                 }
             }
             store = Store::open(&url).await?;
+            lock = store.lock_rescore().await?;
         }
-        let lock = store.lock_rescore().await?;
         let todo = if current { Vec::new() } else { months() };
         for (i, month) in todo.iter().enumerate() {
             let opts = vigie_batch::RescoreOptions {

@@ -618,3 +618,37 @@ fn a_candidate_is_compared_with_the_active_model_and_activation_shows_it() {
     });
     assert_eq!(active_now.as_deref(), Some("vcandidate0001"));
 }
+
+#[test]
+fn the_demo_never_deletes_a_store_that_is_not_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("vigie.db");
+    let url = format!("sqlite://{}", db.display());
+    // A store scored by a model of another name (a real deployment's, say).
+    let mut m = vigie_score::ModelFile::load(&model_dir()).unwrap();
+    m.name = "risk".into();
+    m.version = "vproduction001".into();
+    let prod = dir.path().join("prod-model");
+    std::fs::create_dir_all(&prod).unwrap();
+    std::fs::write(prod.join("model.json"), m.to_json()).unwrap();
+    let mut c = rescore(&url, "2025-12", dir.path(), false);
+    c.arg("--model").arg(&prod);
+    run_ok(c);
+    let out = Command::new(BIN)
+        .args(["demo", "--addr", "127.0.0.1:0", "--dir"])
+        .arg(dir.path())
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("vproduction001") && err.contains("another --dir"), "{err}");
+    let runs = rt().block_on(async {
+        let store = Store::open(&url).await.unwrap();
+        let r = store.runs().await.unwrap();
+        store.close().await;
+        r
+    });
+    assert_eq!(runs.len(), 1, "the store is untouched");
+    assert_eq!(runs[0].model_version, "vproduction001");
+}

@@ -345,6 +345,18 @@ fn walk_section(series: &[WalkRow], summary: &WalkSummary) -> String {
     s
 }
 
+/// How the shipped model's level was set, in words.
+fn anchor_words(shift: Option<f64>, from: &str, to: &str) -> String {
+    match shift {
+        Some(_) => format!("its level anchored on the 6-month outcomes of {from} to {to}"),
+        None => format!(
+            "its level left at the calibration window's (fewer than {} failures in the anchor \
+             window {from} to {to})",
+            crate::walk::MIN_ANCHOR_FAILURES
+        ),
+    }
+}
+
 /// What the model card and the report are made of.
 pub(crate) struct Card<'a> {
     /// The shipped model.
@@ -369,7 +381,7 @@ impl Card<'_> {
         let w = self.evaluated;
         match self.production {
             Some(p) => format!(
-                "## The shipped model\n\nThe figures below are those of the **evaluated model**: trained on {} to {}, calibrated on {} to {}, tested out-of-time on {} to {} (the last walk-forward window). The model in this folder (`model.json`) is **refitted on the most recent labelled data** with the same settings and number of trees{}: trained on {} to {} ({} rows), calibrated (Platt maps, thresholds) on {} to {} ({} rows), its level anchored on the 6-month outcomes of {} to {}. Its own outcomes are not known yet: the walk-forward series says what to expect of it.\n\n",
+                "## The shipped model\n\nThe figures below are those of the **evaluated model**: trained on {} to {}, calibrated on {} to {}, tested out-of-time on {} to {} (the last walk-forward window). The model in this folder (`model.json`) is **refitted on the most recent labelled data** with the same settings and number of trees{}: trained on {} to {} ({} rows), calibrated (Platt maps, thresholds) on {} to {} ({} rows), {}. Its own outcomes are not known yet: the walk-forward series says what to expect of it.\n\n",
                 w.train.0,
                 w.train.1,
                 w.validation.0,
@@ -383,8 +395,7 @@ impl Card<'_> {
                 p.calibration_from,
                 p.calibration_to,
                 p.validation_rows,
-                p.anchor_from,
-                p.anchor_to,
+                anchor_words(p.anchor_shift, &p.anchor_from, &p.anchor_to),
             ),
             None => format!(
                 "## The shipped model\n\nTrained with `--no-refit`: the model in this folder is the evaluated model of the last walk-forward window (trained on {} to {}, calibrated on {} to {}, tested on {} to {}), not refitted on the latest labelled data.\n\n",
@@ -401,9 +412,14 @@ impl Card<'_> {
             Model::Logistic(_) => "L2 logistic regression on rank-to-normal transformed features with missing-value indicators (linfa).".to_owned(),
             Model::Gbdt(_) => format!("Gradient-boosted decision trees (forust-ml), {} trees (the number kept by early stopping in the last walk-forward window).", self.evaluated_fit.trees.unwrap_or(0)),
         };
+        let anchored = if m.calibration.fitted_on.contains("not moved") {
+            ", their level left at the validation window's (too few failures to anchor on)"
+        } else {
+            ", their level anchored on the latest observed 6-month outcomes"
+        };
         let _ = writeln!(
             s,
-            "## What it does\n\nEstimates the probability that a company enters a collective insolvency procedure (safeguard, receivership, liquidation) within 6, 12, 18 and 24 months, from pseudonymised fiscal data available at the month scored. {what} Probabilities are calibrated per horizon (Platt maps on the validation window), their level anchored on the latest observed 6-month outcomes, and never decrease with the horizon. Alert levels use the 18-month probability.\n"
+            "## What it does\n\nEstimates the probability that a company enters a collective insolvency procedure (safeguard, receivership, liquidation) within 6, 12, 18 and 24 months, from pseudonymised fiscal data available at the month scored. {what} Probabilities are calibrated per horizon (Platt maps on the validation window){anchored}, and never decrease with the horizon. Alert levels use the 18-month probability.\n"
         );
         let _ = writeln!(
             s,

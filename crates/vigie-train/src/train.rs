@@ -335,6 +335,9 @@ pub struct WindowsText {
     pub anchor_to: String,
     /// Trees (gbdt).
     pub trees: Option<usize>,
+    /// The anchor's log-odds shift of the 18-month map; null when the level was left at
+    /// the calibration window's (fewer than 100 failures to anchor on).
+    pub anchor_shift: Option<f64>,
     /// Training rows.
     pub train_rows: usize,
     /// Validation rows.
@@ -351,6 +354,7 @@ impl WindowsText {
             anchor_from: l.anchor.0.to_string(),
             anchor_to: l.anchor.1.to_string(),
             trees: f.trees,
+            anchor_shift: f.anchor_shift,
             train_rows: f.train_rows,
             validation_rows: f.validation_rows,
         }

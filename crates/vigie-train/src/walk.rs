@@ -185,8 +185,8 @@ pub struct Fitted {
     pub file: ModelFile,
     /// The Platt maps before the anchor (the comparison scheme).
     pub platt_only: [[f64; 2]; 4],
-    /// The anchor's log-odds shift (`None` when the anchor window has no row or no
-    /// failure: the Platt maps are kept).
+    /// The anchor's log-odds shift (`None` when the anchor window holds fewer than
+    /// [`MIN_ANCHOR_FAILURES`] failures: the Platt maps are kept).
     pub anchor_shift: Option<f64>,
     /// Trees kept (gbdt).
     pub trees: Option<usize>,
@@ -306,6 +306,7 @@ pub(crate) fn fit_at(
         },
         ..opts.gbdt.clone()
     };
+    let used_gbdt = gbdt.clone();
     let model = match opts.family {
         Family::Logistic => Model::Logistic(opts.logistic.clone().check()?.fit(&xt, &yt)?),
         Family::Gbdt => Model::Gbdt(gbdt.check()?.fit(&xt, &yt, Some((&xv, &yv)))?),
@@ -397,8 +398,9 @@ pub(crate) fn fit_at(
             )
         ),
     };
+    // The parameters the fit really used (a refit: its number of trees, no early stopping).
     let params = match opts.family {
-        Family::Gbdt => serde_json::to_value(GbdtParams { seed: opts.seed, ..opts.gbdt.clone() }),
+        Family::Gbdt => serde_json::to_value(&used_gbdt),
         Family::Logistic => serde_json::to_value(&opts.logistic),
     }
     .expect("parameters serialise");

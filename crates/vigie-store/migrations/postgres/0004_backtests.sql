@@ -1,5 +1,6 @@
 -- Backtests of past runs: for each run and elapsed horizon, what became of the companies
--- it scored (written by the batch after a run commits; removed with their run).
+-- it scored (written by the batch before each run's own transaction, about the runs
+-- already committed; removed with their run).
 CREATE TABLE backtests (
     run_id         TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
     horizon_months INTEGER NOT NULL CHECK (horizon_months IN (6, 12, 18, 24)),
