@@ -466,6 +466,8 @@ fn backtests_feedback_counts_and_comparisons_round_trip() {
             let m = ModelRecord { version: "v2".into(), name: "risk".into(), family: "gbdt".into(), registered_at: vigie_store::now_utc(), active: false, model_json: "{}".into(), card: None, metrics: Some("{\"walk_forward\": []}".into()) };
             store.register_model(&m).await.unwrap();
             assert_eq!(store.model("v2").await.unwrap().unwrap().metrics, m.metrics);
+            assert_eq!(store.model_metrics("v2").await.unwrap(), m.metrics);
+            assert_eq!(store.model_metrics("v404").await.unwrap(), None);
             assert_eq!(store.comparison("v2").await.unwrap(), None);
             let mut red = ListOverlap::default();
             red.add(true, true);

@@ -240,9 +240,8 @@ pub async fn items(state: &AppState) -> Result<Vec<MonitoringItem>, vigie_store:
         let model_version = versions.get(&b.run_id).cloned().unwrap_or_default();
         if !expected.contains_key(&model_version) {
             let summary = store
-                .model(&model_version)
+                .model_metrics(&model_version)
                 .await?
-                .and_then(|m| m.metrics)
                 .and_then(|text| serde_json::from_str::<WalkForward>(&text).ok())
                 .and_then(|w| w.walk_forward_summary);
             expected.insert(model_version.clone(), summary);

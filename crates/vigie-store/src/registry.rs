@@ -247,6 +247,18 @@ impl Store {
         if n == 1 { Ok(()) } else { Err(Error::UnknownModel(c.candidate_version.clone())) }
     }
 
+    /// The training metrics (`metrics.json`) kept with a model, without its file: what
+    /// the monitoring compares realised figures with, on every request.
+    pub async fn model_metrics(&self, version: &str) -> Result<Option<String>> {
+        let text = on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<String>>("SELECT metrics FROM models WHERE version = $1")
+                .bind(version)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(text.flatten())
+    }
+
     /// The comparison kept with a model, if any.
     pub async fn comparison(&self, version: &str) -> Result<Option<Comparison>> {
         let text = on_pool!(self, pool => {

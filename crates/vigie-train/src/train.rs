@@ -380,12 +380,8 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
     let p = read_panel(panel)?;
     let plan = walk::plan(&p.months, &p.labels[2], opts.test_from, opts.train_months)?;
     let fingerprint = tabular::fingerprint(panel)?;
-    let params = match opts.family {
-        Family::Gbdt => serde_json::to_value(GbdtParams { seed: opts.seed, ..opts.gbdt.clone() }),
-        Family::Logistic => serde_json::to_value(&opts.logistic),
-    }
-    .expect("parameters serialise")
-    .to_string();
+    let seeded = GbdtParams { seed: opts.seed, ..opts.gbdt.clone() };
+    let params = params_json(opts.family, &seeded, &opts.logistic).to_string();
     let code_version = format!("vigie-train {}", env!("CARGO_PKG_VERSION"));
 
     let mut series = Vec::new();
@@ -583,20 +579,34 @@ fn evaluate(
     Ok((test_metrics, p18, y18))
 }
 
-fn fit(
+/// Fits a model of `family` with these hyperparameters (the seed is `gbdt.seed`); with a
+/// validation set, gbdt stops early on it when its parameters say so.
+pub(crate) fn fit_model(
     family: Family,
-    opts: &TrainOptions,
+    gbdt: &GbdtParams,
+    logistic: &LogisticParams,
     x: &Design,
     y: &[f64],
     valid: Option<(&Design, &[f64])>,
 ) -> Result<vigie_score::model::Model> {
     use vigie_score::model::Model;
     Ok(match family {
-        Family::Logistic => Model::Logistic(opts.logistic.clone().check()?.fit(x, y)?),
-        Family::Gbdt => Model::Gbdt(
-            GbdtParams { seed: opts.seed, ..opts.gbdt.clone() }.check()?.fit(x, y, valid)?,
-        ),
+        Family::Logistic => Model::Logistic(logistic.clone().check()?.fit(x, y)?),
+        Family::Gbdt => Model::Gbdt(gbdt.clone().check()?.fit(x, y, valid)?),
     })
+}
+
+/// The hyperparameters of a fit as model files record them: the family's own.
+pub(crate) fn params_json(
+    family: Family,
+    gbdt: &GbdtParams,
+    logistic: &LogisticParams,
+) -> serde_json::Value {
+    match family {
+        Family::Gbdt => serde_json::to_value(gbdt),
+        Family::Logistic => serde_json::to_value(logistic),
+    }
+    .expect("parameters serialise")
 }
 
 /// Grouped-by-company k-fold on the months before the test window (at most
@@ -624,9 +634,9 @@ fn grouped_cv(p: &PanelData, w: &Windows, opts: &TrainOptions) -> Result<CvView>
     for k in 0..opts.cv_folds {
         let tr: Vec<usize> = (0..rows.len()).filter(|&i| fold[i] != k).collect();
         let te: Vec<usize> = (0..rows.len()).filter(|&i| fold[i] == k).collect();
-        let mut o = opts.clone();
-        o.gbdt.early_stopping_rounds = None;
-        let model = fit(opts.family, &o, &x.subset(&tr), &pick(&y, &tr), None)?;
+        let gbdt = GbdtParams { seed: opts.seed, early_stopping_rounds: None, ..opts.gbdt.clone() };
+        let model =
+            fit_model(opts.family, &gbdt, &opts.logistic, &x.subset(&tr), &pick(&y, &tr), None)?;
         let file = crate::bare(x.features.clone(), model);
         let s = Scorer::in_model_order(file);
         let m = margins(&s, &x.subset(&te));

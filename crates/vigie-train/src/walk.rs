@@ -38,8 +38,8 @@ use vigie_score::model::{Calibration, Model, ModelFile, Thresholds, TrainingInfo
 
 use crate::design::margins;
 use crate::gbdt::GbdtParams;
-use crate::train::{PanelData, TrainOptions};
-use crate::{Error, Family, Result, calibrate};
+use crate::train::{PanelData, TrainOptions, fit_model, params_json};
+use crate::{Error, Result, calibrate};
 
 /// The name of this lifecycle (windows, hold-out, calibration, anchor), part of every
 /// model version: a change of scheme gives new versions even on the same data.
@@ -306,11 +306,7 @@ pub(crate) fn fit_at(
         },
         ..opts.gbdt.clone()
     };
-    let used_gbdt = gbdt.clone();
-    let model = match opts.family {
-        Family::Logistic => Model::Logistic(opts.logistic.clone().check()?.fit(&xt, &yt)?),
-        Family::Gbdt => Model::Gbdt(gbdt.check()?.fit(&xt, &yt, Some((&xv, &yv)))?),
-    };
+    let model = fit_model(opts.family, &gbdt, &opts.logistic, &xt, &yt, Some((&xv, &yv)))?;
     drop((xt, xv));
     let trees = match &model {
         Model::Gbdt(e) => Some(e.trees.len()),
@@ -399,11 +395,7 @@ pub(crate) fn fit_at(
         ),
     };
     // The parameters the fit really used (a refit: its number of trees, no early stopping).
-    let params = match opts.family {
-        Family::Gbdt => serde_json::to_value(&used_gbdt),
-        Family::Logistic => serde_json::to_value(&opts.logistic),
-    }
-    .expect("parameters serialise");
+    let params = params_json(opts.family, &gbdt, &opts.logistic);
     file.training = TrainingInfo {
         train_window: [layout.train.0.to_string(), layout.train.1.to_string()],
         validation_window: [layout.validation.0.to_string(), layout.validation.1.to_string()],
