@@ -9,8 +9,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use vigie_core::Month;
+use vigie_core::Pseudonymiser;
 use vigie_data::panel::{self, PanelOptions};
-use vigie_data::pseudo::Pseudonymiser;
 use vigie_data::rejects::RejectLog;
 use vigie_synth::{Format, GenerateOptions};
 

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
+use vigie_core::Pseudonymiser;
 use vigie_data::panel::{self, PanelOptions};
-use vigie_data::pseudo::Pseudonymiser;
 use vigie_data::rejects::RejectLog;
 use vigie_data::source::Format;
 use vigie_score::{ModelFile, Scorer};
@@ -76,7 +76,7 @@ fn explain_all(scorer: &Scorer, rows: &[f64], k: usize) -> f64 {
                 .chunks(k)
                 .map(|row| {
                     let margin = scorer.contributions(row, &mut x, &mut phi).expect("explanation");
-                    scorer.calibrate(margin).p[2] + phi[0]
+                    scorer.calibrate(margin).p.alert() + phi[0]
                 })
                 .sum::<f64>()
         })

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
-use vigie_data::pseudo::Pseudonymiser;
+use vigie_core::Pseudonymiser;
 use vigie_server::{AppState, Config};
 use vigie_store::{NewToken, Role, Store};
 
@@ -682,8 +682,10 @@ fn scoring_feature_vectors() {
     let p: Vec<f64> =
         ["6m", "12m", "18m", "24m"].iter().map(|h| item["p"][h].as_f64().unwrap()).collect();
     assert!(p.windows(2).all(|w| w[0] <= w[1]) && p.iter().all(|x| (0.0..=1.0).contains(x)));
-    let sum: f64 = item["groups"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
-    assert!((item["bias"].as_f64().unwrap() + sum - item["margin"].as_f64().unwrap()).abs() < 1e-9);
+    let x = &item["explanation"];
+    let sum: f64 = x["groups"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+    assert!((x["bias"].as_f64().unwrap() + sum - item["margin"].as_f64().unwrap()).abs() < 1e-9);
+    assert_eq!(x["margin"], item["margin"]);
     // The same through the scorer's explanation: same factors, same order.
     let e = a
         .state
@@ -706,11 +708,11 @@ fn scoring_feature_vectors() {
             .collect::<Vec<_>>()
     };
     assert_eq!(
-        names(&item["concerning"]),
+        names(&x["concerning"]),
         e.top_concerning(5).iter().map(|f| f.feature.clone()).collect::<Vec<_>>()
     );
     assert_eq!(
-        names(&item["reassuring"]),
+        names(&x["reassuring"]),
         e.top_reassuring(5).iter().map(|f| f.feature.clone()).collect::<Vec<_>>()
     );
     // The same through the scorer directly.
@@ -720,7 +722,7 @@ fn scoring_feature_vectors() {
         .enumerate()
         .map(|(i, _)| if i % 5 == 0 { f64::NAN } else { 0.1 * i as f64 })
         .collect();
-    assert_eq!(model.scorer.score(&row).unwrap().p[2], item["p"]["18m"].as_f64().unwrap());
+    assert_eq!(model.scorer.score(&row).unwrap().p.alert(), item["p"]["18m"].as_f64().unwrap());
     assert_eq!(r.body["model_version"], model.version.as_str());
     // Without explanations: the same probabilities, no contributions.
     let mut quick: Value = serde_json::from_str(&one).unwrap();
@@ -728,7 +730,7 @@ fn scoring_feature_vectors() {
     let q = a.call("POST", "/v1/score", Some(&a.agent21), Some(&quick.to_string()));
     assert_eq!(q.body["items"][0]["p"], item["p"]);
     assert_eq!(q.body["items"][0]["level"], item["level"]);
-    assert!(q.body["items"][0].get("groups").is_none() && q.body["items"][0].get("bias").is_none());
+    assert!(q.body["items"][0].get("explanation").is_none(), "{}", q.body);
     // A batch keeps order and references.
     let batch = json!({"items": [
         {"ref": "a", "features": {"tax_arrears_ratio": 0.5}},
@@ -957,7 +959,7 @@ fn a_model_is_hot_swapped_without_dropping_requests() {
                 model: cand.path().to_owned(),
                 tax_lag: 1,
                 social_lag: 2,
-                pseudo: vigie_data::pseudo::Pseudonymiser::demo(),
+                pseudo: vigie_core::Pseudonymiser::demo(),
             },
         ))
         .unwrap();

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use polars::prelude::*;
+use vigie_core::Pseudonymiser;
 use vigie_data::panel::{self, Panel, PanelOptions};
-use vigie_data::pseudo::Pseudonymiser;
 use vigie_data::rejects::RejectLog;
 use vigie_synth::{Format, GenerateOptions};
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use vigie_batch::{Outcome, RescoreOptions};
+use vigie_core::Pseudonymiser;
 use vigie_core::{AlertLevel, Month};
-use vigie_data::pseudo::Pseudonymiser;
 use vigie_store::{ScoreRow, Store};
 
 use crate::common;
@@ -95,15 +95,18 @@ fn two_months_and_a_rerun(url: &str) {
         let p18 = common::floats(&df, "p_18m");
         let by_id: BTreeMap<String, f64> =
             common::texts(&df, "company_id").into_iter().zip(p18).collect();
-        assert!(first.iter().all(|r| by_id[&r.company_id] == r.p[2]), "Parquet and store agree");
+        assert!(
+            first.iter().all(|r| by_id[&r.company_id] == r.p.alert()),
+            "Parquet and store agree"
+        );
 
         // Every score: monotone in the horizon, level from the thresholds, explanation for
         // every alert that adds up to the margin.
         let m = vigie_score::ModelFile::load(&model).unwrap();
         for r in &first {
-            assert!(r.p.windows(2).all(|w| w[0] <= w[1]), "{r:?}");
+            assert!(r.p.to_array().is_sorted(), "{r:?}");
             let expected =
-                AlertLevel::from_probability(r.p[2], m.thresholds.orange, m.thresholds.red);
+                AlertLevel::from_probability(r.p.alert(), m.thresholds.orange, m.thresholds.red);
             assert_eq!(r.level, expected.as_str());
             match (&r.explanation, expected) {
                 (None, AlertLevel::Green) => {}

@@ -80,7 +80,7 @@ fn score(id: &str, dep: &str, p18: f64, level: &str) -> ScoreRow {
         region: "27".into(),
         size_band: "10-49".into(),
         margin: (p18 / (1.0 - p18)).ln(),
-        p: [p18 / 3.0, p18 / 2.0, p18, (p18 * 1.2).min(1.0)],
+        p: [p18 / 3.0, p18 / 2.0, p18, (p18 * 1.2).min(1.0)].into(),
         level: level.into(),
         explanation: (level != "green").then(|| format!("{{\"top\":\"{id}\"}}")),
         previous_level: (p18 > 0.3).then(|| "orange".to_owned()),
@@ -185,7 +185,7 @@ fn runs_are_written_whole_replaced_by_id_and_read_back() {
             );
             assert_eq!(h[1].score, may[0]);
             let levels = store.run_levels("2025-06").await.unwrap();
-            assert_eq!(levels[0], ("c00000".to_owned(), "red".to_owned(), may[0].p[2]));
+            assert_eq!(levels[0], ("c00000".to_owned(), "red".to_owned(), may[0].p.alert()));
             // A second run of June under another id is not June's previous run.
             store
                 .write_run(&run("2025-06-bis", "2025-06", &june), &june, &no_progress)
@@ -214,7 +214,7 @@ fn invalid_runs_are_refused_and_change_nothing() {
             let ok = vec![score("a", "21", 0.2, "red")];
             store.write_run(&run("r1", "2025-01", &ok), &ok, &no_progress).await.unwrap();
             let mut nan = vec![score("b", "21", 0.2, "red")];
-            nan[0].p[1] = f64::NAN;
+            nan[0].p.m12 = f64::NAN;
             let dup = vec![score("b", "21", 0.2, "red"), score("b", "21", 0.3, "red")];
             let bad_level = vec![score("b", "21", 0.2, "purple")];
             for bad in [nan, dup, bad_level] {

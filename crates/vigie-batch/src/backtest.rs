@@ -91,9 +91,8 @@ pub async fn refresh(store: &Store, now: Month, openings: &Openings) -> Result<V
         }
         let scores = store.run_probabilities(&run.run_id).await?;
         for h in due {
-            let k = Horizon::ALL.iter().position(|x| *x == h).expect("a horizon");
             let rows: Vec<(String, f64, String)> =
-                scores.iter().map(|(c, p, l)| (c.clone(), p[k], l.clone())).collect();
+                scores.iter().map(|(c, p, l)| (c.clone(), p[h], l.clone())).collect();
             out.push(measure(&run.run_id, month, h, now, &rows, openings));
         }
     }

@@ -6,8 +6,8 @@
 
 use std::path::PathBuf;
 
+use vigie_core::Pseudonymiser;
 use vigie_core::{AlertLevel, Month};
-use vigie_data::pseudo::Pseudonymiser;
 use vigie_score::{ModelFile, Scorer};
 use vigie_store::{Comparison, ListOverlap, ModelRecord, Store};
 

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use vigie_core::AlertLevel;
+use vigie_core::{AlertLevel, Change};
 
 /// What changed between the previous run and this one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -32,16 +32,17 @@ impl Changes {
     }
 }
 
-/// Compares two runs. Both slices hold `(company_id, level)` **sorted by company id**
-/// (the store returns them so); with no previous run, every alert is new.
-///
-/// # Panics
-///
-/// If either slice is not sorted by company id (a caller bug).
+/// Compares two runs of `(company_id, level)`; with no previous run, every alert is new.
+/// Both are sorted by company id first (the store returns them so: then sorting costs one
+/// pass). What counts as a first alert, an escalation or a de-escalation is
+/// [`Change::between`].
 #[must_use]
-pub fn diff(previous: &[(String, AlertLevel)], current: &[(String, AlertLevel)]) -> Changes {
-    assert!(previous.is_sorted_by(|a, b| a.0 < b.0), "previous run not sorted by company id");
-    assert!(current.is_sorted_by(|a, b| a.0 < b.0), "current run not sorted by company id");
+pub fn diff(
+    previous: &mut [(String, AlertLevel)],
+    current: &mut [(String, AlertLevel)],
+) -> Changes {
+    previous.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    current.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut out = Changes::default();
     let (mut i, mut j) = (0, 0);
     loop {
@@ -51,33 +52,26 @@ pub fn diff(previous: &[(String, AlertLevel)], current: &[(String, AlertLevel)])
             (None, Some(_)) => Ordering::Greater,
             (Some(p), Some(c)) => p.0.cmp(&c.0),
         };
-        match order {
+        let (before, now) = match order {
             Ordering::Less => {
                 out.no_longer_scored.push(previous[i].0.clone());
                 i += 1;
+                continue;
             }
-            Ordering::Greater => {
-                if current[j].1 != AlertLevel::Green {
-                    out.new.push(current[j].0.clone());
-                }
-                j += 1;
-            }
+            Ordering::Greater => (None, &current[j]),
             Ordering::Equal => {
-                let (id, before, now) = (&current[j].0, previous[i].1, current[j].1);
-                match (before, now) {
-                    (AlertLevel::Green, AlertLevel::Orange | AlertLevel::Red) => {
-                        out.new.push(id.clone());
-                    }
-                    (AlertLevel::Orange, AlertLevel::Red) => out.escalated.push(id.clone()),
-                    (AlertLevel::Red | AlertLevel::Orange, _) if now < before => {
-                        out.de_escalated.push(id.clone());
-                    }
-                    _ => {}
-                }
                 i += 1;
-                j += 1;
+                (Some(previous[i - 1].1), &current[j])
             }
-        }
+        };
+        j += 1;
+        let list = match Change::between(before, now.1) {
+            Change::FirstAlert => &mut out.new,
+            Change::Escalated => &mut out.escalated,
+            Change::DeEscalated => &mut out.de_escalated,
+            Change::Unchanged => continue,
+        };
+        list.push(now.0.clone());
     }
     out
 }
@@ -116,7 +110,7 @@ mod tests {
             ("j", O), // first seen, in alert: new
             ("k", G), // first seen, green: nothing
         ]);
-        let c = diff(&before, &now);
+        let c = diff(&mut before.clone(), &mut now.clone());
         assert_eq!(c.new, ["a", "b", "j"]);
         assert_eq!(c.escalated, ["c"]);
         assert_eq!(c.de_escalated, ["d", "e", "f"]);
@@ -126,15 +120,20 @@ mod tests {
 
     #[test]
     fn without_a_previous_run_every_alert_is_new() {
-        let c = diff(&[], &run(&[("a", R), ("b", G), ("c", O)]));
+        let c = diff(&mut [], &mut run(&[("a", R), ("b", G), ("c", O)]));
         assert_eq!(c.new, ["a", "c"]);
         assert!(c.escalated.is_empty() && c.de_escalated.is_empty());
-        assert_eq!(diff(&run(&[("a", R)]), &run(&[("a", R)])), Changes::default());
+        assert_eq!(diff(&mut run(&[("a", R)]), &mut run(&[("a", R)])), Changes::default());
     }
 
     #[test]
-    #[should_panic(expected = "not sorted")]
-    fn unsorted_input_is_a_bug() {
-        let _ = diff(&run(&[("b", G), ("a", G)]), &[]);
+    fn unsorted_runs_give_the_same_changes() {
+        let mut before = run(&[("c", O), ("a", G), ("b", R)]);
+        let mut now = run(&[("b", G), ("d", R), ("c", R)]);
+        let c = diff(&mut before, &mut now);
+        assert_eq!(c.new, ["d"]);
+        assert_eq!(c.escalated, ["c"]);
+        assert_eq!(c.de_escalated, ["b"]);
+        assert_eq!(c.no_longer_scored, ["a"]);
     }
 }

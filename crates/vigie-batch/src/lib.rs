@@ -25,9 +25,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 use vigie_core::features::CATALOGUE;
-use vigie_core::{AlertLevel, Departement, Month, Naf};
+use vigie_core::{AlertLevel, Departement, Horizon, Month, Naf, Pseudonymiser};
 use vigie_data::panel::{self, PanelOptions};
-use vigie_data::pseudo::Pseudonymiser;
+
 use vigie_data::rejects::RejectLog;
 use vigie_data::source::Format;
 use vigie_data::table::{Col, Table, TableWriter};
@@ -275,11 +275,13 @@ pub async fn rescore(
     let explained: Vec<(usize, String)> = to_explain
         .par_iter()
         .map_init(
-            || Vec::with_capacity(k),
-            |buf, &i| {
+            || (Vec::with_capacity(k), vigie_score::explanation::Scratch::default()),
+            |(buf, scratch), &i| {
                 row_of(i, buf);
-                let e = scorer.explain(buf).expect("rows have the catalogue's width");
-                (i, report::explanation_json(&e, TOP_FEATURES, buf))
+                let e = scorer
+                    .summarize(buf, TOP_FEATURES, scratch)
+                    .expect("rows have the catalogue's width");
+                (i, serde_json::to_string(&e).expect("summaries serialise"))
             },
         )
         .collect();
@@ -338,8 +340,7 @@ pub async fn rescore(
         .iter()
         .map(|r| (r.company_id.clone(), AlertLevel::parse(&r.level).expect("valid")))
         .collect();
-    current.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let (before, previous_report) = match &previous {
+    let (mut before, previous_report) = match &previous {
         Some(p) => {
             let before: Vec<(String, AlertLevel)> = before_raw
                 .iter()
@@ -359,9 +360,9 @@ pub async fn rescore(
         }
         None => (Vec::new(), None),
     };
-    let changes = diff::diff(&before, &current);
+    let changes = diff::diff(&mut before, &mut current);
     drop(current);
-    let p18: Vec<f64> = scores.iter().map(|s| s.p[2]).collect();
+    let p18: Vec<f64> = scores.iter().map(|s| s.p.alert()).collect();
     let reference = report::Reference {
         score: PsiProfile::of(&p18, PSI_BINS),
         features: names
@@ -573,7 +574,7 @@ pub(crate) fn score_all(scorer: &Scorer, features: &[&[f64]], n: usize) -> Vec<v
 fn scores_table(rows: &[ScoreRow]) -> Table {
     let s =
         |f: fn(&ScoreRow) -> &str| Col::Str(rows.iter().map(|r| Some(f(r).to_owned())).collect());
-    let p = |h: usize| Col::F64(rows.iter().map(|r| r.p[h]).collect());
+    let p = |h: usize| Col::F64(rows.iter().map(|r| r.p[Horizon::ALL[h]]).collect());
     Table::new(vec![
         ("company_id", s(|r| &r.company_id)),
         ("departement", s(|r| &r.departement)),

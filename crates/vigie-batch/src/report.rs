@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use vigie_data::panel::Excluded;
 use vigie_data::rejects::SourceCounts;
 use vigie_eval::metrics::PsiProfile;
-use vigie_score::Explanation;
 
 use crate::Summary;
 use crate::diff::Changes;
@@ -300,66 +299,6 @@ impl Report {
         }
         s
     }
-}
-
-/// A top feature of a stored explanation.
-#[derive(Debug, Serialize)]
-struct StoredFactor<'a> {
-    feature: &'a str,
-    value: Option<f64>,
-    contribution: f64,
-    /// The same measure six months earlier, for features the catalogue also has with a
-    /// six-month lag (`tax_arrears_ratio` and `tax_arrears_ratio_lag6`, …): what lets the
-    /// dashboard say "up from 3 % six months ago".
-    #[serde(skip_serializing_if = "Option::is_none")]
-    value_6m_ago: Option<f64>,
-}
-
-/// The stored explanation of a score: bias, margin, contributions by topic group, and the
-/// `top` most concerning and most reassuring features (log-odds). `row` is the scored row,
-/// in catalogue order.
-#[must_use]
-pub fn explanation_json(e: &Explanation, top: usize, row: &[f64]) -> String {
-    #[derive(Serialize)]
-    struct Stored<'a> {
-        bias: f64,
-        margin: f64,
-        groups: BTreeMap<&'static str, f64>,
-        concerning: Vec<StoredFactor<'a>>,
-        reassuring: Vec<StoredFactor<'a>>,
-    }
-    let groups = e
-        .groups
-        .iter()
-        .map(|g| {
-            (g.group.map_or("other", vigie_core::features::FeatureGroup::as_str), g.contribution)
-        })
-        .collect();
-    serde_json::to_string(&Stored {
-        bias: e.bias,
-        margin: e.margin,
-        groups,
-        concerning: e.top_concerning(top).into_iter().map(|c| stored(c, row)).collect(),
-        reassuring: e.top_reassuring(top).into_iter().map(|c| stored(c, row)).collect(),
-    })
-    .expect("explanations serialise")
-}
-
-fn stored<'a>(c: &'a vigie_score::FeatureContribution, row: &[f64]) -> StoredFactor<'a> {
-    StoredFactor {
-        feature: &c.feature,
-        value: c.value,
-        contribution: c.contribution,
-        value_6m_ago: lag6_index(&c.feature)
-            .and_then(|i| row.get(i).copied())
-            .filter(|v| v.is_finite()),
-    }
-}
-
-/// Catalogue index of `feature`'s six-month lag, if the catalogue has one.
-fn lag6_index(feature: &str) -> Option<usize> {
-    let lagged = format!("{feature}_lag6");
-    vigie_core::features::CATALOGUE.iter().position(|f| f.name == lagged)
 }
 
 #[cfg(test)]

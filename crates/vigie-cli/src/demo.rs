@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use vigie_core::Month;
-use vigie_data::pseudo::Pseudonymiser;
+use vigie_core::Pseudonymiser;
 use vigie_store::{NewToken, Role, Store};
 
 /// The first month the demo scores: monthly runs from here to the last month of the demo

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use vigie_core::Month;
+use vigie_core::Pseudonymiser;
 use vigie_data::panel::{self, PanelOptions};
-use vigie_data::pseudo::Pseudonymiser;
 use vigie_data::rejects::RejectLog;
 use vigie_data::source::Format;
 use vigie_synth::GenerateOptions;
@@ -453,7 +453,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn pseudonymiser(demo_key: bool, key_file: Option<&std::path::Path>) -> Result<Pseudonymiser> {
-    let pseudo = Pseudonymiser::resolve(
+    let pseudo = vigie_data::pseudo::resolve(
         demo_key,
         key_file,
         std::env::var(vigie_data::pseudo::KEY_ENV).ok(),

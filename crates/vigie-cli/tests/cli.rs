@@ -431,7 +431,7 @@ fn check_monitoring(addr: &str, tokens: &BTreeMap<&str, String>, db: &Path) {
     assert!(items.iter().any(|i| i["horizon_months"] == 18), "and one at 18 months");
 
     // Openings by pseudonymous id, from the events file.
-    let pseudo = vigie_data::pseudo::Pseudonymiser::demo();
+    let pseudo = vigie_core::Pseudonymiser::demo();
     let events =
         vigie_data::tabular::read(&root().join("data-samples/demo/events.parquet")).unwrap();
     let text = |name: &str| events.text(name).unwrap().to_vec();
@@ -465,7 +465,8 @@ fn check_monitoring(addr: &str, tokens: &BTreeMap<&str, String>, db: &Path) {
             let red: Vec<&ScoreRow> = scores.iter().filter(|s| s.level == "red").collect();
             let red_failed = red.iter().filter(|s| failed(&s.company_id)).count();
             let alerts = scores.iter().filter(|s| s.level != "green").count();
-            let mean = scores.iter().map(|s| s.p[k]).sum::<f64>() / scores.len() as f64;
+            let mean = scores.iter().map(|s| s.p[vigie_core::Horizon::ALL[k]]).sum::<f64>()
+                / scores.len() as f64;
             assert_eq!(item["scored"].as_u64().unwrap() as usize, scores.len(), "{run_id}");
             assert_eq!(item["failures"].as_u64().unwrap() as usize, failures, "{run_id} at {h}");
             assert_eq!(item["red"]["flagged"].as_u64().unwrap() as usize, red.len());

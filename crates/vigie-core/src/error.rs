@@ -39,6 +39,9 @@ pub enum Error {
     /// Not one of 6, 12, 18 or 24 months.
     #[error("unknown horizon {0:?}: expected 6, 12, 18 or 24 months")]
     Horizon(String),
+    /// A pseudonymisation key must have at least 16 bytes.
+    #[error("key has {0} bytes, at least 16 are required")]
+    KeyLength(usize),
     /// Not one of red, orange, green.
     #[error("unknown alert level {0:?}: expected red, orange or green")]
     AlertLevel(String),

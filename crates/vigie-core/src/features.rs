@@ -369,6 +369,12 @@ pub fn index_of(name: &str) -> Option<usize> {
     CATALOGUE.iter().position(|s| s.name == name)
 }
 
+/// The catalogue's entry of a feature.
+#[must_use]
+pub fn spec(name: &str) -> Option<&'static FeatureSpec> {
+    CATALOGUE.iter().find(|s| s.name == name)
+}
+
 /// Position of a feature in [`CATALOGUE`], usable in constants: an unknown name fails the
 /// build when evaluated in a `const` context.
 #[must_use]

@@ -7,7 +7,19 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result};
 
 /// A forecasting horizon: a collective procedure opens within this many months.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum Horizon {
     /// 6 months.
     #[serde(rename = "6m")]
@@ -68,7 +80,19 @@ impl fmt::Display for Horizon {
 }
 
 /// Alert level: red (threshold maximising F0.5), orange (maximising F2), green otherwise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertLevel {
     /// No alert.
@@ -119,6 +143,104 @@ impl fmt::Display for AlertLevel {
     }
 }
 
+/// Calibrated failure probabilities by horizon, non-decreasing with the horizon. Indexed by
+/// [`Horizon`]: `p[Horizon::M18]` is the probability the alert levels are drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Probabilities {
+    /// Within 6 months.
+    #[serde(rename = "6m")]
+    pub m6: f64,
+    /// Within 12 months.
+    #[serde(rename = "12m")]
+    pub m12: f64,
+    /// Within 18 months (the horizon of the alert levels).
+    #[serde(rename = "18m")]
+    pub m18: f64,
+    /// Within 24 months.
+    #[serde(rename = "24m")]
+    pub m24: f64,
+}
+
+impl Probabilities {
+    /// From the four values, shortest horizon first.
+    #[must_use]
+    pub fn from_array(p: [f64; 4]) -> Self {
+        Self { m6: p[0], m12: p[1], m18: p[2], m24: p[3] }
+    }
+
+    /// The four values, shortest horizon first.
+    #[must_use]
+    pub fn to_array(self) -> [f64; 4] {
+        [self.m6, self.m12, self.m18, self.m24]
+    }
+
+    /// The probability at the horizon of the alert levels (18 months).
+    #[must_use]
+    pub fn alert(self) -> f64 {
+        self.m18
+    }
+}
+
+impl From<[f64; 4]> for Probabilities {
+    fn from(p: [f64; 4]) -> Self {
+        Self::from_array(p)
+    }
+}
+
+impl std::ops::Index<Horizon> for Probabilities {
+    type Output = f64;
+
+    fn index(&self, h: Horizon) -> &f64 {
+        match h {
+            Horizon::M6 => &self.m6,
+            Horizon::M12 => &self.m12,
+            Horizon::M18 => &self.m18,
+            Horizon::M24 => &self.m24,
+        }
+    }
+}
+
+impl std::ops::IndexMut<Horizon> for Probabilities {
+    fn index_mut(&mut self, h: Horizon) -> &mut f64 {
+        match h {
+            Horizon::M6 => &mut self.m6,
+            Horizon::M12 => &mut self.m12,
+            Horizon::M18 => &mut self.m18,
+            Horizon::M24 => &mut self.m24,
+        }
+    }
+}
+
+/// How a company's level moved from one run to the next: the one definition of a first
+/// alert, an escalation and a de-escalation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// In alert (orange or red) now; green, or not scored, before.
+    FirstAlert,
+    /// Orange to red.
+    Escalated,
+    /// Red to orange, or red or orange to green.
+    DeEscalated,
+    /// The same level, or green and still green (or green and not scored before).
+    Unchanged,
+}
+
+impl Change {
+    /// The change from `previous` (`None`: not scored then) to `current`.
+    #[must_use]
+    pub fn between(previous: Option<AlertLevel>, current: AlertLevel) -> Self {
+        match (previous, current) {
+            (None | Some(AlertLevel::Green), AlertLevel::Orange | AlertLevel::Red) => {
+                Self::FirstAlert
+            }
+            (Some(AlertLevel::Orange), AlertLevel::Red) => Self::Escalated,
+            (Some(before), now) if now < before => Self::DeEscalated,
+            _ => Self::Unchanged,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +258,41 @@ mod tests {
         assert_eq!(AlertLevel::parse("orange").unwrap(), AlertLevel::Orange);
         assert_eq!(serde_json::to_string(&AlertLevel::Red).unwrap(), "\"red\"");
         assert_eq!(serde_json::to_string(&Horizon::M12).unwrap(), "\"12m\"");
+    }
+
+    #[test]
+    fn probabilities_by_horizon() {
+        let mut p = Probabilities::from_array([0.1, 0.2, 0.3, 0.4]);
+        assert_eq!(p[Horizon::M6], 0.1);
+        assert_eq!(p[Horizon::M18], 0.3);
+        assert_eq!(p.alert(), 0.3);
+        p[Horizon::M24] = 0.5;
+        assert_eq!(p.to_array(), [0.1, 0.2, 0.3, 0.5]);
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, r#"{"6m":0.1,"12m":0.2,"18m":0.3,"24m":0.5}"#);
+        assert_eq!(serde_json::from_str::<Probabilities>(&json).unwrap(), p);
+    }
+
+    #[test]
+    fn every_level_change_by_hand() {
+        use AlertLevel::{Green as G, Orange as O, Red as R};
+        use Change::{DeEscalated, Escalated, FirstAlert, Unchanged};
+        let table = [
+            (None, G, Unchanged),
+            (None, O, FirstAlert),
+            (None, R, FirstAlert),
+            (Some(G), G, Unchanged),
+            (Some(G), O, FirstAlert),
+            (Some(G), R, FirstAlert),
+            (Some(O), G, DeEscalated),
+            (Some(O), O, Unchanged),
+            (Some(O), R, Escalated),
+            (Some(R), G, DeEscalated),
+            (Some(R), O, DeEscalated),
+            (Some(R), R, Unchanged),
+        ];
+        for (before, now, want) in table {
+            assert_eq!(Change::between(before, now), want, "{before:?} -> {now:?}");
+        }
     }
 }

@@ -12,10 +12,10 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use vigie_core::{CompanyId, Date, Departement, HeadcountBand, Month, Naf, Siren};
 
-use crate::pseudo::Pseudonymiser;
 use crate::rejects::{Reason, Reject, RejectLog, SourceCounts};
 use crate::source::{self, Format, Kind, MonthWindow, RawTable, SourceSpec};
 use crate::{Error, Result};
+use vigie_core::Pseudonymiser;
 
 /// Largest plausible amount, in euros (10^12: more than any French company's turnover).
 pub const MAX_AMOUNT: f64 = 1e12;

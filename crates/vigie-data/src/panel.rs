@@ -20,10 +20,10 @@ use vigie_core::features::{self, CATALOGUE};
 use vigie_core::{Horizon, Month};
 
 use crate::ingest::{self, Dataset, EventKind, Filing, IngestOptions, MonthlyGrid};
-use crate::pseudo::Pseudonymiser;
 use crate::rejects::{RejectLog, SourceCounts};
 use crate::table::{Col, Table};
 use crate::{Error, Result};
+use vigie_core::Pseudonymiser;
 
 /// The longest publication lag accepted, in months (three years; a longer one is a typo).
 pub const MAX_LAG_MONTHS: u32 = 36;

@@ -14,11 +14,13 @@
 //! whose features are not all in the data is refused with the missing names.
 
 mod error;
+pub mod explanation;
 pub mod model;
 mod scorer;
 pub mod transform;
 pub mod trees;
 
 pub use error::{Error, Result};
+pub use explanation::{Explanation, FeatureContribution, GroupContribution, Summary};
 pub use model::ModelFile;
-pub use scorer::{Explanation, FeatureContribution, GroupContribution, Score, Scorer};
+pub use scorer::{Score, Scorer};

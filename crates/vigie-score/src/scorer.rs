@@ -1,9 +1,12 @@
 //! The scorer: a loaded model bound to the columns of the data.
 
 use serde::Serialize;
-use vigie_core::AlertLevel;
-use vigie_core::features::FeatureGroup;
+use vigie_core::features::{self, FeatureGroup};
+use vigie_core::{AlertLevel, Horizon, Probabilities};
 
+use crate::explanation::{
+    Explanation, Factor, FeatureContribution, GroupContribution, Scratch, Summary,
+};
 use crate::model::{LinearModel, Model, ModelFile};
 use crate::trees::PathElement;
 use crate::{Error, Result};
@@ -14,66 +17,9 @@ pub struct Score {
     /// The model's margin (log-odds, before calibration).
     pub margin: f64,
     /// Calibrated probabilities at 6, 12, 18 and 24 months (non-decreasing).
-    pub p: [f64; 4],
+    pub p: Probabilities,
     /// Alert level from the 18-month probability.
     pub level: AlertLevel,
-}
-
-/// One feature's share of an explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FeatureContribution {
-    /// Feature name.
-    pub feature: String,
-    /// Its value in the row (NaN when missing, serialised as null).
-    pub value: Option<f64>,
-    /// Contribution to the margin, in log-odds; positive = more risk.
-    pub contribution: f64,
-}
-
-/// A topic group's share of an explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GroupContribution {
-    /// Group (`None` for features outside the catalogue).
-    pub group: Option<FeatureGroup>,
-    /// Sum of its features' contributions.
-    pub contribution: f64,
-}
-
-/// An explanation: `bias + Σ contributions = margin`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Explanation {
-    /// The margin of an average company of the training window.
-    pub bias: f64,
-    /// The row's margin.
-    pub margin: f64,
-    /// Per-feature contributions, in feature order.
-    pub features: Vec<FeatureContribution>,
-    /// Per-group sums, in group order.
-    pub groups: Vec<GroupContribution>,
-}
-
-impl Explanation {
-    /// The `n` features pushing the risk up most, largest first.
-    #[must_use]
-    pub fn top_concerning(&self, n: usize) -> Vec<&FeatureContribution> {
-        let mut v: Vec<_> = self.features.iter().filter(|f| f.contribution > 0.0).collect();
-        v.sort_by(|a, b| {
-            b.contribution.total_cmp(&a.contribution).then_with(|| a.feature.cmp(&b.feature))
-        });
-        v.truncate(n);
-        v
-    }
-
-    /// The `n` features pulling the risk down most, strongest first.
-    #[must_use]
-    pub fn top_reassuring(&self, n: usize) -> Vec<&FeatureContribution> {
-        let mut v: Vec<_> = self.features.iter().filter(|f| f.contribution < 0.0).collect();
-        v.sort_by(|a, b| {
-            a.contribution.total_cmp(&b.contribution).then_with(|| a.feature.cmp(&b.feature))
-        });
-        v.truncate(n);
-        v
-    }
 }
 
 thread_local! {
@@ -97,6 +43,11 @@ pub struct Scorer {
     /// Precomputed TreeSHAP tables (shared between clones), when the trees are shallow
     /// enough.
     shap_tables: Option<std::sync::Arc<crate::trees::ShapTables>>,
+    /// For each model feature, its catalogue entry (`None`: not in the catalogue).
+    specs: Vec<Option<&'static features::FeatureSpec>>,
+    /// For each model feature, the position in the data row of the same measure six
+    /// months earlier (`tax_arrears_ratio` → `tax_arrears_ratio_lag6`), when bound.
+    lag6: Vec<Option<usize>>,
 }
 
 impl Scorer {
@@ -132,7 +83,26 @@ impl Scorer {
             Model::Gbdt(e) => crate::trees::ShapTables::new(e).map(std::sync::Arc::new),
             Model::Logistic(_) => None,
         };
-        Ok(Self { model, positions, groups, group_order, bias, shap_buffer, shap_tables })
+        let specs = model.features.iter().map(|f| features::spec(&f.name)).collect();
+        let lag6 = model
+            .features
+            .iter()
+            .map(|f| {
+                let lagged = format!("{}_lag6", f.name);
+                columns.iter().position(|c| *c == lagged)
+            })
+            .collect();
+        Ok(Self {
+            model,
+            positions,
+            groups,
+            group_order,
+            bias,
+            shap_buffer,
+            shap_tables,
+            specs,
+            lag6,
+        })
     }
 
     /// Binds `model` to rows laid out exactly in the model's feature order.
@@ -193,17 +163,21 @@ impl Scorer {
     #[must_use]
     pub fn calibrate(&self, margin: f64) -> Score {
         if margin.is_nan() {
-            return Score { margin, p: [f64::NAN; 4], level: AlertLevel::Green };
+            return Score {
+                margin,
+                p: Probabilities::from_array([f64::NAN; 4]),
+                level: AlertLevel::Green,
+            };
         }
-        let mut p = [0.0; 4];
+        let mut p = Probabilities::default();
         let mut floor = 0.0f64;
-        for (h, [a, b]) in self.model.calibration.platt.iter().enumerate() {
+        for (&h, [a, b]) in Horizon::ALL.iter().zip(&self.model.calibration.platt) {
             let v = 1.0 / (1.0 + (-(a * margin + b)).exp());
             floor = floor.max(v);
             p[h] = floor;
         }
         let t = &self.model.thresholds;
-        Score { margin, p, level: AlertLevel::from_probability(p[2], t.orange, t.red) }
+        Score { margin, p, level: AlertLevel::from_probability(p.alert(), t.orange, t.red) }
     }
 
     /// Scores a data row.
@@ -296,6 +270,51 @@ impl Scorer {
             })
             .collect();
         Ok(Explanation { bias: self.bias, margin, features, groups })
+    }
+
+    /// The summary of a data row's explanation: bias, margin, contributions by topic group,
+    /// and the `top` most concerning and most reassuring features, with their values six
+    /// months earlier where the row has them. The one way to build a [`Summary`]; it
+    /// allocates only the summary itself (the working vectors live in `scratch`).
+    pub fn summarize(&self, row: &[f64], top: usize, scratch: &mut Scratch) -> Result<Summary> {
+        let Scratch { x, phi, order } = scratch;
+        let margin = self.contributions(row, x, phi)?;
+        let mut groups = std::collections::BTreeMap::new();
+        for (g, c) in self.groups.iter().zip(phi.iter()) {
+            *groups
+                .entry(std::borrow::Cow::Borrowed(g.map_or("other", FeatureGroup::as_str)))
+                .or_default() += c;
+        }
+        let names = &self.model.features;
+        let factor = |i: usize| Factor {
+            feature: self.specs[i].map_or_else(
+                || std::borrow::Cow::Owned(names[i].name.clone()),
+                |s| std::borrow::Cow::Borrowed(s.name),
+            ),
+            label: self.specs[i].map_or_else(
+                || std::borrow::Cow::Owned(names[i].name.clone()),
+                |s| std::borrow::Cow::Borrowed(s.label_fr),
+            ),
+            group: std::borrow::Cow::Borrowed(self.groups[i].map_or("other", FeatureGroup::as_str)),
+            value: if x[i].is_nan() { None } else { Some(x[i]) },
+            contribution: phi[i],
+            value_6m_ago: self.lag6[i].and_then(|p| row.get(p).copied()).filter(|v| v.is_finite()),
+        };
+        // Strongest first, ties by name (as `Explanation::top_concerning` and
+        // `top_reassuring`).
+        order.clear();
+        order.extend((0..phi.len()).filter(|&i| phi[i] > 0.0));
+        order.sort_by(|&a, &b| {
+            phi[b].total_cmp(&phi[a]).then_with(|| names[a].name.cmp(&names[b].name))
+        });
+        let concerning = order.iter().take(top).map(|&i| factor(i)).collect();
+        order.clear();
+        order.extend((0..phi.len()).filter(|&i| phi[i] < 0.0));
+        order.sort_by(|&a, &b| {
+            phi[a].total_cmp(&phi[b]).then_with(|| names[a].name.cmp(&names[b].name))
+        });
+        let reassuring = order.iter().take(top).map(|&i| factor(i)).collect();
+        Ok(Summary { bias: self.bias, margin, groups, concerning, reassuring })
     }
 }
 
@@ -452,18 +471,61 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_is_the_explanation_cut_to_its_top_factors() {
+        let cols =
+            ["x", "soc_debt_ratio", "fin_roa", "tax_arrears_ratio", "tax_arrears_ratio_lag6"];
+        let s = Scorer::bind(logistic(), &cols).unwrap();
+        let mut scratch = Scratch::default();
+        for row in [
+            [9.0, 2.0, 3.5, 6.0, 4.0],
+            [0.0, f64::NAN, 1.0, f64::NAN, 1.0],
+            [0.0, 100.0, -5.0, 2.5, f64::NAN],
+        ] {
+            let e = s.explain(&row).unwrap();
+            for top in [1, 5] {
+                let sum = s.summarize(&row, top, &mut scratch).unwrap();
+                assert_eq!((sum.bias, sum.margin), (e.bias, e.margin));
+                let gsum: f64 = sum.groups.values().sum();
+                assert_abs_diff_eq!(sum.bias + gsum, sum.margin, epsilon = 1e-12);
+                let names =
+                    |v: &[Factor]| v.iter().map(|f| f.feature.to_string()).collect::<Vec<_>>();
+                let want = |v: Vec<&FeatureContribution>| {
+                    v.iter().map(|f| f.feature.clone()).collect::<Vec<_>>()
+                };
+                assert_eq!(names(&sum.concerning), want(e.top_concerning(top)));
+                assert_eq!(names(&sum.reassuring), want(e.top_reassuring(top)));
+                for f in sum.concerning.iter().chain(&sum.reassuring) {
+                    let c = e.features.iter().find(|c| c.feature == f.feature).unwrap();
+                    assert_eq!((f.value, f.contribution), (c.value, c.contribution));
+                    // Only the tax arrears ratio has a lagged column here, with a finite
+                    // value in the first two rows only.
+                    let lag =
+                        (f.feature == "tax_arrears_ratio" && row[4].is_finite()).then_some(row[4]);
+                    assert_eq!(f.value_6m_ago, lag, "{}", f.feature);
+                }
+            }
+        }
+        // The catalogue names its labels and groups.
+        let sum = s.summarize(&[0.0, 100.0, -5.0, 2.5, 1.0], 5, &mut scratch).unwrap();
+        let f =
+            sum.concerning.iter().chain(&sum.reassuring).find(|f| f.feature == "fin_roa").unwrap();
+        assert_eq!(f.group, "financial");
+        assert_eq!(f.label, vigie_core::features::spec("fin_roa").unwrap().label_fr);
+    }
+
+    #[test]
     fn probabilities_are_monotone_in_the_horizon() {
         let s = Scorer::in_model_order(logistic());
         for margin in [-20.0, -3.0, 0.0, 2.0, 20.0] {
             let sc = s.calibrate(margin);
-            assert!(sc.p.windows(2).all(|w| w[0] <= w[1]), "{:?}", sc.p);
+            assert!(sc.p.to_array().is_sorted(), "{:?}", sc.p);
         }
         // Crossing Platt maps are repaired by the running maximum.
         let mut m = logistic();
         m.calibration.platt = [[2.0, -1.0], [1.0, -1.0], [0.5, -1.0], [0.25, -1.0]];
         let s = Scorer::in_model_order(m);
         let sc = s.calibrate(3.0);
-        assert!(sc.p.windows(2).all(|w| w[0] <= w[1]), "{:?}", sc.p);
+        assert!(sc.p.to_array().is_sorted(), "{:?}", sc.p);
         assert_eq!(s.calibrate(10.0).level, AlertLevel::Red);
         assert_eq!(s.calibrate(-10.0).level, AlertLevel::Green);
     }

@@ -14,225 +14,32 @@
 //! - activating a model swaps it without dropping requests (in-flight requests finish on
 //!   the model they started with).
 
+pub mod access;
+pub mod api;
 pub mod audit;
 pub mod config;
 pub mod error;
 pub mod extract;
 pub mod metrics;
-pub mod monitoring;
-pub mod routes;
 pub mod snapshot;
+pub mod state;
 pub mod web;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use vigie_core::features::CATALOGUE;
-use vigie_data::pseudo::Pseudonymiser;
-use vigie_score::{ModelFile, Scorer};
-use vigie_store::Store;
 
 pub use config::Config;
 use error::ApiError;
-use extract::RateLimiter;
-
-/// The active model, bound to the feature catalogue.
-#[derive(Debug)]
-pub struct LoadedModel {
-    /// Version.
-    pub version: String,
-    /// The scorer.
-    pub scorer: Scorer,
-}
-
-/// The in-memory follow-ups, polled by entry id.
-///
-/// On PostgreSQL an id is drawn before its transaction commits, so two instances writing at
-/// once may commit id n + 1 before id n: each poll re-reads the last
-/// [`FollowUpCopy::RESCAN`] ids and adds the entries it has not seen, in id order.
-#[derive(Debug, Default)]
-pub struct FollowUpCopy {
-    /// The highest entry id read.
-    pub last: i64,
-    /// The ids read within the rescanned range.
-    recent: std::collections::BTreeSet<i64>,
-    /// Entries by company, in id order.
-    pub by_company: HashMap<String, Vec<(i64, vigie_store::FollowUp)>>,
-}
-
-impl FollowUpCopy {
-    /// How many of the latest ids each poll reads again.
-    pub const RESCAN: i64 = 256;
-
-    /// The id after which the next poll reads.
-    #[must_use]
-    pub fn poll_after(&self) -> i64 {
-        (self.last - Self::RESCAN).max(0)
-    }
-
-    /// Adds the entries not seen yet, each at its place in id order.
-    pub fn merge(&mut self, rows: Vec<(i64, vigie_store::FollowUp)>) {
-        for (id, f) in rows {
-            // At or below the rescanned range: read before (by a concurrent refresh whose
-            // merge came first), and pruned from `recent`.
-            if id <= self.poll_after() || !self.recent.insert(id) {
-                continue;
-            }
-            self.last = self.last.max(id);
-            let v = self.by_company.entry(f.company_id.clone()).or_default();
-            let at = v.partition_point(|e| e.0 < id);
-            v.insert(at, (id, f));
-        }
-        let floor = self.poll_after();
-        self.recent = self.recent.split_off(&(floor + 1));
-    }
-
-    /// A company's entries, oldest first.
-    #[must_use]
-    pub fn of(&self, company_id: &str) -> Vec<vigie_store::FollowUp> {
-        self.by_company
-            .get(company_id)
-            .map_or_else(Vec::new, |v| v.iter().map(|e| e.1.clone()).collect())
-    }
-}
-
-/// A cached dashboard session: the caller and CSRF secret (`None`: no such live session),
-/// and when it was read.
-pub type SessionEntry = (Option<(extract::Caller, String)>, Instant);
-
-/// Shared state of the server.
-#[derive(Debug)]
-pub struct AppState {
-    /// The store.
-    pub store: Store,
-    /// Pseudonymiser of SIRENs given to `GET /v1/companies/{siren}`.
-    pub pseudo: Option<Pseudonymiser>,
-    /// The active model (swapped whole on activation).
-    pub model: RwLock<Option<Arc<LoadedModel>>>,
-    /// Limits and settings.
-    pub config: Config,
-    /// Per-token rate limits.
-    pub limiter: RateLimiter,
-    /// Prometheus metrics.
-    pub metrics: metrics::Metrics,
-    /// Group commit of audit rows.
-    pub audit: audit::AuditWriter,
-    /// In-memory index of the scores (company lookups), when built.
-    pub snapshot: RwLock<Option<Arc<snapshot::Snapshot>>>,
-    /// In-memory copy of the follow-ups, when loaded.
-    pub follow_ups: RwLock<Option<FollowUpCopy>>,
-    /// Verified tokens by hash, with when they were read (`None`: no such live token).
-    pub tokens:
-        std::sync::Mutex<std::collections::HashMap<String, (Option<extract::Caller>, Instant)>>,
-    /// Dashboard sessions by hash, with their CSRF secret and when they were read (`None`:
-    /// no such live session).
-    pub sessions: std::sync::Mutex<HashMap<String, SessionEntry>>,
-}
-
-impl AppState {
-    /// State over an open store.
-    #[must_use]
-    pub fn new(store: Store, pseudo: Option<Pseudonymiser>, config: Config) -> Self {
-        Self {
-            store,
-            pseudo,
-            model: RwLock::new(None),
-            limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
-            config,
-            metrics: metrics::Metrics::default(),
-            audit: audit::AuditWriter::default(),
-            snapshot: RwLock::new(None),
-            follow_ups: RwLock::new(None),
-            tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
-            sessions: std::sync::Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The active model, if loaded.
-    pub fn model(&self) -> Option<Arc<LoadedModel>> {
-        self.model.read().expect("not poisoned").clone()
-    }
-
-    /// The in-memory index, if built.
-    pub fn snapshot(&self) -> Option<Arc<snapshot::Snapshot>> {
-        self.snapshot.read().expect("not poisoned").clone()
-    }
-
-    /// Rebuilds the in-memory index if a run was committed since it was built (of any
-    /// month: a backfill changes company histories too).
-    pub async fn refresh_snapshot(&self) -> Result<(), ApiError> {
-        let Some(current) = self.store.runs_version().await? else { return Ok(()) };
-        if self.snapshot().is_some_and(|s| s.version == current) {
-            return Ok(());
-        }
-        let started = Instant::now();
-        if let Some(s) = snapshot::Snapshot::load(&self.store).await? {
-            tracing::info!(
-                runs = %s.version,
-                companies = s.companies.len(),
-                seconds = started.elapsed().as_secs_f64(),
-                "score index built"
-            );
-            *self.snapshot.write().expect("not poisoned") = Some(Arc::new(s));
-        }
-        Ok(())
-    }
-
-    /// Reads the follow-ups appended since the last read into the in-memory copy (all of
-    /// them the first time).
-    pub async fn refresh_follow_ups(&self) -> Result<(), ApiError> {
-        let after = self
-            .follow_ups
-            .read()
-            .expect("not poisoned")
-            .as_ref()
-            .map_or(0, FollowUpCopy::poll_after);
-        let new = self.store.follow_ups_since(after).await?;
-        let mut guard = self.follow_ups.write().expect("not poisoned");
-        // Another refresh may have read some of these rows meanwhile: `merge` skips them.
-        guard.get_or_insert_with(FollowUpCopy::default).merge(new);
-        Ok(())
-    }
-
-    /// Loads the store's active model if it differs from the loaded one. Returns its
-    /// version.
-    pub async fn refresh_model(&self) -> Result<Option<String>, ApiError> {
-        let Some(version) = self.store.active_model_version().await? else {
-            *self.model.write().expect("not poisoned") = None;
-            return Ok(None);
-        };
-        if self.model().is_some_and(|m| m.version == version) {
-            return Ok(Some(version));
-        }
-        let record = self
-            .store
-            .model(&version)
-            .await?
-            .ok_or_else(|| ApiError::new("no_active_model", "the active model vanished"))?;
-        let origin = std::path::PathBuf::from(format!("store#models/{version}"));
-        let loaded = tokio::task::spawn_blocking(move || {
-            let model = ModelFile::from_json(&record.model_json, &origin)?;
-            let names: Vec<&str> = CATALOGUE.iter().map(|f| f.name).collect();
-            Scorer::bind(model, &names)
-        })
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::internal(&e))?;
-        tracing::info!(model = %version, "active model loaded");
-        *self.model.write().expect("not poisoned") =
-            Some(Arc::new(LoadedModel { version: version.clone(), scorer: loaded }));
-        Ok(Some(version))
-    }
-}
+pub use state::{AppState, FollowUpCopy, LoadedModel, SessionEntry};
 
 /// The router and its OpenAPI document.
 pub fn app(state: Arc<AppState>) -> (Router, utoipa::openapi::OpenApi) {
-    let (api, openapi) = routes::api().split_for_parts();
+    let (api, openapi) = api::api().split_for_parts();
     let doc = Arc::new(openapi.clone());
     let router = Router::new()
         .merge(api)
@@ -377,40 +184,4 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: draining requests");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::FollowUpCopy;
-    use vigie_store::{FollowUp, FollowUpStatus};
-
-    fn entry(id: i64, company: &str, status: FollowUpStatus) -> (i64, FollowUp) {
-        let f = FollowUp {
-            company_id: company.into(),
-            status,
-            note: None,
-            author: "a".into(),
-            at: format!("t{id}"),
-        };
-        (id, f)
-    }
-
-    #[test]
-    fn follow_ups_committed_out_of_id_order_are_not_lost() {
-        let mut c = FollowUpCopy::default();
-        // Id 2 commits first; id 1 (drawn earlier, committed later) appears on a later poll.
-        c.merge(vec![entry(2, "x", FollowUpStatus::Contacted)]);
-        assert_eq!(c.poll_after(), 0, "the next poll reads id 1 again");
-        c.merge(vec![
-            entry(1, "x", FollowUpStatus::ToContact),
-            entry(2, "x", FollowUpStatus::Contacted),
-        ]);
-        let at: Vec<String> = c.of("x").into_iter().map(|f| f.at).collect();
-        assert_eq!(at, ["t1", "t2"], "once each, in id order: the status is id 2's");
-        // Far behind the latest id, the range read again is bounded.
-        c.merge((3..=1000).map(|i| entry(i, "y", FollowUpStatus::Contacted)).collect());
-        assert_eq!(c.poll_after(), 1000 - FollowUpCopy::RESCAN);
-        c.merge(vec![entry(900, "y", FollowUpStatus::Contacted)]);
-        assert_eq!(c.of("y").len(), 998, "a re-read id is not added twice");
-    }
 }

@@ -20,7 +20,7 @@ pub struct Latest {
     /// Margin.
     pub margin: f64,
     /// Probabilities.
-    pub p: [f64; 4],
+    pub p: vigie_core::Probabilities,
     /// Level.
     pub level: &'static str,
     /// Explanation (JSON), for alerts.

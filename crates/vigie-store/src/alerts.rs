@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
+use vigie_core::{AlertLevel, Change, Probabilities};
 
 use crate::{Error, Result, Store, on_pool};
 
@@ -151,7 +152,7 @@ pub struct AlertItem {
     /// `red` or `orange`.
     pub level: String,
     /// Probabilities at 6, 12, 18, 24 months.
-    pub p: [f64; 4],
+    pub p: Probabilities,
     /// Level in the previous run (`None`: not scored then).
     pub previous_level: Option<String>,
     /// 18-month probability in the previous run.
@@ -161,10 +162,13 @@ pub struct AlertItem {
 }
 
 impl AlertItem {
-    /// Whether this is a first alert (green or not scored in the previous run).
+    /// Whether this is a first alert (green or not scored in the previous run): see
+    /// [`Change::between`].
     #[must_use]
     pub fn first_alert(&self) -> bool {
-        self.previous_level.as_deref().is_none_or(|l| l == "green")
+        let level = |l: &str| AlertLevel::parse(l).unwrap_or(AlertLevel::Green);
+        Change::between(self.previous_level.as_deref().map(level), level(&self.level))
+            == Change::FirstAlert
     }
 }
 
@@ -203,7 +207,8 @@ fn conditions(f: &AlertFilter, with_level: bool, binds: &mut Vec<Bind>, a: &str)
         binds.push(b);
         format!("${}", binds.len())
     };
-    // `level <> 'green'` in these words: it selects the partial alert indexes.
+    // `level <> 'green'` in these words: it selects the partial alert indexes. (A first
+    // alert is `Change::FirstAlert`, written in SQL below.)
     let mut w = vec![
         format!("{a}.run_id = {}", param(Bind::Text(f.run_id.clone()), binds)),
         format!("{a}.level <> 'green'"),
@@ -343,7 +348,7 @@ impl Store {
                             naf_section: r.try_get("naf_section")?,
                             size_band: r.try_get("size_band")?,
                             level: r.try_get("level")?,
-                            p: [r.try_get("p_6m")?, r.try_get("p_12m")?, r.try_get("p_18m")?, r.try_get("p_24m")?],
+                            p: Probabilities::from_array([r.try_get("p_6m")?, r.try_get("p_12m")?, r.try_get("p_18m")?, r.try_get("p_24m")?]),
                             previous_level: r.try_get("previous_level")?,
                             previous_p_18m: r.try_get("previous_p_18m")?,
                             follow_up: r.try_get("follow_up")?,
@@ -366,7 +371,7 @@ impl Store {
             items.last().map(|last| AlertCursor {
                 sort,
                 departement: last.departement.clone(),
-                p_18m: last.p[2],
+                p_18m: last.p.alert(),
                 company_id: last.company_id.clone(),
                 run_id: f.run_id.clone(),
             })

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
+use vigie_core::Probabilities;
 
 use crate::{Result, Store, on_pool};
 
@@ -136,7 +137,10 @@ impl Store {
     }
 
     /// `(company_id, probabilities at 6 … 24 months, level)` of every company of a run.
-    pub async fn run_probabilities(&self, run_id: &str) -> Result<Vec<(String, [f64; 4], String)>> {
+    pub async fn run_probabilities(
+        &self,
+        run_id: &str,
+    ) -> Result<Vec<(String, Probabilities, String)>> {
         let sql = "SELECT company_id, p_6m, p_12m, p_18m, p_24m, level FROM scores \
                    WHERE run_id = $1 ORDER BY company_id";
         let rows = on_pool!(self, pool => {
@@ -145,7 +149,10 @@ impl Store {
                 .fetch_all(pool)
                 .await
         })?;
-        Ok(rows.into_iter().map(|(c, a, b, d, e, l)| (c, [a, b, d, e], l)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(c, a, b, d, e, l)| (c, Probabilities::from_array([a, b, d, e]), l))
+            .collect())
     }
 
     /// Feedback on the alerts of each run: `(run_id, useful, not useful)`.

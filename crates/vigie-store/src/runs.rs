@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
+use vigie_core::Probabilities;
 
 use crate::{Backend, Error, Result, Store, db, on_pool};
 
@@ -54,7 +55,7 @@ pub struct ScoreRow {
     /// Model margin (log-odds before calibration).
     pub margin: f64,
     /// Calibrated probabilities at 6, 12, 18, 24 months.
-    pub p: [f64; 4],
+    pub p: Probabilities,
     /// `red`, `orange` or `green`.
     pub level: String,
     /// Explanation (JSON text: group contributions, top features), for alerts at least.
@@ -125,12 +126,12 @@ macro_rules! score_from_row {
             region: $r.try_get("region")?,
             size_band: $r.try_get("size_band")?,
             margin: $r.try_get("margin")?,
-            p: [
+            p: Probabilities::from_array([
                 $r.try_get("p_6m")?,
                 $r.try_get("p_12m")?,
                 $r.try_get("p_18m")?,
                 $r.try_get("p_24m")?,
-            ],
+            ]),
             level: $r.try_get("level")?,
             explanation: $r.try_get("explanation")?,
             previous_level: $r.try_get("previous_level")?,
@@ -154,7 +155,7 @@ fn validate(run: &RunRecord, scores: &[ScoreRow]) -> Result<()> {
                 s.level, s.previous_level
             )));
         }
-        if !s.margin.is_finite() || s.p.iter().any(|p| !(0.0..=1.0).contains(p)) {
+        if !s.margin.is_finite() || s.p.to_array().iter().any(|p| !(0.0..=1.0).contains(p)) {
             return Err(Error::Invalid(format!(
                 "company {}: margin and probabilities must be finite, probabilities in [0, 1]",
                 s.company_id
@@ -499,10 +500,10 @@ async fn write_sqlite(
                 .bind(s.region.clone())
                 .bind(s.size_band.clone())
                 .bind(s.margin)
-                .bind(s.p[0])
-                .bind(s.p[1])
-                .bind(s.p[2])
-                .bind(s.p[3])
+                .bind(s.p.m6)
+                .bind(s.p.m12)
+                .bind(s.p.alert())
+                .bind(s.p.m24)
                 .bind(s.level.clone())
                 .bind(s.explanation.clone())
                 .bind(s.previous_level.clone())
@@ -547,7 +548,7 @@ async fn write_postgres(
             chunk.iter().map(|s| f(s).to_owned()).collect()
         };
         let num = |i: usize| -> Vec<f64> {
-            chunk.iter().map(|s| if i == 4 { s.margin } else { s.p[i] }).collect()
+            chunk.iter().map(|s| if i == 4 { s.margin } else { s.p.to_array()[i] }).collect()
         };
         let explanation: Vec<Option<String>> =
             chunk.iter().map(|s| s.explanation.clone()).collect();

@@ -513,14 +513,14 @@ fn evaluate(
     let keep: Vec<usize> = (0..test_all.len()).filter(|&k| !p.in_procedure[test_all[k]]).collect();
     let observed18: Vec<usize> =
         keep.iter().copied().filter(|&k| l18[test_all[k]].is_some()).collect();
-    let p18: Vec<f64> = observed18.iter().map(|&k| scores[k].p[2]).collect();
+    let p18: Vec<f64> = observed18.iter().map(|&k| scores[k].p.alert()).collect();
     let y18: Vec<bool> = observed18.iter().map(|&k| l18[test_all[k]] == Some(true)).collect();
     let summary = metrics::summarize(&p18, &y18);
     let mut horizons = Vec::new();
     for (h, horizon) in Horizon::ALL.iter().enumerate() {
         let (ph, yh): (Vec<f64>, Vec<bool>) = keep
             .iter()
-            .filter_map(|&k| p.labels[h][test_all[k]].map(|y| (scores[k].p[h], y)))
+            .filter_map(|&k| p.labels[h][test_all[k]].map(|y| (scores[k].p[Horizon::ALL[h]], y)))
             .unzip();
         horizons.push(HorizonMetrics {
             horizon: horizon.to_string(),
@@ -554,7 +554,7 @@ fn evaluate(
     };
     let with_in_procedure = if p.in_procedure.iter().any(|&b| b) {
         let (pa, ya): (Vec<f64>, Vec<bool>) = (0..test_all.len())
-            .filter_map(|k| l18[test_all[k]].map(|y| (scores[k].p[2], y)))
+            .filter_map(|k| l18[test_all[k]].map(|y| (scores[k].p.alert(), y)))
             .unzip();
         Some(metrics::summarize(&pa, &ya))
     } else {

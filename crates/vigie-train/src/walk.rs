@@ -342,7 +342,7 @@ pub(crate) fn fit_at(
     // Thresholds on the validation window's Platt probabilities.
     file.calibration = Calibration { platt, fitted_on: String::new() };
     let calibrated = Scorer::in_model_order(file.clone());
-    let pv: Vec<f64> = mv.iter().map(|&m| calibrated.calibrate(m).p[2]).collect();
+    let pv: Vec<f64> = mv.iter().map(|&m| calibrated.calibrate(m).p.alert()).collect();
     let alerts = calibrate::alert_thresholds(&pv, &labels_of(p, l18, &valid_rows))
         .ok_or_else(|| Error::Input("no failure in the validation window".into()))?;
     file.thresholds = Thresholds { red: alerts.red.threshold, orange: alerts.orange.threshold };
@@ -493,7 +493,7 @@ pub(crate) fn measure(p: &PanelData, layout: &Layout, to: Month, fitted: &Fitted
     let scorer = Scorer::in_model_order(fitted.file.clone());
     let m = margins(&scorer, &p.design.subset(&rows));
     let y = labels_of(p, 2, &rows);
-    let probs: Vec<f64> = m.iter().map(|&v| scorer.calibrate(v).p[2]).collect();
+    let probs: Vec<f64> = m.iter().map(|&v| scorer.calibrate(v).p.alert()).collect();
     let [a, b] = fitted.platt_only[2];
     let plain: Vec<f64> = m.iter().map(|&v| 1.0 / (1.0 + (-(a * v + b)).exp())).collect();
     let mean = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };

@@ -1,5 +1,5 @@
 //! The page "Suivi du modèle": what became of the companies scored by past runs whose
-//! horizons have elapsed (the backtests of `crate::monitoring`, as `/v1/monitoring`
+//! horizons have elapsed (the backtests of `crate::api::monitoring`, as `/v1/monitoring`
 //! serves them), with the agents' feedback and the warnings. National: analysts and
 //! admins, as the API route.
 
@@ -7,11 +7,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use minijinja::{Value, context};
 
-use super::{PageResult, Session, St, charts, fr, render, ser};
+use crate::web::render::{PageResult, render, ser};
+use crate::web::session::Session;
+use crate::web::{St, charts, fr};
 
-pub(super) async fn page(State(state): St, session: Session) -> PageResult {
+pub(crate) async fn page(State(state): St, session: Session) -> PageResult {
     session.caller.require_national().map_err(|e| session.error(e))?;
-    let items = crate::monitoring::items(&state).await.map_err(|e| session.error(e.into()))?;
+    let items = crate::api::monitoring::items(&state).await.map_err(|e| session.error(e.into()))?;
     let pct = |p: Option<f64>| p.map_or_else(|| "—".to_owned(), fr::percent);
     let rows: Vec<_> = items
         .iter()
