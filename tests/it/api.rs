@@ -177,10 +177,10 @@ impl Api {
             let code = r.body["code"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{method} {uri}: no code in {}", r.body));
-            let known = vigie_server::error::ERROR_CODES.iter().find(|(c, _, _)| *c == code);
+            let known = vigie_server::error::ErrorCode::parse(code);
             assert_eq!(
-                known.map(|k| k.1),
-                Some(r.status.as_u16()),
+                known.map(vigie_server::error::ErrorCode::status),
+                Some(r.status),
                 "{code} has the status of the table"
             );
             assert!(r.body["message"].is_string());
@@ -244,7 +244,8 @@ fn the_openapi_document_is_generated_and_in_sync() {
     );
     // The error table of docs/api.md lists every code with its status.
     let doc = std::fs::read_to_string(common::root().join("docs/api.md")).unwrap();
-    for (c, status, _) in vigie_server::error::ERROR_CODES {
+    for c in vigie_server::error::ErrorCode::ALL {
+        let status = c.status().as_u16();
         assert!(doc.contains(&format!("| `{c}` | {status} |")), "docs/api.md lists {c}");
     }
 }

@@ -65,7 +65,7 @@ fn send(a: &Api, method: &str, uri: &str, cookie: &str, form: Option<&str>) -> P
 }
 
 /// Signs in with `token`; returns the session cookie (`vigie_session=…`).
-fn sign_in(a: &Api, token: &str) -> String {
+pub(crate) fn sign_in(a: &Api, token: &str) -> String {
     let form = send(a, "GET", "/connexion", "", None);
     let login = form.cookies()[0].split(';').next().unwrap().to_owned();
     let body = format!("jeton={token}&csrf={}", form.csrf());

@@ -7,6 +7,7 @@ mod dashboard;
 mod docs;
 mod ingest;
 mod lookahead;
+mod middleware;
 mod models;
 mod panel;
 mod polish;

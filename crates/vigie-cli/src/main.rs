@@ -689,7 +689,7 @@ fn run(cli: Cli) -> Result<()> {
                 store.close().await;
                 anyhow::Ok(rows)
             })?;
-            let csv = audit_csv(&rows);
+            let csv = audit_csv(&rows)?;
             match out {
                 Some(path) => std::fs::write(&path, csv)
                     .with_context(|| format!("writing {}", path.display()))?,
@@ -831,18 +831,12 @@ async fn token(command: TokenCommand) -> Result<()> {
     Ok(())
 }
 
-/// The audit log as CSV (RFC 4180 quoting).
-fn audit_csv(rows: &[vigie_store::AuditEntry]) -> String {
-    fn field(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
-    }
-    let mut out = String::from("at,token_name,route,company_id,territory,outcome,reason\n");
+/// The audit log as CSV (RFC 4180 quoting, by the `csv` crate).
+fn audit_csv(rows: &[vigie_store::AuditEntry]) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["at", "token_name", "route", "company_id", "territory", "outcome", "reason"])?;
     for r in rows {
-        let cols = [
+        w.write_record([
             r.at.as_str(),
             &r.token_name,
             &r.route,
@@ -850,11 +844,10 @@ fn audit_csv(rows: &[vigie_store::AuditEntry]) -> String {
             r.territory.as_deref().unwrap_or(""),
             &r.outcome,
             r.reason.as_deref().unwrap_or(""),
-        ];
-        out.push_str(&cols.map(field).join(","));
-        out.push('\n');
+        ])?;
     }
-    out
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("writing CSV: {}", e.error()))?;
+    Ok(String::from_utf8(bytes)?)
 }
 
 /// The hyperparameters of both families, the chosen one overridden by `--params` JSON.

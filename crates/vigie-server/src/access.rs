@@ -10,7 +10,7 @@ use vigie_store::{AlertCursor, AlertFilter, AlertSort, AuditEntry, FollowUpStatu
 use crate::AppState;
 use crate::api::alerts::AlertsQuery;
 use crate::api::companies::HistoryPoint;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::extract::{Caller, departement};
 
 /// Out-of-zone access: a reason makes it allowed, and audited as such.
@@ -109,8 +109,9 @@ pub(crate) async fn audit(
 /// key) or a pseudonymous id.
 pub(crate) fn company_id(state: &AppState, raw: &str) -> ApiResult<String> {
     if raw.len() == 9 && raw.bytes().all(|b| b.is_ascii_digit()) {
-        let siren = Siren::parse(raw)
-            .map_err(|_| ApiError::new("invalid_siren", "the SIREN's check digit is wrong"))?;
+        let siren = Siren::parse(raw).map_err(|_| {
+            ApiError::new(ErrorCode::InvalidSiren, "the SIREN's check digit is wrong")
+        })?;
         let pseudo = state.pseudo.as_ref().ok_or_else(|| {
             ApiError::field(
                 "id",
@@ -121,7 +122,10 @@ pub(crate) fn company_id(state: &AppState, raw: &str) -> ApiResult<String> {
     } else {
         Ok(CompanyId::parse(raw)
             .map_err(|_| {
-                ApiError::new("invalid_company_id", "expected a 9-digit SIREN or a 16-hex-digit id")
+                ApiError::new(
+                    ErrorCode::InvalidCompanyId,
+                    "expected a 9-digit SIREN or a 16-hex-digit id",
+                )
             })?
             .as_str()
             .to_owned())
@@ -215,10 +219,13 @@ pub fn alert_filter(
     }
     let cursor = cursor?;
     if cursor.as_ref().is_some_and(|c| c.sort != sort) {
-        return Err(ApiError::new("invalid_cursor", "the cursor belongs to another sort order"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidCursor,
+            "the cursor belongs to another sort order",
+        ));
     }
     if cursor.as_ref().is_some_and(|c| c.run_id != run_id) {
-        return Err(ApiError::new("invalid_cursor", "the cursor belongs to another run"));
+        return Err(ApiError::new(ErrorCode::InvalidCursor, "the cursor belongs to another run"));
     }
     // Territory: the intersection of the caller's scope and the filters.
     let mut deps: Option<Vec<String>> = (!caller.national()).then(|| caller.territories.clone());
@@ -278,7 +285,7 @@ pub(crate) async fn scoped_query(
         .as_deref()
         .map(AlertCursor::decode)
         .transpose()
-        .map_err(|e| ApiError::new("invalid_cursor", e.to_string()));
+        .map_err(|e| ApiError::new(ErrorCode::InvalidCursor, e.to_string()));
     let from_cursor = match (&q.run_id, &cursor) {
         (None, Ok(Some(c))) => Some(c.run_id.clone()),
         (None, Err(e)) => return Err(e.clone()),
@@ -303,7 +310,7 @@ pub(crate) async fn scoped_query(
     match alert_filter(q, caller, run_id.clone(), cursor) {
         Ok((filter, sort, cursor, limit)) => Ok((run_id, filter, sort, cursor, limit)),
         Err(e) => {
-            if e.body.code == "not_found" {
+            if e.body.code == ErrorCode::NotFound {
                 // The territory column holds département codes: a region is marked as such.
                 let asked = q
                     .departement

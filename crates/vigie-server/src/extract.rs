@@ -14,7 +14,7 @@ use vigie_core::Departement;
 use vigie_store::{Role, Token};
 
 use crate::AppState;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ impl Caller {
         if self.role == Role::Admin {
             Ok(())
         } else {
-            Err(ApiError::new("forbidden", "only an admin token may do this"))
+            Err(ApiError::new(ErrorCode::Forbidden, "only an admin token may do this"))
         }
     }
 
@@ -59,7 +59,7 @@ impl Caller {
             Ok(())
         } else {
             Err(ApiError::new(
-                "forbidden",
+                ErrorCode::Forbidden,
                 "agents see their territory only; this is national data",
             ))
         }
@@ -83,7 +83,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             return Ok(c.clone());
         }
         let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            ApiError::new("unauthorized", "missing `Authorization: Bearer <token>`")
+            ApiError::new(ErrorCode::Unauthorized, "missing `Authorization: Bearer <token>`")
         })?;
         let secret = header
             .to_str()
@@ -92,7 +92,10 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 200)
             .ok_or_else(|| {
-                ApiError::new("unauthorized", "the Authorization header must be `Bearer <token>`")
+                ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "the Authorization header must be `Bearer <token>`",
+                )
             })?;
         let caller = state.caller(secret).await?;
         state.limiter.check(&caller.name)?;
@@ -120,7 +123,7 @@ impl AppState {
                 found
             }
         };
-        found.ok_or_else(|| ApiError::new("invalid_token", "unknown or revoked token"))
+        found.ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "unknown or revoked token"))
     }
 }
 
@@ -153,7 +156,7 @@ impl RateLimiter {
         } else {
             let wait = ((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64;
             let mut e = ApiError::new(
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!("more than {} requests per second for this token", self.per_second),
             );
             e.retry_after = Some(wait);
@@ -179,22 +182,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             );
         if !json {
             return Err(ApiError::new(
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send `Content-Type: application/json`",
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new("payload_too_large", "the body is larger than the limit")
+                ApiError::new(ErrorCode::PayloadTooLarge, "the body is larger than the limit")
             } else {
-                ApiError::new("invalid_json", format!("unreadable body: {e}"))
+                ApiError::new(ErrorCode::InvalidJson, format!("unreadable body: {e}"))
             }
         })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         let value: T = serde_path(de).map_err(|(path, e)| {
             let at =
                 if path.is_empty() || path == "." { String::new() } else { format!(" at {path}") };
-            ApiError::new("invalid_json", format!("invalid JSON{at}: {e}"))
+            ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON{at}: {e}"))
         })?;
         Ok(Self(value))
     }
@@ -237,7 +240,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         let q = parts.uri.query().unwrap_or("");
         serde_urlencoded_like(q)
             .map(Self)
-            .map_err(|e| ApiError::new("invalid_query", format!("invalid query: {e}")))
+            .map_err(|e| ApiError::new(ErrorCode::InvalidQuery, format!("invalid query: {e}")))
     }
 }
 

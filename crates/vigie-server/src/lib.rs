@@ -3,7 +3,7 @@
 //! French pages served by the same process.
 //!
 //! Invariants:
-//! - every error is `{"code", "message"}` with a stable code from [`error::ERROR_CODES`];
+//! - every error is `{"code", "message"}` with a stable code from [`error::ErrorCode`];
 //!   malformed input never yields a 500;
 //! - an agent sees companies and alerts of its départements only: anything else is a 404
 //!   (existence is not leaked) unless the request states a reason for out-of-zone access,
@@ -29,12 +29,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 
 pub use config::Config;
-use error::ApiError;
+use error::{ApiError, ErrorCode};
 pub use state::{AppState, FollowUpCopy, LoadedModel, SessionEntry};
 
 /// The router and its OpenAPI document.
@@ -67,16 +67,71 @@ pub fn app(state: Arc<AppState>) -> (Router, utoipa::openapi::OpenApi) {
             }
         })
         .method_not_allowed_fallback(|| async {
-            ApiError::new("method_not_allowed", "this route exists with another method")
+            ApiError::new(ErrorCode::MethodNotAllowed, "this route exists with another method")
         })
-        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
-        .with_state(state);
+        .with_state(Arc::clone(&state));
+    let router = layers(router, &state);
+    drop(state);
     (router, openapi)
 }
 
-/// Timeout, `Cache-Control: no-store` by default, request log and metrics around every
-/// request.
+/// The middleware around every route, outermost first: the request id (`x-request-id`,
+/// kept from the client or drawn, echoed in the answer); the bearer token and the session
+/// cookie marked sensitive (never printed by the layers below); a trace span per request
+/// naming the route template, never the raw path (a path may hold a SIREN); a panic in a
+/// handler answered as a JSON `internal_error` and counted; metrics and `Cache-Control`
+/// ([`observe`]); the timeout and the body limit. All of it is tower-http but
+/// [`observe`], which knows our metrics and error bodies.
+pub fn layers(router: Router, state: &Arc<AppState>) -> Router {
+    use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+    use tower_http::catch_panic::CatchPanicLayer;
+    use tower_http::limit::RequestBodyLimitLayer;
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::sensitive_headers::{
+        SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer,
+    };
+    use tower_http::timeout::TimeoutLayer;
+    use tower_http::trace::TraceLayer;
+    let timeout = Duration::from_secs_f64(state.config.request_timeout_seconds);
+    let on_panic = {
+        let state = Arc::clone(state);
+        move |_: Box<dyn std::any::Any + Send + 'static>| {
+            // The panic's message is in the log (the panic hook); never in the answer.
+            state.metrics.panicked();
+            ApiError::new(ErrorCode::InternalError, "internal error; it was logged").into_response()
+        }
+    };
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let route =
+                req.extensions().get::<MatchedPath>().map_or("(unmatched)", MatchedPath::as_str);
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), route, request_id = id)
+        })
+        .on_request(())
+        .on_response(|r: &Response, latency: Duration, _: &tracing::Span| {
+            tracing::info!(
+                status = r.status().as_u16(),
+                ms = latency.as_secs_f64() * 1000.0,
+                "request"
+            );
+        });
+    router
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(middleware::from_fn_with_state(Arc::clone(state), observe))
+        .layer(CatchPanicLayer::custom(on_panic))
+        .layer(trace)
+        .layer(SetSensitiveResponseHeadersLayer::new([SET_COOKIE]))
+        .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE]))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// `Cache-Control: no-store` by default and metrics by route template around every
+/// request; the bare answers of tower-http's timeout and body limit (no body) become the
+/// API's JSON errors.
 async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().as_str().to_owned();
@@ -84,11 +139,18 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "(unmatched)".to_owned(), |m| m.as_str().to_owned());
-    let timeout = Duration::from_secs_f64(state.config.request_timeout_seconds);
-    let mut response = match tokio::time::timeout(timeout, next.run(req)).await {
-        Ok(r) => r,
-        Err(_) => ApiError::new("request_timeout", "the request took too long").into_response(),
-    };
+    let mut response = next.run(req).await;
+    let bare = !response.headers().contains_key(axum::http::header::CONTENT_TYPE)
+        || response.headers()[axum::http::header::CONTENT_TYPE]
+            .to_str()
+            .is_ok_and(|v| v.starts_with("text/plain"));
+    if bare && response.status() == axum::http::StatusCode::REQUEST_TIMEOUT {
+        response =
+            ApiError::new(ErrorCode::RequestTimeout, "the request took too long").into_response();
+    } else if bare && response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        response = ApiError::new(ErrorCode::PayloadTooLarge, "the body is larger than the limit")
+            .into_response();
+    }
     // Company data must not stay in a browser's or a proxy's cache; a route that serves
     // something cacheable (the dashboard's style sheet) says so itself.
     if !response.headers().contains_key(axum::http::header::CACHE_CONTROL) {
@@ -98,9 +160,7 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
         );
     }
     let seconds = started.elapsed().as_secs_f64();
-    let status = response.status().as_u16();
-    state.metrics.request(&method, &route, status, seconds);
-    tracing::info!(method, route, status, ms = seconds * 1000.0, "request");
+    state.metrics.request(&method, &route, response.status().as_u16(), seconds);
     response
 }
 
@@ -111,13 +171,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Err(e) = state.refresh_model().await {
-        tracing::warn!(code = e.body.code, "no model loaded at start: {}", e.body.message);
+        tracing::warn!(code = e.body.code.as_str(), "no model loaded at start: {}", e.body.message);
     }
     if let Err(e) = state.refresh_snapshot().await {
-        tracing::warn!(code = e.body.code, "no score index at start: {}", e.body.message);
+        tracing::warn!(code = e.body.code.as_str(), "no score index at start: {}", e.body.message);
     }
     if let Err(e) = state.refresh_follow_ups().await {
-        tracing::warn!(code = e.body.code, "follow-ups not loaded at start: {}", e.body.message);
+        tracing::warn!(
+            code = e.body.code.as_str(),
+            "follow-ups not loaded at start: {}",
+            e.body.message
+        );
     }
     let refresher = {
         let state = Arc::clone(&state);
@@ -126,10 +190,18 @@ pub async fn serve(
             loop {
                 tokio::time::sleep(every).await;
                 if let Err(e) = state.refresh_model().await {
-                    tracing::warn!(code = e.body.code, "model refresh failed: {}", e.body.message);
+                    tracing::warn!(
+                        code = e.body.code.as_str(),
+                        "model refresh failed: {}",
+                        e.body.message
+                    );
                 }
                 if let Err(e) = state.refresh_snapshot().await {
-                    tracing::warn!(code = e.body.code, "index refresh failed: {}", e.body.message);
+                    tracing::warn!(
+                        code = e.body.code.as_str(),
+                        "index refresh failed: {}",
+                        e.body.message
+                    );
                 }
             }
         })
@@ -144,7 +216,7 @@ pub async fn serve(
                 // Follow-ups written by other instances, within a second.
                 if let Err(e) = state.refresh_follow_ups().await {
                     tracing::warn!(
-                        code = e.body.code,
+                        code = e.body.code.as_str(),
                         "follow-up refresh failed: {}",
                         e.body.message
                     );

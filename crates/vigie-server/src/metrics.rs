@@ -22,6 +22,7 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     scores: AtomicU64,
+    panics: AtomicU64,
 }
 
 impl Metrics {
@@ -43,6 +44,11 @@ impl Metrics {
         }
         h.count += 1;
         h.sum += seconds;
+    }
+
+    /// Records a handler that panicked (answered as a JSON 500).
+    pub fn panicked(&self) {
+        self.panics.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Records `n` scores served.
@@ -91,6 +97,9 @@ impl Metrics {
         let _ = writeln!(s, "# HELP vigie_scores_served_total Scores computed by POST /v1/score.");
         let _ = writeln!(s, "# TYPE vigie_scores_served_total counter");
         let _ = writeln!(s, "vigie_scores_served_total {}", self.scores.load(Ordering::Relaxed));
+        let _ = writeln!(s, "# HELP vigie_http_panics_total Handlers that panicked (a bug).");
+        let _ = writeln!(s, "# TYPE vigie_http_panics_total counter");
+        let _ = writeln!(s, "vigie_http_panics_total {}", self.panics.load(Ordering::Relaxed));
         let _ = writeln!(s, "# HELP vigie_model_info The active model (1 when loaded).");
         let _ = writeln!(s, "# TYPE vigie_model_info gauge");
         if let Some(v) = model_version {

@@ -11,7 +11,7 @@ use vigie_score::{ModelFile, Scorer};
 use vigie_store::Store;
 
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::{self, RateLimiter};
 use crate::{audit, metrics, snapshot};
 
@@ -183,11 +183,10 @@ impl AppState {
         if self.model().is_some_and(|m| m.version == version) {
             return Ok(Some(version));
         }
-        let record = self
-            .store
-            .model(&version)
-            .await?
-            .ok_or_else(|| ApiError::new("no_active_model", "the active model vanished"))?;
+        let record =
+            self.store.model(&version).await?.ok_or_else(|| {
+                ApiError::new(ErrorCode::NoActiveModel, "the active model vanished")
+            })?;
         let origin = std::path::PathBuf::from(format!("store#models/{version}"));
         let loaded = tokio::task::spawn_blocking(move || {
             let model = ModelFile::from_json(&record.model_json, &origin)?;

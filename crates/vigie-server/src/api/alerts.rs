@@ -195,35 +195,49 @@ pub(crate) async fn export_csv(
         return Err(ApiError::field("cursor", "an export has every page: no cursor or limit"));
     }
     let (run_id, filter, sort, _, _) = scoped_query(state, caller, q, route).await?;
-    let mut csv = String::from(
-        "company_id,departement,region,naf,naf_section,size_band,level,p_6m,p_12m,p_18m,p_24m,\
-         first_alert,previous_level,follow_up\n",
-    );
+    // One CSV writer (the `csv` crate) for every export: quoting is its business.
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let write_err = |e: csv::Error| ApiError::internal(&e);
+    csv.write_record([
+        "company_id",
+        "departement",
+        "region",
+        "naf",
+        "naf_section",
+        "size_band",
+        "level",
+        "p_6m",
+        "p_12m",
+        "p_18m",
+        "p_24m",
+        "first_alert",
+        "previous_level",
+        "follow_up",
+    ])
+    .map_err(write_err)?;
     let mut cursor = None;
     let mut rows = 0;
     loop {
         let page =
             state.store.alerts(&filter, sort, cursor.as_ref(), vigie_store::MAX_PAGE).await?;
         for a in &page.items {
-            use std::fmt::Write as _;
-            let _ = writeln!(
-                csv,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                a.company_id,
-                a.departement,
-                a.region,
-                a.naf,
-                a.naf_section,
-                a.size_band,
-                a.level,
-                a.p.m6,
-                a.p.m12,
-                a.p.m18,
-                a.p.m24,
-                a.first_alert(),
+            csv.write_record([
+                a.company_id.as_str(),
+                &a.departement,
+                &a.region,
+                &a.naf,
+                &a.naf_section,
+                &a.size_band,
+                &a.level,
+                &a.p.m6.to_string(),
+                &a.p.m12.to_string(),
+                &a.p.m18.to_string(),
+                &a.p.m24.to_string(),
+                if a.first_alert() { "true" } else { "false" },
                 a.previous_level.as_deref().unwrap_or(""),
-                a.follow_up
-            );
+                &a.follow_up,
+            ])
+            .map_err(write_err)?;
         }
         rows += page.items.len();
         cursor = page.next;
@@ -236,6 +250,8 @@ pub(crate) async fn export_csv(
     let note =
         format!("{rows} rows of run {run_id}{}", if truncated { " (truncated)" } else { "" });
     audit(state, caller, route, None, Some(&scope), "ok", Some(&note)).await?;
+    let csv = csv.into_inner().map_err(|e| ApiError::internal(&e.error()))?;
+    let csv = String::from_utf8(csv).map_err(|e| ApiError::internal(&e))?;
     Ok(CsvExport { csv, truncated })
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::St;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 
 /// Status.
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,10 +31,10 @@ pub(crate) async fn readyz(State(state): St) -> ApiResult<Json<Health>> {
         .store
         .ping()
         .await
-        .map_err(|_| ApiError::new("not_ready", "the store does not answer"))?;
-    let model = state
-        .model()
-        .ok_or_else(|| ApiError::new("no_active_model", "no model is active in the registry"))?;
+        .map_err(|_| ApiError::new(ErrorCode::NotReady, "the store does not answer"))?;
+    let model = state.model().ok_or_else(|| {
+        ApiError::new(ErrorCode::NoActiveModel, "no model is active in the registry")
+    })?;
     Ok(Json(Health { status: "ready".into(), model: Some(model.version.clone()) }))
 }
 

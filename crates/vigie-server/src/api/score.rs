@@ -9,7 +9,7 @@ use vigie_core::{AlertLevel, Probabilities};
 use vigie_score::Summary;
 
 use super::{St, off_runtime};
-use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode, FieldError};
 use crate::extract::{ApiJson, Caller};
 
 /// One company's features, read straight from the JSON object into catalogue order (`NaN`:
@@ -214,7 +214,7 @@ pub(crate) async fn score(
     }
     if items.len() > state.config.batch_limit {
         return Err(ApiError::new(
-            "batch_too_large",
+            ErrorCode::BatchTooLarge,
             format!("{} items; at most {} per request", items.len(), state.config.batch_limit),
         ));
     }
@@ -239,9 +239,9 @@ pub(crate) async fn score(
     if !errors.is_empty() {
         return Err(ApiError::fields(errors));
     }
-    let model = state
-        .model()
-        .ok_or_else(|| ApiError::new("no_active_model", "no model is active in the registry"))?;
+    let model = state.model().ok_or_else(|| {
+        ApiError::new(ErrorCode::NoActiveModel, "no model is active in the registry")
+    })?;
     let n = items.len();
     let out = off_runtime(move || {
         let mut scratch = vigie_score::explanation::Scratch::default();

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::session::Who;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiPath, ApiQuery};
 
 pub(crate) fn templates() -> &'static Environment<'static> {
@@ -97,7 +97,7 @@ impl IntoResponse for PageError {
             e.status,
             "erreur.html",
             &context! {
-                title, message, detail, code => e.body.code,
+                title, message, detail, code => e.body.code.as_str(),
                 who => who.map(ser), csrf => who.map(|w| w.csrf.clone()),
             },
         );
@@ -148,11 +148,11 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
         axum::Form::<T>::from_request(req, state).await.map(|f| Self(f.0)).map_err(|e| {
             let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                "payload_too_large"
+                ErrorCode::PayloadTooLarge
             } else if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-                "unsupported_media_type"
+                ErrorCode::UnsupportedMediaType
             } else {
-                "invalid_query"
+                ErrorCode::InvalidQuery
             };
             PageError::from(ApiError::new(code, e.body_text()))
         })

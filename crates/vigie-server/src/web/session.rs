@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::render::PageError;
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::Caller;
 
 /// The session cookie.
@@ -58,7 +58,7 @@ impl Session {
         if constant_time_eq(form_csrf.as_bytes(), self.csrf.as_bytes()) {
             Ok(())
         } else {
-            Err(self.error(ApiError::new("forbidden", "missing or wrong CSRF token")))
+            Err(self.error(ApiError::new(ErrorCode::Forbidden, "missing or wrong CSRF token")))
         }
     }
 

@@ -1,0 +1,114 @@
+//! The middleware every route goes through (tower-http): a panic in a handler is a JSON 500,
+//! counted; request ids are drawn or kept and echoed; and no bearer token or session secret
+//! reaches the logs, even at the most verbose level.
+
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt as _;
+
+use crate::api::api;
+use crate::store::rt;
+
+/// Everything logged by this test binary from the moment the first test here asks for it
+/// (a global subscriber: handlers log from runtime and compute threads).
+fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = {
+            let buf = Arc::clone(&buf);
+            move || Sink(Arc::clone(&buf))
+        };
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("info,vigie_server=trace,tower_http=trace")
+            .with_writer(writer)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        buf
+    })
+}
+
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn boom() -> &'static str {
+    panic!("a bug in a handler")
+}
+
+#[test]
+fn a_panicking_handler_answers_a_json_500_and_is_counted() {
+    let a = api();
+    let boom = axum::Router::new().route("/boom", axum::routing::get(boom));
+    let router = vigie_server::layers(boom, &a.state);
+    let before = a.state.metrics.render(None);
+    assert!(before.contains("vigie_http_panics_total 0"), "{before}");
+    let r = rt().block_on(async {
+        let req = Request::get("/boom").header("x-request-id", "abc-123").body(Body::empty());
+        router.oneshot(req.unwrap()).await.unwrap()
+    });
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(r.headers()["x-request-id"], "abc-123", "the client's request id is echoed");
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+    let body = rt().block_on(axum::body::to_bytes(r.into_body(), usize::MAX)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["code"], "internal_error");
+    assert!(!v["message"].as_str().unwrap().contains("a bug"), "the panic stays in the log");
+    assert!(a.state.metrics.render(None).contains("vigie_http_panics_total 1"));
+    // Without a request id, one is drawn and echoed.
+    let r = rt()
+        .block_on(a.router.clone().oneshot(Request::get("/healthz").body(Body::empty()).unwrap()))
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"].len(), 36, "a UUID");
+}
+
+#[test]
+fn no_token_or_session_secret_reaches_the_logs() {
+    let logs = logs();
+    let a = api();
+    let before = logs.lock().unwrap().len();
+    // A bearer token on API calls, a session through the dashboard (its cookie on pages and
+    // on a form), and a wrong token.
+    for uri in ["/v1/alerts", "/v1/runs", "/v1/companies/0123456789abcdef", "/nowhere"] {
+        let req = Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", a.agent21))
+            .body(Body::empty());
+        let _ = rt().block_on(a.router.clone().oneshot(req.unwrap())).unwrap();
+    }
+    let wrong = "vigie_0123456789abcdef0123456789abcdef";
+    let req = Request::get("/v1/alerts").header(header::AUTHORIZATION, format!("Bearer {wrong}"));
+    let _ = rt().block_on(a.router.clone().oneshot(req.body(Body::empty()).unwrap())).unwrap();
+    let cookie = crate::dashboard::sign_in(&a, &a.analyst);
+    let secret = cookie.split_once('=').unwrap().1.to_owned();
+    for uri in ["/alertes", "/executions", "/entreprises/0123456789abcdef"] {
+        let req = Request::get(uri).header(header::COOKIE, &cookie).body(Body::empty());
+        let _ = rt().block_on(a.router.clone().oneshot(req.unwrap())).unwrap();
+    }
+    let _ = std::io::stderr().flush();
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()[before..]).into_owned();
+    // The log is not empty: the requests are there, by route template.
+    assert!(text.contains("route=\"/v1/companies/{id}\""), "{text}");
+    assert!(text.contains("route=\"/alertes\""), "{text}");
+    for (what, secret) in [
+        ("agent token", a.agent21.as_str()),
+        ("analyst token", a.analyst.as_str()),
+        ("wrong token", wrong),
+        ("session secret", secret.as_str()),
+    ] {
+        assert!(!text.contains(secret), "the {what} is in the logs");
+    }
+    assert!(!text.contains("/v1/companies/0123456789abcdef"), "no raw path in the logs");
+}
