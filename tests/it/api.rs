@@ -1348,3 +1348,143 @@ fn the_in_memory_index_answers_exactly_as_the_store_and_follows_new_runs() {
     assert_eq!(history[0]["month"], "2025-10");
     assert_eq!(page["latest"]["run_id"], "2025-12-bis");
 }
+
+/// The Python interpreter of the OpenAPI tools (`VIGIE_PYTHON`, else `python3`), when it
+/// has them; `None` with a message otherwise (a failure when `VIGIE_REQUIRE_PYTHON` is set,
+/// as in CI).
+fn openapi_python() -> Option<String> {
+    let python = std::env::var("VIGIE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import openapi_spec_validator, openapi_python_client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    let msg = format!(
+        "{python} lacks openapi-spec-validator and openapi-python-client \
+         (pip install -r tests/python/requirements.txt)"
+    );
+    assert!(std::env::var("VIGIE_REQUIRE_PYTHON").is_err(), "{msg}");
+    eprintln!("skipped: {msg}");
+    None
+}
+
+#[test]
+fn the_openapi_document_is_valid_openapi_3_1_and_types_the_explanation() {
+    let a = api();
+    let doc = a.call("GET", "/v1/openapi.json", None, None).body;
+    // The explanation has a schema with named properties, in both answers.
+    let schemas = &doc["components"]["schemas"];
+    let summary = schemas["Summary"]["properties"].as_object().expect("Summary is an object");
+    for p in ["bias", "margin", "groups", "concerning", "reassuring"] {
+        assert!(summary.contains_key(p), "Summary.{p}");
+    }
+    let factor = schemas["Factor"]["properties"].as_object().unwrap();
+    assert!(factor.contains_key("feature") && factor.contains_key("value_6m_ago"));
+    let refers = |v: &Value| v.to_string().contains("#/components/schemas/Summary");
+    assert!(refers(&schemas["LatestScore"]["properties"]["explanation"]));
+    assert!(refers(&schemas["ScoreOut"]["properties"]["explanation"]));
+    // Every operation lists the statuses of its extractors, and every response says what
+    // it is.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for s in ["408", "500"] {
+                assert!(responses.contains_key(s), "{method} {path} lists {s}");
+            }
+            if op.get("security") != Some(&serde_json::json!([{}])) {
+                assert!(
+                    responses.contains_key("401") && responses.contains_key("429"),
+                    "{method} {path}"
+                );
+            }
+            if op.get("requestBody").is_some() {
+                for s in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(s), "{method} {path} lists {s}");
+                }
+            }
+            for (s, r) in responses {
+                assert!(
+                    r["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {s}"
+                );
+            }
+        }
+    }
+    let Some(python) = openapi_python() else { return };
+    let path = common::root().join("docs/openapi.json");
+    let out = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import json, sys\nfrom openapi_spec_validator import OpenAPIV31SpecValidator as V\n\
+             errors = list(V(json.load(open(sys.argv[1]))).iter_errors())\n\
+             [print(e.message[:300], list(e.path)) for e in errors]\nsys.exit(len(errors) > 0)",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docs/openapi.json is not valid OpenAPI 3.1:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_generated_python_client_calls_every_route() {
+    let Some(python) = openapi_python() else { return };
+    let a = api();
+    let p = prepared();
+    let dir = common::tempdir();
+    let generated = dir.path().join("vigie_client");
+    let out = std::process::Command::new(&python)
+        .args(["-m", "openapi_python_client", "generate", "--meta", "none", "--path"])
+        .arg(common::root().join("docs/openapi.json"))
+        .arg("--output-path")
+        .arg(&generated)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "generation failed: {}", String::from_utf8_lossy(&out.stderr));
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(vigie_server::serve(Arc::clone(&a.state), listener, async {
+        let _ = stopped.await;
+    }));
+    let model = a.state.model().unwrap().version.clone();
+    let config = serde_json::json!({
+        "agent": a.agent_busy, "analyst": a.analyst, "admin": a.admin,
+        "company": alert_of(&a, &p.busy), "model": model,
+    });
+    let out = std::process::Command::new(&python)
+        .arg(common::root().join("tests/python/client_calls_every_route.py"))
+        .arg(format!("http://{addr}"))
+        .arg(config.to_string())
+        .env("PYTHONPATH", dir.path())
+        .output()
+        .unwrap();
+    stop.send(()).unwrap();
+    runtime.block_on(server).unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let called: Value = serde_json::from_str(stdout.trim()).unwrap();
+    // Every documented operation was called.
+    let n_ops: usize = a.call("GET", "/v1/openapi.json", None, None).body["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|i| i.as_object().unwrap().len())
+        .sum();
+    assert_eq!(n_ops, 14);
+    assert!(called["called"].as_array().unwrap().len() >= n_ops, "{stdout}");
+}
+
+/// A company in alert in département `dep`.
+fn alert_of(a: &Api, dep: &str) -> String {
+    let r = a.call("GET", &format!("/v1/alerts?departement={dep}&limit=1"), Some(&a.analyst), None);
+    r.body["items"][0]["company_id"].as_str().expect("an alert").to_owned()
+}

@@ -143,8 +143,9 @@ impl fmt::Display for AlertLevel {
     }
 }
 
-/// Calibrated failure probabilities by horizon, non-decreasing with the horizon. Indexed by
-/// [`Horizon`]: `p[Horizon::M18]` is the probability the alert levels are drawn from.
+/// Calibrated failure probabilities by horizon, non-decreasing with the horizon.
+// Indexed by `Horizon`: `p[Horizon::M18]`, or `p.alert()`, is the probability the alert
+// levels are drawn from. (A plain comment: the doc comment is also the API's description.)
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Probabilities {
     /// Within 6 months.

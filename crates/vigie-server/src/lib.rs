@@ -40,6 +40,7 @@ pub use state::{AppState, FollowUpCopy, LoadedModel, SessionEntry};
 /// The router and its OpenAPI document.
 pub fn app(state: Arc<AppState>) -> (Router, utoipa::openapi::OpenApi) {
     let (api, openapi) = api::api().split_for_parts();
+    let openapi = api::openapi::complete(&openapi);
     let doc = Arc::new(openapi.clone());
     let router = Router::new()
         .merge(api)

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod companies;
 pub mod models;
 pub mod monitoring;
+pub mod openapi;
 pub mod operations;
 pub mod runs;
 pub mod score;
