@@ -14,3 +14,4 @@ mod polish;
 mod rescore;
 mod store;
 mod synth;
+mod tidy;

@@ -1,0 +1,391 @@
+//! The command line: every subcommand and option of `vigie` (clap), with their help texts.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use vigie_core::Month;
+use vigie_data::source::Format;
+
+/// Vigie: early warning of business failures from pseudonymised fiscal data.
+#[derive(Debug, Parser)]
+#[command(name = "vigie", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    Parquet,
+    Csv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Parquet => Format::Parquet,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Generate realistic synthetic sources (history ending December 2025).
+    Generate {
+        /// Number of companies.
+        #[arg(long)]
+        companies: usize,
+        /// Years of monthly history.
+        #[arg(long, default_value_t = 8)]
+        years: u32,
+        /// Random seed: the same seed gives byte-identical files.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// File format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
+        format: FormatArg,
+    },
+    /// Build the point-in-time company × month panel with features and labels.
+    Panel {
+        /// Directory holding companies, filings, tax_monthly, social_monthly (optional)
+        /// and events, as .parquet or .csv.
+        #[arg(long)]
+        input: PathBuf,
+        /// Output Parquet file.
+        #[arg(long)]
+        out: PathBuf,
+        /// First month (YYYY-MM); default: the first month of tax_monthly plus its lag.
+        #[arg(long)]
+        from: Option<Month>,
+        /// Last month (YYYY-MM); default: the latest month of tax_monthly.
+        #[arg(long)]
+        to: Option<Month>,
+        /// Keep one month in STEP (3 = quarterly snapshots).
+        #[arg(long, default_value_t = 1)]
+        step: u32,
+        /// Publication lag of tax_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=36))]
+        tax_lag: u32,
+        /// Publication lag of social_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=36))]
+        social_lag: u32,
+        /// Observation end of the labels (YYYY-MM); default: the latest month of
+        /// tax_monthly.
+        #[arg(long)]
+        as_of: Option<Month>,
+        /// Rejected rows file (CSV); default: beside the output, `<out>.rejects.csv`.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// Pseudonymisation key file (first line); otherwise VIGIE_PSEUDO_KEY.
+        #[arg(long, conflicts_with = "demo_key")]
+        key_file: Option<PathBuf>,
+        /// Use the public demonstration key (synthetic data only).
+        #[arg(long)]
+        demo_key: bool,
+        /// Keep company-months already in procedure, flagged in an `in_procedure` column
+        /// (to measure the effect of excluding them; models never train on them).
+        #[arg(long)]
+        keep_in_procedure: bool,
+    },
+    /// Train a model on a panel: walk-forward out-of-time evaluation, then the shipped
+    /// model refitted on the latest labelled data (calibrated, anchored, thresholds).
+    Train {
+        /// The panel (from `vigie panel`).
+        #[arg(long)]
+        panel: PathBuf,
+        /// Model family.
+        #[arg(long, value_enum)]
+        model: FamilyArg,
+        /// Output folder `models/NAME`; the artifact goes to `models/NAME/<version>/`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// First month of the out-of-time test window (default: the last 12 months whose
+        /// 18-month outcome is known).
+        #[arg(long)]
+        test_from: Option<Month>,
+        /// Folds of the grouped-by-company cross-validation view (0 to skip).
+        #[arg(long, default_value_t = 5)]
+        cv_folds: usize,
+        /// Hyperparameter overrides of the chosen family, as JSON.
+        #[arg(long)]
+        params: Option<String>,
+        /// Ship the evaluated model of the last walk-forward window instead of a model
+        /// refitted on the latest labelled data (research).
+        #[arg(long)]
+        no_refit: bool,
+        /// Months of the rolling training window of every model (0 = all months).
+        #[arg(long, default_value_t = vigie_train::walk::DEFAULT_TRAIN_MONTHS)]
+        train_months: i32,
+    },
+    /// k-fold cross-validation of a model family on any table (CSV or Parquet).
+    Evaluate {
+        /// The table.
+        #[arg(long)]
+        data: PathBuf,
+        /// Label column (0/1).
+        #[arg(long)]
+        label: String,
+        /// Group column: all rows of a group stay in one fold.
+        #[arg(long)]
+        group: Option<String>,
+        /// Columns to leave out (comma-separated); non-numeric columns must be listed.
+        #[arg(long, value_delimiter = ',')]
+        exclude: Vec<String>,
+        /// Model family.
+        #[arg(long, value_enum)]
+        model: FamilyArg,
+        /// Number of folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Seed of the split and of the model.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Also write the JSON report to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Take the folds from this column (fold numbers 0..K) instead of drawing them, to
+        /// reproduce another tool's split.
+        #[arg(long)]
+        fold_column: Option<String>,
+        /// Write the fold of each row (CSV `row,fold`, rows from 1), to run other tools on
+        /// the same split.
+        #[arg(long)]
+        write_folds: Option<PathBuf>,
+        /// Hyperparameter overrides of the chosen family, as JSON (e.g.
+        /// '{"learning_rate":0.03}'); the defaults are documented in BENCHMARKS.md.
+        #[arg(long)]
+        params: Option<String>,
+    },
+    /// Rescore every company for a month: features, scores, explanations of alerts, changes
+    /// and drift against the previous run; writes the store (one transaction), a Parquet
+    /// file of scores, a report and the rejected rows. Safe to re-run: the same run id
+    /// replaces its run.
+    Rescore {
+        /// Directory of the sources (as for `vigie panel`).
+        #[arg(long)]
+        input: PathBuf,
+        /// Month to score (YYYY-MM).
+        #[arg(long)]
+        month: Month,
+        /// Store URL: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// Model to use (`models/NAME/VERSION`), registered and activated in the store when
+        /// the run commits; default: the store's active model.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Run id; default: the month. Re-running an id replaces its run.
+        #[arg(long)]
+        run_id: Option<String>,
+        /// Parquet file of scores; default: `<report>/scores.parquet`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Report directory; default: `vigie-runs/<run id>`.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Publication lag of tax_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=36))]
+        tax_lag: u32,
+        /// Publication lag of social_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=36))]
+        social_lag: u32,
+        /// Explain every company, not only those in alert (slower).
+        #[arg(long)]
+        explain_all: bool,
+        /// Write a month older than the store's latest run (a backfill). Later runs keep
+        /// the diff they were written with: re-run them in order afterwards.
+        #[arg(long)]
+        backfill: bool,
+        /// Pseudonymisation key file (first line); otherwise VIGIE_PSEUDO_KEY.
+        #[arg(long, conflicts_with = "demo_key")]
+        key_file: Option<PathBuf>,
+        /// Use the public demonstration key (synthetic data only).
+        #[arg(long)]
+        demo_key: bool,
+    },
+    /// Runs of a store.
+    Runs {
+        #[command(subcommand)]
+        command: RunsCommand,
+    },
+    /// The model registry: compare a candidate with the active model, activate a version.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+    /// Serve the API (production entry point). Settings: flags, then `VIGIE_*`
+    /// environment variables, then the config file, then defaults.
+    Serve {
+        /// TOML config file (see docs/vigie.sample.toml).
+        #[arg(long, env = "VIGIE_CONFIG")]
+        config: Option<PathBuf>,
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: Option<String>,
+        /// Listening address.
+        #[arg(long, env = "VIGIE_ADDR")]
+        addr: Option<std::net::SocketAddr>,
+        /// Pseudonymisation key file, for SIREN lookups (or VIGIE_PSEUDO_KEY).
+        #[arg(long, env = "VIGIE_KEY_FILE", conflicts_with = "demo_key")]
+        key_file: Option<PathBuf>,
+        /// Use the public demonstration key (synthetic data only).
+        #[arg(long)]
+        demo_key: bool,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// The whole service on the demo data: rescores data-samples/demo with the committed
+    /// demo model into an embedded SQLite store, creates an agent, an analyst and an admin
+    /// token, and serves the API.
+    Demo {
+        /// Listening address.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Working directory of the demo (store, run reports).
+        #[arg(long, default_value = "vigie-demo")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Creates a token; prints it alone on the last line of stdout (it is shown once).
+    Create {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// Unique name (who holds it).
+        #[arg(long)]
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Départements of an agent (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        territories: Vec<String>,
+    },
+    /// Revokes a token by name.
+    Revoke {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// Token name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Lists tokens (names, roles, territories; never secrets).
+    List {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Writes the audit log as CSV.
+    Export {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// Output file (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum RoleArg {
+    Agent,
+    Analyst,
+    Admin,
+}
+
+impl From<RoleArg> for vigie_store::Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Agent => vigie_store::Role::Agent,
+            RoleArg::Analyst => vigie_store::Role::Analyst,
+            RoleArg::Admin => vigie_store::Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ModelsCommand {
+    /// Scores the companies of the store's latest run with a candidate model beside the
+    /// active one: levels that would change, overlap of the red and alert lists, both
+    /// walk-forward summaries. Registers the candidate (inactive) with the comparison.
+    Compare {
+        /// Store URL (`sqlite://PATH` or `postgres://…`).
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// The candidate (`models/NAME/VERSION`).
+        #[arg(long)]
+        model: PathBuf,
+        /// Directory of the sources the latest run read (its features are built again).
+        #[arg(long)]
+        input: PathBuf,
+        /// Publication lag of tax_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=36))]
+        tax_lag: u32,
+        /// Publication lag of social_monthly, in months (0 to 36).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=36))]
+        social_lag: u32,
+        /// Pseudonymisation key file (first line); otherwise VIGIE_PSEUDO_KEY.
+        #[arg(long, conflicts_with = "demo_key")]
+        key_file: Option<PathBuf>,
+        /// Use the public demonstration key (synthetic data only).
+        #[arg(long)]
+        demo_key: bool,
+    },
+    /// Activates a registered version (after printing its comparison with the active
+    /// model, when one was made). Servers load it within `model_refresh_seconds`.
+    Activate {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// The version to activate.
+        version: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RunsCommand {
+    /// Lists the runs of a store, newest month first, one per line starting with the run id.
+    List {
+        /// Store URL (`sqlite://PATH` or `postgres://…`).
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FamilyArg {
+    Logistic,
+    Gbdt,
+}
+
+impl From<FamilyArg> for vigie_train::Family {
+    fn from(f: FamilyArg) -> Self {
+        match f {
+            FamilyArg::Logistic => vigie_train::Family::Logistic,
+            FamilyArg::Gbdt => vigie_train::Family::Gbdt,
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Tests of the source specs and readers.
+
+use super::*;
+
+#[test]
+fn csv_split_counts_records_and_ragged_rows() {
+    let s = split_csv(b"a,b,c\n1,2,3\n\n4,5\n\"x,y\",\"q\"\"\n\",z\r\n7,8,9,10").unwrap();
+    assert_eq!(s.header_fields, Some(3));
+    assert_eq!(s.records, 4);
+    assert_eq!(s.readable, vec![1, 2, 3, 4]);
+    assert_eq!(s.ragged, vec![(2, 2), (4, 4)]);
+    assert!(s.malformed.is_empty() && s.cleaned.is_none());
+    assert_eq!(split_csv(b"").unwrap().header_fields, None);
+}
+
+#[test]
+fn unreadable_records_are_set_apart_one_by_one() {
+    let text: &[u8] =
+        b"a,b\n1,S\"AS\n2,\"S\"AS\n3,caf\xe9\n4,\"ok \"\"quoted\"\"\"\r\n5,\"open\n6,x\n";
+    let s = split_csv(text).unwrap();
+    assert_eq!(s.records, 6);
+    assert_eq!(s.readable, vec![4, 6]);
+    let rows: Vec<u32> = s.malformed.iter().map(|m| m.0).collect();
+    assert_eq!(rows, vec![1, 2, 3, 5]);
+    assert!(s.malformed[0].1.contains("field 2 holds a quote"), "{:?}", s.malformed);
+    assert!(s.malformed[1].1.contains("text after its closing quote"), "{:?}", s.malformed);
+    assert!(s.malformed[2].1.contains("(0xE9) is not UTF-8"), "{:?}", s.malformed);
+    assert!(s.malformed[3].1.contains("never closed"), "{:?}", s.malformed);
+    assert_eq!(
+        s.cleaned.as_deref(),
+        Some(&b"a,b\n4,\"ok \"\"quoted\"\"\"\r\n6,x\n"[..]),
+        "the header and the readable records, in order"
+    );
+    let e = split_csv(b"a,\"b\n1,2\n").unwrap_err();
+    assert!(e.contains("header"), "{e}");
+}
+
+#[test]
+fn every_source_has_siren_and_its_key_columns() {
+    for spec in ALL {
+        assert_eq!(spec.columns[0].name, "siren");
+        for k in spec.key {
+            assert!(spec.column(k).is_some_and(|c| c.required && !c.nullable), "{k}");
+        }
+    }
+}
