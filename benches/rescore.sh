@@ -19,7 +19,7 @@
 # runs are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VIGIE=target/release/vigie
+VIGIE=${VIGIE:-target/release/vigie}  # VIGIE=path: another build (a "before" figure)
 SRC=${1:-target/bench-1m}
 REPS=${2:-3}
 OUT=target/bench-rescore

@@ -1484,7 +1484,7 @@ fn a_generated_python_client_calls_every_route() {
 }
 
 /// A company in alert in département `dep`.
-fn alert_of(a: &Api, dep: &str) -> String {
+pub(crate) fn alert_of(a: &Api, dep: &str) -> String {
     let r = a.call("GET", &format!("/v1/alerts?departement={dep}&limit=1"), Some(&a.analyst), None);
     r.body["items"][0]["company_id"].as_str().expect("an alert").to_owned()
 }

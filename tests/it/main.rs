@@ -12,6 +12,7 @@ mod models;
 mod panel;
 mod polish;
 mod rescore;
+mod snapshots;
 mod store;
 mod synth;
 mod tidy;
