@@ -30,7 +30,8 @@ from vigie_client.models import (
     ModelsResponse,
     MonitoringResponse,
     RunsResponse,
-    ScoreRequest,
+    ScoreBatch,
+    ScoreOne,
     ScoreResponse,
     Summary,
 )
@@ -59,17 +60,17 @@ text = check("metrics", metrics.sync_detailed(client=anonymous), 200, None)
 assert b"vigie_http_requests_total" in metrics.sync_detailed(client=anonymous).content
 
 features = {"tax_arrears_ratio": 0.4, "fin_roa": -0.1, "soc_debt_ratio": None}
-out = check("score", score.sync_detailed(client=analyst, body=ScoreRequest.from_dict({"features": features})), 200, ScoreResponse)
+out = check("score", score.sync_detailed(client=analyst, body=ScoreOne.from_dict({"features": features})), 200, ScoreResponse)
 assert isinstance(out.items[0].explanation, Summary), out.items[0].explanation
 assert 0.0 <= out.items[0].p.field_18m <= 1.0
-quick = score.sync_detailed(client=analyst, body=ScoreRequest.from_dict({"items": [{"ref": "a", "features": features}], "explain": False}))
+quick = score.sync_detailed(client=analyst, body=ScoreBatch.from_dict({"items": [{"ref": "a", "features": features}], "explain": False}))
 check("score (batch, no explanation)", quick, 200, ScoreResponse)
 
 c = check("company", company.sync_detailed(config["company"], client=agent), 200, CompanyResponse)
 assert isinstance(c.latest.explanation, Summary), "an alert's explanation parses"
 bad = company.sync_detailed("123456789", client=agent)
 assert isinstance(check("company (bad SIREN)", bad, 422, ErrorBody), ErrorBody) and bad.parsed.code.value == "invalid_siren"
-check("follow_up", follow_up.sync_detailed(config["company"], client=agent, body=FollowUpRequest(status="contacted", note="appelé")), 200, FollowUpView)
+check("follow_up", follow_up.sync_detailed(config["company"], client=agent, body=FollowUpRequest.from_dict({"status": "contacted", "note": "appelé"})), 200, FollowUpView)
 check("feedback", feedback.sync_detailed(config["company"], client=agent, body=FeedbackRequest(useful=True)), 201, FeedbackResponse)
 
 page = check("alerts", alerts.sync_detailed(client=agent, limit=2), 200, AlertsResponse)

@@ -38,18 +38,19 @@ use error::{ApiError, ErrorCode};
 pub use state::{AppState, FollowUpCopy, LoadedModel, SessionEntry};
 
 /// The router and its OpenAPI document.
-pub fn app(state: Arc<AppState>) -> (Router, utoipa::openapi::OpenApi) {
+pub fn app(state: Arc<AppState>) -> (Router, serde_json::Value) {
     let (api, openapi) = api::api().split_for_parts();
-    let openapi = api::openapi::complete(&openapi);
-    let doc = Arc::new(openapi.clone());
+    let openapi = api::openapi::complete(&openapi, state.pseudo.is_some());
+    let doc: axum::body::Bytes =
+        serde_json::to_vec(&openapi).expect("the document serialises").into();
     let router = Router::new()
         .merge(api)
         .merge(web::router(&state))
         .route(
             "/v1/openapi.json",
             axum::routing::get(move || {
-                let doc = Arc::clone(&doc);
-                async move { axum::Json(doc.as_ref().clone()) }
+                let doc = doc.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc) }
             }),
         )
         .fallback(|req: Request| async move {

@@ -3,8 +3,9 @@
 //! statuses: a token's 401 and 429, a JSON body's 400, 413, 415 and 422, a query's 400 and
 //! 422, everyone's 408 and 500), a description to every response (the error codes of its
 //! status, from [`ErrorCode`]), and the constraints the server enforces on query and path
-//! parameters. Done on the JSON form once at start-up: utoipa's builders would need the
-//! same rule repeated on every route.
+//! parameters and bodies. Done on the JSON form once at start-up (utoipa's builders would
+//! need the same rule repeated on every route, and its types cannot hold a `oneOf` beside
+//! an object's properties); the server serves that JSON.
 
 use serde_json::{Value, json};
 
@@ -20,26 +21,72 @@ const COMPANY_ID: &str = "^([0-9]{9}|[0-9a-f]{16})$";
 /// A département code.
 const DEPARTEMENT: &str = "^(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-6])$";
 
-/// Completes the generated document (see the module's documentation).
+/// A pseudonymous id only (a server without a pseudonymisation key refuses SIRENs).
+const PSEUDONYMOUS_ID: &str = "^[0-9a-f]{16}$";
+
+/// Completes the generated document (see the module's documentation). `sirens`: whether
+/// this server has a pseudonymisation key, so takes SIRENs as company ids.
 #[must_use]
-pub fn complete(doc: &utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+pub fn complete(doc: &utoipa::openapi::OpenApi, sirens: bool) -> Value {
     let mut v = serde_json::to_value(doc).expect("the document serialises");
     if let Some(paths) = v.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else { continue };
             for (_, op) in item.iter_mut() {
-                complete_operation(path, op);
+                complete_operation(path, op, sirens);
             }
         }
     }
-    // Exactly one of `features` and `items` (both or neither: 422).
-    if let Some(req) = v.pointer_mut("/components/schemas/ScoreRequest") {
-        req["oneOf"] = json!([{"required": ["features"]}, {"required": ["items"]}]);
+    // Exactly one of `features` and `items` given (not null): both or neither is a 422. As
+    // two shapes (`ScoreOne`, `ScoreBatch`), which client generators understand.
+    if let Some(schemas) = v.pointer_mut("/components/schemas").and_then(Value::as_object_mut)
+        && let Some(req) = schemas.remove("ScoreRequest")
+    {
+        let props = &req["properties"];
+        let shape = |given: &str, absent: &str, description: &str| {
+            json!({
+                "type": "object",
+                "description": description,
+                "additionalProperties": false,
+                "required": [given],
+                "properties": {
+                    given: props[given].clone(),
+                    absent: {"type": "null", "description": "Absent or null."},
+                    "explain": props["explain"].clone(),
+                },
+            })
+        };
+        let mut one = shape("features", "items", "One company's feature vector.");
+        one["properties"]["features"] = json!({"$ref": "#/components/schemas/FeatureVector"});
+        let mut batch = shape("items", "features", "A batch of feature vectors.");
+        batch["properties"]["items"]["type"] = json!("array");
+        schemas.insert("ScoreOne".into(), one);
+        schemas.insert("ScoreBatch".into(), batch);
+        schemas.insert(
+            "ScoreRequest".into(),
+            json!({
+                "description": req["description"].clone(),
+                "oneOf": [
+                    {"$ref": "#/components/schemas/ScoreOne"},
+                    {"$ref": "#/components/schemas/ScoreBatch"},
+                ],
+            }),
+        );
     }
-    serde_json::from_value(v).expect("the completed document is a document")
+    // The follow-up statuses.
+    if let Some(status) = v.pointer_mut("/components/schemas/FollowUpRequest/properties/status") {
+        status["enum"] = json!(FOLLOW_UPS);
+    }
+    // An export has every page: no cursor, no page size (the server refuses them).
+    if let Some(ps) =
+        v.pointer_mut("/paths/~1v1~1alerts~1export/get/parameters").and_then(Value::as_array_mut)
+    {
+        ps.retain(|p| p["name"] != "cursor" && p["name"] != "limit");
+    }
+    v
 }
 
-fn complete_operation(path: &str, op: &mut Value) {
+fn complete_operation(path: &str, op: &mut Value, sirens: bool) {
     let secured = op.get("security") != Some(&json!([{}]));
     let body = op.get("requestBody").is_some();
     let params = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -88,13 +135,13 @@ fn complete_operation(path: &str, op: &mut Value) {
     }
     if let Some(ps) = op.get_mut("parameters").and_then(Value::as_array_mut) {
         for p in ps {
-            constrain(path, p);
+            constrain(path, p, sirens);
         }
     }
 }
 
 /// The constraint the server enforces on a parameter, by name.
-fn constrain(path: &str, p: &mut Value) {
+fn constrain(path: &str, p: &mut Value, sirens: bool) {
     let name = p["name"].as_str().unwrap_or("").to_owned();
     let place = p["in"].as_str().unwrap_or("").to_owned();
     let schema = &mut p["schema"];
@@ -103,7 +150,7 @@ fn constrain(path: &str, p: &mut Value) {
     };
     match (place.as_str(), name.as_str()) {
         ("path", "id") if path.starts_with("/v1/companies/") => {
-            set(schema, "pattern", json!(COMPANY_ID));
+            set(schema, "pattern", json!(if sirens { COMPANY_ID } else { PSEUDONYMOUS_ID }));
         }
         ("query", "sort") => set(schema, "enum", json!(SORTS)),
         ("query", "level") => set(schema, "enum", json!(["red", "orange"])),
@@ -113,7 +160,11 @@ fn constrain(path: &str, p: &mut Value) {
         ("query", "follow_up") => set(schema, "enum", json!(FOLLOW_UPS)),
         ("query", "naf_section") => set(schema, "pattern", json!("^[A-U]$")),
         ("query", "departement") => set(schema, "pattern", json!(DEPARTEMENT)),
-        ("query", "region") => set(schema, "pattern", json!("^[0-9]{2}$")),
+        ("query", "region") => {
+            let codes: Vec<String> =
+                vigie_core::Region::all().iter().map(|r| r.code.to_string()).collect();
+            set(schema, "enum", json!(codes));
+        }
         ("query", "limit") => {
             set(schema, "minimum", json!(1));
             set(schema, "maximum", json!(vigie_store::MAX_PAGE));
