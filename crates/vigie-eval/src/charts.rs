@@ -120,6 +120,25 @@ impl Scale {
     }
 }
 
+/// The mantissas of "nice" numbers: ticks and axis ends are 1, 2, 2.5 or 5 times a power
+/// of ten.
+const NICE: [f64; 4] = [1.0, 2.0, 2.5, 5.0];
+
+/// The smallest nice number (see [`NICE`]) at or above `x`: a round axis maximum (1 for
+/// zero, negative or non-finite values). The dashboard's charts use it too.
+#[must_use]
+pub fn nice_ceiling(x: f64) -> f64 {
+    if x <= 0.0 || !x.is_finite() {
+        return 1.0;
+    }
+    let base = 10f64.powf(x.log10().floor());
+    NICE.iter()
+        .chain(&[10.0])
+        .map(|m| m * base)
+        .find(|v| *v >= x * (1.0 - 1e-12))
+        .unwrap_or(10.0 * base)
+}
+
 /// "Nice" ticks (steps of 1, 2, 2.5 or 5 times a power of ten) inside `[lo, hi]`, about
 /// five or six of them, and the step.
 fn ticks((lo, hi): (f64, f64)) -> (Vec<f64>, f64) {
@@ -136,7 +155,7 @@ fn ticks((lo, hi): (f64, f64)) -> (Vec<f64>, f64) {
     // more digit), then the larger step (fewer labels).
     let mut best: Option<((i64, bool), f64)> = None;
     for power in [0.1, 1.0, 10.0] {
-        for mantissa in [1.0, 2.0, 2.5, 5.0] {
+        for mantissa in NICE {
             let step = mantissa * magnitude * power;
             let (_, _, n) = count(step);
             let miss = if n < 5 { 5 - n } else { (n - 6).max(0) };

@@ -235,3 +235,14 @@ fn ticks_are_nice_and_compact() {
     assert_eq!(tick_label(3.0, 1.0), "3");
     assert_eq!(escape("a\u{1}<b>"), "a&lt;b&gt;");
 }
+
+#[test]
+fn nice_ceilings_are_round_axis_ends() {
+    assert!((nice_ceiling(0.37) - 0.5).abs() < 1e-12);
+    assert!((nice_ceiling(0.2) - 0.2).abs() < 1e-12);
+    assert!((nice_ceiling(0.021) - 0.025).abs() < 1e-12);
+    assert!((nice_ceiling(0.0) - 1.0).abs() < 1e-12);
+    assert!((nice_ceiling(f64::NAN) - 1.0).abs() < 1e-12);
+    assert!((nice_ceiling(14_345.0) - 20_000.0).abs() < 1e-9);
+    assert!((nice_ceiling(6.0) - 10.0).abs() < 1e-12);
+}

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use vigie_eval::charts::escape as esc;
+use vigie_eval::charts::{escape as esc, nice_ceiling};
 
 use super::fr;
 
@@ -22,20 +22,6 @@ fn open(id: &str, width: u32, height: u32, title: &str, desc: &str) -> String {
         esc(title),
         esc(desc)
     )
-}
-
-/// The smallest of 1, 2, 2.5, 5 × 10^k at or above `x` (a round axis maximum).
-fn nice_ceiling(x: f64) -> f64 {
-    if x <= 0.0 || !x.is_finite() {
-        return 1.0;
-    }
-    let k = x.log10().floor();
-    let base = 10f64.powf(k);
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * base)
-        .find(|v| *v >= x * (1.0 - 1e-12))
-        .unwrap_or(10.0 * base)
 }
 
 /// Horizontal grid lines at 0, half and the top of the axis, from `x.0` to `x.1`, each
@@ -351,15 +337,6 @@ pub fn backtest_rates(id: &str, horizon: i32, runs: &[(String, f64, f64)]) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn axes_round_up() {
-        assert!((nice_ceiling(0.37) - 0.5).abs() < 1e-12);
-        assert!((nice_ceiling(0.2) - 0.2).abs() < 1e-12);
-        assert!((nice_ceiling(0.021) - 0.025).abs() < 1e-12);
-        assert!((nice_ceiling(0.0) - 1.0).abs() < 1e-12);
-        assert!((nice_ceiling(14_345.0) - 20_000.0).abs() < 1e-9);
-    }
 
     #[test]
     fn the_term_structure_draws_four_bars_to_scale() {
