@@ -115,3 +115,55 @@ fn no_token_or_session_secret_reaches_the_logs() {
     }
     assert!(!text.contains("/v1/companies/0123456789abcdef"), "no raw path in the logs");
 }
+
+#[test]
+fn timeouts_are_counted_and_odd_request_ids_replaced() {
+    let slow = crate::api::api_with(vigie_server::Config {
+        request_timeout_seconds: 1e-9,
+        ..vigie_server::Config::default()
+    });
+    let req = Request::get("/v1/alerts")
+        .header(header::AUTHORIZATION, format!("Bearer {}", slow.analyst))
+        .header("x-request-id", "552032534 and a sentence");
+    let r = rt().block_on(slow.router.clone().oneshot(req.body(Body::empty()).unwrap())).unwrap();
+    assert_eq!(r.status(), StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+    let id = r.headers()["x-request-id"].to_str().unwrap();
+    assert!(!id.contains("552032534"), "a client's id with spaces is replaced: {id}");
+    let metrics = slow.state.metrics.render(None);
+    assert!(
+        metrics.contains(
+            "vigie_http_requests_total{method=\"GET\",route=\"(unobserved)\",status=\"408\"} 1"
+        ),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_body_of_made_up_feature_names_is_refused_at_once() {
+    let a = api();
+    let names: Vec<String> = (0..50_000).map(|i| format!("\"made_up_{i}\": 0")).collect();
+    let body = format!("{{\"features\": {{{}}}}}", names.join(","));
+    let req = Request::post("/v1/score")
+        .header(header::AUTHORIZATION, format!("Bearer {}", a.analyst))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body));
+    let r = rt().block_on(a.router.clone().oneshot(req.unwrap())).unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let bytes = rt().block_on(axum::body::to_bytes(r.into_body(), usize::MAX)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["code"], "invalid_json");
+    assert!(v["message"].as_str().unwrap().contains("more than 100 unknown"), "{v}");
+    // Up to 100, each is named as a field error.
+    let names: Vec<String> = (0..100).map(|i| format!("\"made_up_{i}\": 0")).collect();
+    let body = format!("{{\"features\": {{{}}}}}", names.join(","));
+    let req = Request::post("/v1/score")
+        .header(header::AUTHORIZATION, format!("Bearer {}", a.analyst))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body));
+    let r = rt().block_on(a.router.clone().oneshot(req.unwrap())).unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bytes = rt().block_on(axum::body::to_bytes(r.into_body(), usize::MAX)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["fields"].as_array().unwrap().len(), 100);
+}

@@ -43,6 +43,11 @@ pub fn diff(
 ) -> Changes {
     previous.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     current.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // A run holds a company once (the store's key): a duplicate is a bug upstream that
+    // would miscount the changes.
+    for run in [&*previous, &*current] {
+        assert!(run.windows(2).all(|w| w[0].0 < w[1].0), "a company id twice in one run");
+    }
     let mut out = Changes::default();
     let (mut i, mut j) = (0, 0);
     loop {

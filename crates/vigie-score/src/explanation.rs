@@ -77,10 +77,13 @@ pub struct Summary {
     /// Contributions by topic group (log-odds): `financial`, `tax`, `activity`, `social`,
     /// `profile`, and `other` for features outside the catalogue.
     #[schema(value_type = BTreeMap<String, f64>)]
+    #[serde(default)]
     pub groups: BTreeMap<Cow<'static, str>, f64>,
     /// The features raising the risk most, strongest first.
+    #[serde(default)]
     pub concerning: Vec<Factor>,
     /// The features lowering the risk most, strongest first.
+    #[serde(default)]
     pub reassuring: Vec<Factor>,
 }
 

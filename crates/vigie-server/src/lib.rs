@@ -129,11 +129,14 @@ pub fn layers(router: Router, state: &Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(Arc::clone(state), observe))
         .layer(axum::extract::DefaultBodyLimit::disable());
     let stack = ServiceBuilder::new()
+        .map_request(sane_request_id)
         .layer(SetRequestIdLayer::x_request_id(RequestIds::new()))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION, COOKIE]))
         .layer(SetSensitiveResponseHeadersLayer::new([SET_COOKIE]))
         .layer(trace)
+        .layer(middleware::from_fn_with_state(Arc::clone(state), count_unobserved))
+        .map_response(|r: Response<_>| r.map(axum::body::Body::new))
         .layer(CatchPanicLayer::custom(on_panic))
         .map_response(json_errors)
         .layer(RequestBodyLimitLayer::new(state.config.body_limit_bytes))
@@ -177,16 +180,18 @@ where
     B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    let json = r
+    // tower-http's answers have no type, or plain text; the dashboard's pages (HTML) and
+    // the API's errors (JSON) stay as they are.
+    let bare = r
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_none_or(|v| v.starts_with("text/plain"));
     match r.status() {
-        axum::http::StatusCode::REQUEST_TIMEOUT if !json => {
+        axum::http::StatusCode::REQUEST_TIMEOUT if bare => {
             ApiError::new(ErrorCode::RequestTimeout, "the request took too long").into_response()
         }
-        axum::http::StatusCode::PAYLOAD_TOO_LARGE if !json => {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE if bare => {
             ApiError::new(ErrorCode::PayloadTooLarge, "the body is larger than the limit")
                 .into_response()
         }
@@ -204,6 +209,7 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
         .get::<MatchedPath>()
         .map_or_else(|| "(unmatched)".to_owned(), |m| m.as_str().to_owned());
     tracing::Span::current().record("route", route.as_str());
+    let observed = req.extensions().get::<Observed>().cloned();
     let mut response = next.run(req).await;
     // Company data must not stay in a browser's or a proxy's cache; a route that serves
     // something cacheable (the dashboard's style sheet) says so itself.
@@ -215,7 +221,56 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
     }
     let seconds = started.elapsed().as_secs_f64();
     state.metrics.request(&method, &route, response.status().as_u16(), seconds);
+    if let Some(o) = observed {
+        o.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     response
+}
+
+/// Set on a request by [`count_unobserved`]; [`observe`] marks it once it has counted the
+/// request.
+#[derive(Clone)]
+struct Observed(Arc<std::sync::atomic::AtomicBool>);
+
+/// Counts, and marks `no-store`, the answers [`observe`] never saw: a timeout (the route's
+/// future dropped), a body refused by its length before routing, a panic.
+async fn count_unobserved(
+    State(state): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let seen = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    req.extensions_mut().insert(Observed(Arc::clone(&seen)));
+    let mut response = next.run(req).await;
+    if !seen.load(std::sync::atomic::Ordering::Relaxed) {
+        let seconds = started.elapsed().as_secs_f64();
+        state.metrics.request(&method, "(unobserved)", response.status().as_u16(), seconds);
+        if !response.headers().contains_key(axum::http::header::CACHE_CONTROL) {
+            response.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+        }
+    }
+    response
+}
+
+/// Drops a client's `x-request-id` unless it is short and plain (letters, digits, `._:-`,
+/// at most 64): the id is logged with every line of the request, and must not carry
+/// anything else. A new one is drawn instead.
+fn sane_request_id(mut req: Request) -> Request {
+    let plain = req.headers().get("x-request-id").is_none_or(|v| {
+        let b = v.as_bytes();
+        !b.is_empty()
+            && b.len() <= 64
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || b"._:-".contains(c))
+    });
+    if !plain {
+        req.headers_mut().remove("x-request-id");
+    }
+    req
 }
 
 /// Serves until `shutdown` resolves, then drains in-flight requests.

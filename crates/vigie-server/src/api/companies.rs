@@ -145,7 +145,7 @@ pub(crate) async fn follow_up_view(state: &AppState, id: &str) -> ApiResult<Foll
     responses(
         (status = 200, body = CompanyResponse),
         (status = 404, body = ErrorBody, description = "unknown, or outside the agent's territory"),
-        (status = 422, body = ErrorBody, description = "invalid_siren, invalid_company_id"),
+        (status = 422, body = ErrorBody, description = "invalid_siren, invalid_company_id, validation_failed"),
     )
 )]
 pub(crate) async fn company(
@@ -191,7 +191,13 @@ pub(crate) async fn company_view(
             p: s.p,
             level: s.level.clone(),
             margin: s.margin,
-            explanation: s.explanation.as_deref().and_then(|e| serde_json::from_str(e).ok()),
+            explanation: s.explanation.as_deref().and_then(|e| {
+                serde_json::from_str(e)
+                    .inspect_err(|err| {
+                        tracing::warn!(run = %last.run_id, %err, "a stored explanation is unreadable");
+                    })
+                    .ok()
+            }),
             in_latest_run: r.current,
         },
         history: r.points,

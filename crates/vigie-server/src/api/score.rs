@@ -24,6 +24,9 @@ pub struct FeatureVector {
     unknown: Vec<String>,
 }
 
+/// Most unknown feature names read in one vector before the body is refused.
+const MAX_UNKNOWN: usize = 100;
+
 /// Catalogue position of each feature name.
 fn position(name: &str) -> Option<usize> {
     static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> =
@@ -75,7 +78,11 @@ impl<'de> Deserialize<'de> for FeatureVector {
             ) -> Result<FeatureVector, A::Error> {
                 let mut values = vec![f64::NAN; CATALOGUE.len()];
                 let mut seen = vec![false; CATALOGUE.len()];
+                // Unknown names: a set (a body of 100,000 made-up names must not cost a
+                // quadratic scan), and more than `MAX_UNKNOWN` of them refuse the body.
                 let mut unknown: Vec<String> = Vec::new();
+                let mut unknown_set: std::collections::HashSet<String> =
+                    std::collections::HashSet::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     let value = map.next_value::<Option<f64>>()?;
                     let twice = match key {
@@ -84,8 +91,14 @@ impl<'de> Deserialize<'de> for FeatureVector {
                             std::mem::replace(&mut seen[i], true)
                                 .then(|| CATALOGUE[i].name.to_owned())
                         }
-                        Key::Unknown(name) if unknown.contains(&name) => Some(name),
+                        Key::Unknown(name) if unknown_set.contains(&name) => Some(name),
                         Key::Unknown(name) => {
+                            if unknown.len() >= MAX_UNKNOWN {
+                                return Err(serde::de::Error::custom(format!(
+                                    "more than {MAX_UNKNOWN} unknown feature names"
+                                )));
+                            }
+                            unknown_set.insert(name.clone());
                             unknown.push(name);
                             None
                         }
@@ -229,7 +242,7 @@ pub(crate) async fn score(
                 problem: "at most 200 characters".into(),
             });
         }
-        for name in &item.features.unknown {
+        for name in item.features.unknown.iter().take(100usize.saturating_sub(errors.len())) {
             errors.push(FieldError {
                 field: format!("items[{i}].features.{name}"),
                 problem: "unknown feature (see docs/features.md)".into(),
