@@ -133,7 +133,7 @@ fn timeouts_are_counted_and_odd_request_ids_replaced() {
     let metrics = slow.state.metrics.render(None);
     assert!(
         metrics.contains(
-            "vigie_http_requests_total{method=\"GET\",route=\"(unobserved)\",status=\"408\"} 1"
+            "vigie_http_requests_total{method=\"-\",route=\"(unobserved)\",status=\"408\"} 1"
         ),
         "{metrics}"
     );
