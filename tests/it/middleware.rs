@@ -139,31 +139,31 @@ fn timeouts_are_counted_and_odd_request_ids_replaced() {
     );
 }
 
+/// Status and JSON body of `POST /v1/score` with `body`, as the analyst.
+fn post_score(a: &crate::api::Api, body: String) -> (StatusCode, serde_json::Value) {
+    let req = Request::post("/v1/score")
+        .header(header::AUTHORIZATION, format!("Bearer {}", a.analyst))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body));
+    let r = rt().block_on(a.router.clone().oneshot(req.unwrap())).unwrap();
+    let status = r.status();
+    let bytes = rt().block_on(axum::body::to_bytes(r.into_body(), usize::MAX)).unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
 #[test]
 fn a_body_of_made_up_feature_names_is_refused_at_once() {
     let a = api();
-    let names: Vec<String> = (0..50_000).map(|i| format!("\"made_up_{i}\": 0")).collect();
-    let body = format!("{{\"features\": {{{}}}}}", names.join(","));
-    let req = Request::post("/v1/score")
-        .header(header::AUTHORIZATION, format!("Bearer {}", a.analyst))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body));
-    let r = rt().block_on(a.router.clone().oneshot(req.unwrap())).unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let bytes = rt().block_on(axum::body::to_bytes(r.into_body(), usize::MAX)).unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let body = |n: usize| {
+        let names: Vec<String> = (0..n).map(|i| format!("\"made_up_{i}\": 0")).collect();
+        format!("{{\"features\": {{{}}}}}", names.join(","))
+    };
+    let (status, v) = post_score(&a, body(50_000));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(v["code"], "invalid_json");
     assert!(v["message"].as_str().unwrap().contains("more than 100 unknown"), "{v}");
     // Up to 100, each is named as a field error.
-    let names: Vec<String> = (0..100).map(|i| format!("\"made_up_{i}\": 0")).collect();
-    let body = format!("{{\"features\": {{{}}}}}", names.join(","));
-    let req = Request::post("/v1/score")
-        .header(header::AUTHORIZATION, format!("Bearer {}", a.analyst))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body));
-    let r = rt().block_on(a.router.clone().oneshot(req.unwrap())).unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let bytes = rt().block_on(axum::body::to_bytes(r.into_body(), usize::MAX)).unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let (status, v) = post_score(&a, body(100));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["fields"].as_array().unwrap().len(), 100);
 }

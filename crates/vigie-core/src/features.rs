@@ -363,16 +363,22 @@ pub const CATALOGUE: &[FeatureSpec] = &[
     ),
 ];
 
-/// Position of a feature in [`CATALOGUE`].
+/// Position of a feature in [`CATALOGUE`] (a hash lookup: request paths call it for every
+/// name they read).
 #[must_use]
 pub fn index_of(name: &str) -> Option<usize> {
-    CATALOGUE.iter().position(|s| s.name == name)
+    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> =
+        std::sync::OnceLock::new();
+    BY_NAME
+        .get_or_init(|| CATALOGUE.iter().enumerate().map(|(i, f)| (f.name, i)).collect())
+        .get(name)
+        .copied()
 }
 
 /// The catalogue's entry of a feature.
 #[must_use]
 pub fn spec(name: &str) -> Option<&'static FeatureSpec> {
-    CATALOGUE.iter().find(|s| s.name == name)
+    index_of(name).map(|i| &CATALOGUE[i])
 }
 
 /// Position of a feature in [`CATALOGUE`], usable in constants: an unknown name fails the

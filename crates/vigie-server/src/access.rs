@@ -194,7 +194,7 @@ pub fn alert_filter(
         bad("level", format!("{l:?}: alerts are red or orange"));
     }
     if let Some(b) = &q.size_band
-        && !matches!(b.as_str(), "micro" | "small" | "medium" | "large" | "unknown")
+        && !crate::web::fr::SIZE_BANDS.contains(&b.as_str())
     {
         bad("size_band", format!("{b:?}: micro, small, medium, large or unknown"));
     }

@@ -104,7 +104,7 @@ pub fn layers(router: Router, state: &Arc<AppState>) -> Router {
         move |_: Box<dyn std::any::Any + Send + 'static>| {
             // The panic's message is in the log (the panic hook); never in the answer.
             state.metrics.panicked();
-            state.metrics.request("-", "(unobserved)", 500, 0.0);
+            state.metrics.count("-", "(unobserved)", 500);
             no_store(
                 ApiError::new(ErrorCode::InternalError, "internal error; it was logged")
                     .into_response(),
@@ -203,7 +203,7 @@ where
         }
         _ => return r.map(axum::body::Body::new),
     };
-    state.metrics.request("-", "(unobserved)", error.status.as_u16(), 0.0);
+    state.metrics.count("-", "(unobserved)", error.status.as_u16());
     no_store(error.into_response())
 }
 

@@ -51,6 +51,18 @@ impl Metrics {
         self.panics.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a request whose duration is not known (an answer made outside the route:
+    /// a timeout, a body refused by its length, a panic); the latency histogram is left
+    /// alone rather than given a made-up duration.
+    pub fn count(&self, method: &str, route: &str, status: u16) {
+        *self
+            .requests
+            .lock()
+            .expect("not poisoned")
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default() += 1;
+    }
+
     /// Records `n` scores served.
     pub fn scored(&self, n: u64) {
         self.scores.fetch_add(n, Ordering::Relaxed);

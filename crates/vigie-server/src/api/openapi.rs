@@ -10,11 +10,10 @@
 use serde_json::{Value, json};
 
 use crate::error::ErrorCode;
+use crate::web::fr::{FOLLOW_UPS, SIZE_BANDS};
 
 /// The values `sort` accepts (`vigie_store::AlertSort::parse`).
 const SORTS: [&str; 3] = ["risk_desc", "risk_asc", "departement"];
-/// The follow-up statuses (`vigie_store::FollowUpStatus::parse`).
-const FOLLOW_UPS: [&str; 4] = ["to_contact", "contacted", "in_support", "closed"];
 /// A SIREN (9 digits, Luhn-checked by the server: a wrong check digit is a 422
 /// `invalid_siren`) or a pseudonymous id (16 lowercase hex digits).
 const COMPANY_ID: &str = "^([0-9]{9}|[0-9a-f]{16})$";
@@ -155,7 +154,7 @@ fn constrain(path: &str, p: &mut Value, sirens: bool) {
         ("query", "sort") => set(schema, "enum", json!(SORTS)),
         ("query", "level") => set(schema, "enum", json!(["red", "orange"])),
         ("query", "size_band") => {
-            set(schema, "enum", json!(["micro", "small", "medium", "large", "unknown"]));
+            set(schema, "enum", json!(SIZE_BANDS));
         }
         ("query", "follow_up") => set(schema, "enum", json!(FOLLOW_UPS)),
         ("query", "naf_section") => set(schema, "pattern", json!("^[A-U]$")),

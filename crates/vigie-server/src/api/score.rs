@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_core::features::CATALOGUE;
+use vigie_core::features::{self, CATALOGUE};
 use vigie_core::{AlertLevel, Probabilities};
 use vigie_score::Summary;
 
@@ -27,16 +27,6 @@ pub struct FeatureVector {
 /// Most unknown feature names read in one vector before the body is refused.
 const MAX_UNKNOWN: usize = 100;
 
-/// Catalogue position of each feature name.
-fn position(name: &str) -> Option<usize> {
-    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> =
-        std::sync::OnceLock::new();
-    BY_NAME
-        .get_or_init(|| CATALOGUE.iter().enumerate().map(|(i, f)| (f.name, i)).collect())
-        .get(name)
-        .copied()
-}
-
 /// A key of the features object: a catalogue position, or an unknown name. Known names
 /// are matched without copying them.
 enum Key {
@@ -55,7 +45,7 @@ impl<'de> Deserialize<'de> for Key {
             }
 
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
-                Ok(position(v).map_or_else(|| Key::Unknown(v.to_owned()), Key::Known))
+                Ok(features::index_of(v).map_or_else(|| Key::Unknown(v.to_owned()), Key::Known))
             }
         }
         d.deserialize_str(V)
@@ -78,11 +68,9 @@ impl<'de> Deserialize<'de> for FeatureVector {
             ) -> Result<FeatureVector, A::Error> {
                 let mut values = vec![f64::NAN; CATALOGUE.len()];
                 let mut seen = vec![false; CATALOGUE.len()];
-                // Unknown names: a set (a body of 100,000 made-up names must not cost a
-                // quadratic scan), and more than `MAX_UNKNOWN` of them refuse the body.
+                // Unknown names: more than `MAX_UNKNOWN` of them refuse the body, so the
+                // duplicate check below scans at most that many.
                 let mut unknown: Vec<String> = Vec::new();
-                let mut unknown_set: std::collections::HashSet<String> =
-                    std::collections::HashSet::new();
                 while let Some(key) = map.next_key::<Key>()? {
                     let value = map.next_value::<Option<f64>>()?;
                     let twice = match key {
@@ -91,14 +79,13 @@ impl<'de> Deserialize<'de> for FeatureVector {
                             std::mem::replace(&mut seen[i], true)
                                 .then(|| CATALOGUE[i].name.to_owned())
                         }
-                        Key::Unknown(name) if unknown_set.contains(&name) => Some(name),
+                        Key::Unknown(name) if unknown.contains(&name) => Some(name),
                         Key::Unknown(name) => {
                             if unknown.len() >= MAX_UNKNOWN {
                                 return Err(serde::de::Error::custom(format!(
                                     "more than {MAX_UNKNOWN} unknown feature names"
                                 )));
                             }
-                            unknown_set.insert(name.clone());
                             unknown.push(name);
                             None
                         }

@@ -83,13 +83,10 @@ pub(crate) async fn runs(State(state): St, session: Session) -> PageResult {
                     let what = if w.what == "score" {
                         "Probabilité à 18 mois (score)".to_owned()
                     } else {
-                        vigie_core::features::CATALOGUE
-                            .iter()
-                            .find(|f| f.name == w.what)
-                            .map_or_else(
-                                || w.what.clone(),
-                                |f| format!("{} ({})", f.label_fr, f.name),
-                            )
+                        vigie_core::features::spec(&w.what).map_or_else(
+                            || w.what.clone(),
+                            |f| format!("{} ({})", f.label_fr, f.name),
+                        )
                     };
                     context! { what, psi => fr::number(w.psi, 3), severity }
                 })
