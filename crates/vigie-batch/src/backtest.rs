@@ -22,9 +22,7 @@ pub type Openings = HashMap<String, Vec<Month>>;
 /// Whether `company` entered a procedure in `month + 1 ..= month + h`.
 #[must_use]
 pub fn failed(openings: &Openings, company: &str, month: Month, h: Horizon) -> bool {
-    openings
-        .get(company)
-        .is_some_and(|months| months.iter().any(|&d| d > month && d <= month.plus(h.months())))
+    openings.get(company).is_some_and(|months| months.iter().any(|&d| h.covers(month, d)))
 }
 
 /// The backtest of a run's scores `(company_id, probability at h, level)`.

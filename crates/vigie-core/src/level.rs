@@ -61,6 +61,13 @@ impl Horizon {
         }
     }
 
+    /// Whether a procedure opened in `opening` falls within this horizon of `month`: in
+    /// `month + 1 ..= month + h`. The one rule of the panel's labels and of the backtests.
+    #[must_use]
+    pub fn covers(self, month: crate::Month, opening: crate::Month) -> bool {
+        opening > month && opening <= month.plus(self.months())
+    }
+
     /// Parses `6`, `6m`, `12`, `12m`, …
     pub fn parse(s: &str) -> Result<Self> {
         match s.trim_end_matches('m') {
@@ -252,6 +259,11 @@ mod tests {
         assert_eq!(Horizon::parse("6").unwrap().months(), 6);
         assert!(Horizon::parse("9").is_err());
         assert_eq!(Horizon::M24.label_column(), "label_24m");
+        let m = crate::Month::parse("2024-01").unwrap();
+        let at = |s: &str| crate::Month::parse(s).unwrap();
+        assert!(!Horizon::M6.covers(m, m), "the month itself is not within");
+        assert!(Horizon::M6.covers(m, at("2024-02")) && Horizon::M6.covers(m, at("2024-07")));
+        assert!(!Horizon::M6.covers(m, at("2024-08")) && Horizon::M12.covers(m, at("2024-08")));
         assert_eq!(AlertLevel::from_probability(0.5, 0.1, 0.3), AlertLevel::Red);
         assert_eq!(AlertLevel::from_probability(0.2, 0.1, 0.3), AlertLevel::Orange);
         assert_eq!(AlertLevel::from_probability(0.05, 0.1, 0.3), AlertLevel::Green);

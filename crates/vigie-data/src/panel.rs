@@ -455,7 +455,7 @@ fn company_rows(
             out.labels[h].push(if end > as_of {
                 None
             } else {
-                Some(u8::from(first_opening.is_some_and(|d| d <= end)))
+                Some(u8::from(first_opening.is_some_and(|d| horizon.covers(m, d))))
             });
         }
         let start = out.features.len();
