@@ -345,10 +345,15 @@ fn an_agent_sees_only_its_territory() {
         "not_found"
     );
     assert_eq!(code(&a.call("GET", "/v1/alerts?region=11", Some(&a.agent21), None)), "not_found");
-    // Filters that contradict each other are the caller's mistake (422), not audited as a
-    // territory refused.
+    // Filters are a conjunction: a département outside the region selects nothing (an empty
+    // page with zero counts), and is not a territory refused.
     let r = a.call("GET", "/v1/alerts?departement=21&region=11", Some(&a.agent21), None);
-    assert_eq!(code(&r), "validation_failed", "{}", r.body);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["items"], serde_json::json!([]));
+    assert_eq!(
+        (r.body["counts"]["red"].as_i64(), r.body["counts"]["orange"].as_i64()),
+        (Some(0), Some(0))
+    );
     // Its own list holds 21 only; the busy agent's list holds its département only.
     let own = a.call("GET", "/v1/alerts?limit=1000", Some(&a.agent21), None);
     assert!(own.body["items"].as_array().unwrap().iter().all(|i| i["departement"] == "21"));
@@ -409,11 +414,13 @@ fn an_agent_sees_only_its_territory() {
         rows[5],
         ("agent-21", "GET /v1/alerts", None, Some("region 11"), "denied_out_of_zone", None)
     );
-    assert_eq!(rows[6], ("agent-21", "GET /v1/alerts", None, Some("21"), "ok", None));
-    assert_eq!(rows[7], ("agent-busy", "GET /v1/alerts", None, Some(p.busy.as_str()), "ok", None));
-    assert_eq!(rows[8], ("agent-21", get, Some(p.in_21.as_str()), Some("21"), "in_zone", None));
+    // Département 21 within region 11: no département read.
+    assert_eq!(rows[6], ("agent-21", "GET /v1/alerts", None, Some("none"), "ok", None));
+    assert_eq!(rows[7], ("agent-21", "GET /v1/alerts", None, Some("21"), "ok", None));
+    assert_eq!(rows[8], ("agent-busy", "GET /v1/alerts", None, Some(p.busy.as_str()), "ok", None));
+    assert_eq!(rows[9], ("agent-21", get, Some(p.in_21.as_str()), Some("21"), "in_zone", None));
     assert_eq!(
-        rows[9],
+        rows[10],
         (
             "agent-21",
             get,
@@ -423,7 +430,7 @@ fn an_agent_sees_only_its_territory() {
             Some("joint case with DDFIP 75")
         )
     );
-    assert_eq!(rows.len(), 10);
+    assert_eq!(rows.len(), 11);
     assert!(log.iter().all(|e| !e.at.is_empty()));
 }
 
@@ -466,10 +473,9 @@ fn companies_by_siren_or_id_with_history_changes_and_follow_up() {
     let mut bad_luhn = siren.clone();
     let last = bad_luhn.pop().unwrap();
     bad_luhn.push(if last == '9' { '0' } else { char::from(last as u8 + 1) });
-    assert_eq!(
-        code(&a.call("GET", &format!("/v1/companies/{bad_luhn}"), Some(&a.analyst), None)),
-        "invalid_siren"
-    );
+    // No company has a number whose check digit is wrong: a 404, whose code says why.
+    let luhn = a.call("GET", &format!("/v1/companies/{bad_luhn}"), Some(&a.analyst), None);
+    assert_eq!((luhn.status, code(&luhn)), (StatusCode::NOT_FOUND, "invalid_siren"));
     for bad in ["12345", "ABCDEF0123456789", "0123456789abcdeg", "%20", "1234567890"] {
         assert_eq!(
             code(&a.call("GET", &format!("/v1/companies/{bad}"), Some(&a.analyst), None)),
@@ -633,20 +639,38 @@ fn alert_lists_filter_sort_paginate_and_count() {
         code(&a.call("GET", "/v1/alerts?cursor=zz", Some(&a.analyst), None)),
         "invalid_cursor"
     );
-    let c = vigie_store::AlertCursor {
-        sort: vigie_store::AlertSort::RiskAsc,
-        departement: "21".into(),
-        p_18m: 0.5,
-        company_id: "a".into(),
-        run_id: "2025-12".into(),
-    }
-    .encode();
+    // A cursor is a position: one made by hand is taken (the alerts below p = 0.5, in the
+    // order asked); one naming no run is a 404.
+    let at = |p_18m: f64, run: &str| {
+        vigie_store::AlertCursor {
+            departement: "21".into(),
+            p_18m,
+            company_id: "0000000000000000".into(),
+            run_id: run.into(),
+        }
+        .encode()
+    };
+    let below =
+        a.call("GET", &format!("/v1/alerts?cursor={}", at(0.5, "2025-12")), Some(&a.analyst), None);
+    assert_eq!(below.status, StatusCode::OK, "{}", below.body);
+    let below = below.body["items"].as_array().unwrap().clone();
+    assert!(!below.is_empty() && below.iter().all(|i| i["p_18m"].as_f64().unwrap() < 0.5));
+    let above = format!("/v1/alerts?sort=risk_asc&cursor={}", at(0.5, "2025-12"));
+    let above = a.call("GET", &above, Some(&a.analyst), None);
+    assert!(
+        above.body["items"].as_array().unwrap().iter().all(|i| i["p_18m"].as_f64().unwrap() > 0.5)
+    );
     assert_eq!(
-        code(&a.call("GET", &format!("/v1/alerts?cursor={c}"), Some(&a.analyst), None)),
-        "invalid_cursor"
+        code(&a.call(
+            "GET",
+            &format!("/v1/alerts?cursor={}", at(0.5, "1999-01")),
+            Some(&a.analyst),
+            None
+        )),
+        "not_found"
     );
     // A cursor keeps its run: page 2 of a list begun on run 2025-11 comes from 2025-11,
-    // though 2025-12 is newer; a cursor of another run than the one asked is refused.
+    // though 2025-12 is newer; a run named in the query wins over the cursor's.
     let first = a.call("GET", "/v1/alerts?run_id=2025-11&limit=2", Some(&a.analyst), None);
     let next = first.body["next_cursor"].as_str().expect("more than two alerts").to_owned();
     let second = a.call("GET", &format!("/v1/alerts?cursor={next}"), Some(&a.analyst), None);
@@ -657,7 +681,11 @@ fn alert_lists_filter_sort_paginate_and_count() {
     };
     assert!(ids(&second).iter().all(|id| !ids(&first).contains(id)), "no company repeated");
     let mixed = format!("/v1/alerts?run_id=2025-12&cursor={next}");
-    assert_eq!(code(&a.call("GET", &mixed, Some(&a.analyst), None)), "invalid_cursor");
+    let mixed = a.call("GET", &mixed, Some(&a.analyst), None);
+    assert_eq!(
+        (mixed.status, &mixed.body["run_id"]),
+        (StatusCode::OK, &serde_json::json!("2025-12"))
+    );
     assert_eq!(
         code(&a.call("GET", "/v1/alerts?run_id=1999-01", Some(&a.analyst), None)),
         "not_found"
@@ -1043,14 +1071,8 @@ fn http(addr: std::net::SocketAddr, request: &str) -> (u16, String) {
 #[test]
 fn a_real_server_on_an_ephemeral_port_shuts_down_gracefully() {
     let a = api();
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(vigie_server::serve(Arc::clone(&a.state), listener, async {
-        let _ = stopped.await;
-    }));
+    let live = common::Live::start(Arc::clone(&a.state));
+    let addr = live.addr;
     let (status, body) =
         http(addr, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert_eq!((status, body.contains("\"ok\"")), (200, true));
@@ -1067,8 +1089,7 @@ fn a_real_server_on_an_ephemeral_port_shuts_down_gracefully() {
     assert_eq!(status, 401, "{body}");
     let (status, _) = http(addr, "GARBAGE\r\n\r\n");
     assert_eq!(status, 400, "hyper refuses a malformed request line");
-    stop.send(()).unwrap();
-    runtime.block_on(server).unwrap().unwrap();
+    live.stop();
     assert!(std::net::TcpStream::connect(addr).is_err(), "the port is closed after shutdown");
 }
 
@@ -1355,14 +1376,14 @@ fn the_in_memory_index_answers_exactly_as_the_store_and_follows_new_runs() {
 fn openapi_python() -> Option<String> {
     let python = std::env::var("VIGIE_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = std::process::Command::new(&python)
-        .args(["-c", "import openapi_spec_validator, openapi_python_client"])
+        .args(["-c", "import openapi_spec_validator, openapi_python_client, schemathesis"])
         .output()
         .is_ok_and(|o| o.status.success());
     if ok {
         return Some(python);
     }
     let msg = format!(
-        "{python} lacks openapi-spec-validator and openapi-python-client \
+        "{python} lacks openapi-spec-validator, openapi-python-client or schemathesis \
          (pip install -r tests/python/requirements.txt)"
     );
     assert!(std::env::var("VIGIE_REQUIRE_PYTHON").is_err(), "{msg}");
@@ -1447,14 +1468,7 @@ fn a_generated_python_client_calls_every_route() {
         .output()
         .unwrap();
     assert!(out.status.success(), "generation failed: {}", String::from_utf8_lossy(&out.stderr));
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(vigie_server::serve(Arc::clone(&a.state), listener, async {
-        let _ = stopped.await;
-    }));
+    let live = common::Live::start(Arc::clone(&a.state));
     let model = a.state.model().unwrap().version.clone();
     let config = serde_json::json!({
         "agent": a.agent_busy, "analyst": a.analyst, "admin": a.admin,
@@ -1462,13 +1476,12 @@ fn a_generated_python_client_calls_every_route() {
     });
     let out = std::process::Command::new(&python)
         .arg(common::root().join("tests/python/client_calls_every_route.py"))
-        .arg(format!("http://{addr}"))
+        .arg(live.base())
         .arg(config.to_string())
         .env("PYTHONPATH", dir.path())
         .output()
         .unwrap();
-    stop.send(()).unwrap();
-    runtime.block_on(server).unwrap().unwrap();
+    live.stop();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let called: Value = serde_json::from_str(stdout.trim()).unwrap();
@@ -1492,6 +1505,46 @@ fn a_generated_python_client_calls_every_route() {
     for op in operations {
         assert!(called.contains(&op), "{op} was not called: {stdout}");
     }
+}
+
+/// Schemathesis, driven by the served document, sends every route requests it calls valid
+/// (by the document's schemas, patterns and enums) and invalid, with a national analyst's
+/// token and without: none that the document calls valid is refused (`positive_data_
+/// acceptance`), every status answered is documented, every answer matches its schema, and
+/// the server never fails (5xx). Fixed seed, bounded examples: the same requests each run.
+#[test]
+fn a_property_based_tester_finds_the_document_exact() {
+    let Some(python) = openapi_python() else { return };
+    // A rate limit out of the tester's way, so that every route's logic is reached.
+    let a = api_with(Config {
+        rate_limit_per_second: 100_000.0,
+        rate_limit_burst: 100_000.0,
+        ..Config::default()
+    });
+    let live = common::Live::start(Arc::clone(&a.state));
+    let dir = common::tempdir();
+    let out = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import sys\nfrom schemathesis.cli import schemathesis\nsys.exit(schemathesis())",
+        ])
+        .args(["run", &format!("{}/v1/openapi.json", live.base())])
+        .args(["--header", &format!("Authorization: Bearer {}", a.analyst)])
+        .args(["--checks", "all", "--max-examples", "40", "--seed", "1", "--workers", "1"])
+        .arg("--no-color")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    live.stop();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "schemathesis found requests the document does not describe:\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // It ran, on every operation (a summary that tested nothing would also succeed).
+    assert!(stdout.contains("Tested: 14"), "{stdout}");
+    assert!(!stdout.contains("Rate limited"), "{stdout}");
 }
 
 /// A company in alert in département `dep`.

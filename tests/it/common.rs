@@ -117,3 +117,44 @@ pub fn demo_model_dir() -> PathBuf {
 pub fn frame_of(path: &Path) -> DataFrame {
     ParquetReader::new(std::fs::File::open(path).expect("readable")).finish().expect("parquet")
 }
+
+/// A real server on a free local port, in its own runtime: what clients outside the
+/// process (a browser, Python tools, raw sockets) talk to.
+pub struct Live {
+    /// The runtime the server runs on (tests drive their async clients on it).
+    pub runtime: tokio::runtime::Runtime,
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Live {
+    /// Serves `state` until [`Live::stop`].
+    pub fn start(state: std::sync::Arc<vigie_server::AppState>) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener =
+            runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("a free port");
+        let addr = listener.local_addr().expect("bound");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = runtime.spawn(vigie_server::serve(state, listener, async {
+            let _ = stopped.await;
+        }));
+        Self { runtime, addr, stop, server }
+    }
+
+    /// `http://<addr>`.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Shuts the server down gracefully; panics if it ended with an error.
+    pub fn stop(self) {
+        self.stop.send(()).expect("the server is still running");
+        self.runtime.block_on(self.server).expect("the server task").expect("a clean shutdown");
+    }
+}

@@ -569,15 +569,9 @@ fn in_headless_chromium() {
     let Some((_driver, driver_url)) = chromedriver() else { return };
     let a = api();
     let p = prepared();
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(vigie_server::serve(Arc::clone(&a.state), listener, async {
-        let _ = stopped.await;
-    }));
-    runtime.block_on(async {
+    let live = common::Live::start(Arc::clone(&a.state));
+    let base = live.base();
+    live.runtime.block_on(async {
         let c = browser(&driver_url, true).await;
 
         // Sign in as the agent of the busiest département.
@@ -757,6 +751,5 @@ fn in_headless_chromium() {
         shot(&c, "09-entreprise-sans-js").await;
         c.close().await.unwrap();
     });
-    stop.send(()).unwrap();
-    runtime.block_on(server).unwrap().unwrap();
+    live.stop();
 }

@@ -69,7 +69,7 @@ check("score (batch, no explanation)", quick, 200, ScoreResponse)
 c = check("company", company.sync_detailed(config["company"], client=agent), 200, CompanyResponse)
 assert isinstance(c.latest.explanation, Summary), "an alert's explanation parses"
 bad = company.sync_detailed("123456789", client=agent)
-assert isinstance(check("company (bad SIREN)", bad, 422, ErrorBody), ErrorBody) and bad.parsed.code.value == "invalid_siren"
+assert isinstance(check("company (bad SIREN)", bad, 404, ErrorBody), ErrorBody) and bad.parsed.code.value == "invalid_siren"
 check("follow_up", follow_up.sync_detailed(config["company"], client=agent, body=FollowUpRequest.from_dict({"status": "contacted", "note": "appelé"})), 200, FollowUpView)
 check("feedback", feedback.sync_detailed(config["company"], client=agent, body=FeedbackRequest(useful=True)), 201, FeedbackResponse)
 

@@ -217,16 +217,9 @@ pub fn alert_filter(
     if !errors.is_empty() {
         return Err(ApiError::fields(errors));
     }
+    // A cursor is a position, valid in any run and order (`AlertCursor`): the query's
+    // `run_id`, when given, wins over the cursor's.
     let cursor = cursor?;
-    if cursor.as_ref().is_some_and(|c| c.sort != sort) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidCursor,
-            "the cursor belongs to another sort order",
-        ));
-    }
-    if cursor.as_ref().is_some_and(|c| c.run_id != run_id) {
-        return Err(ApiError::new(ErrorCode::InvalidCursor, "the cursor belongs to another run"));
-    }
     // Territory: the intersection of the caller's scope and the filters.
     let mut deps: Option<Vec<String>> = (!caller.national()).then(|| caller.territories.clone());
     if let Some(d) = dep {
@@ -238,15 +231,13 @@ pub fn alert_filter(
     if let Some(r) = region {
         let in_region: Vec<String> =
             r.departements().iter().map(|d| d.as_str().to_owned()).collect();
-        // Two filters that contradict each other are the caller's mistake, not a territory
-        // refused: no `denied_out_of_zone` audit row for it.
+        // Filters are a conjunction: a département outside the region selects nothing (an
+        // empty page, as for any other filter that matches no alert), and is not a territory
+        // refused (no `denied_out_of_zone` audit row for it).
         if let Some(d) = dep
             && !in_region.iter().any(|x| x == d.as_str())
         {
-            return Err(ApiError::field(
-                "region",
-                format!("département {} is not in region {}", d.as_str(), r.code),
-            ));
+            return Ok((filter_of(q, run_id, Some(Vec::new())), sort, cursor, limit));
         }
         let scoped: Vec<String> = match deps {
             Some(d) => d.into_iter().filter(|x| in_region.contains(x)).collect(),
@@ -257,17 +248,21 @@ pub fn alert_filter(
         }
         deps = Some(scoped);
     }
-    let filter = AlertFilter {
+    Ok((filter_of(q, run_id, deps), sort, cursor, limit))
+}
+
+/// The store's filter of a checked query, on the départements chosen.
+fn filter_of(q: &AlertsQuery, run_id: String, departements: Option<Vec<String>>) -> AlertFilter {
+    AlertFilter {
         run_id,
-        departements: deps,
+        departements,
         region: None,
         naf_section: q.naf_section.clone(),
         level: q.level.clone(),
         first_only: q.first_only.unwrap_or(false),
         size_band: q.size_band.clone(),
         follow_up: q.follow_up.clone(),
-    };
-    Ok((filter, sort, cursor, limit))
+    }
 }
 
 /// The run, scoped filter, sort, cursor and page size of an alert query; audits a refusal

@@ -53,8 +53,8 @@ error_codes! {
     InvalidJson = ("invalid_json", 400, "the body is not valid JSON, or not of the expected shape (wrong type, unknown field, too deep, a number out of range)"),
     /// A query parameter is malformed.
     InvalidQuery = ("invalid_query", 400, "a query parameter is malformed"),
-    /// The pagination cursor was not produced by this API.
-    InvalidCursor = ("invalid_cursor", 400, "the pagination cursor was not produced by this API"),
+    /// The pagination cursor is not of the form this API produces.
+    InvalidCursor = ("invalid_cursor", 400, "the pagination cursor is not of the form this API produces"),
     /// No `Authorization: Bearer <token>` header.
     Unauthorized = ("unauthorized", 401, "no `Authorization: Bearer <token>` header"),
     /// The token is unknown or revoked.
@@ -73,8 +73,8 @@ error_codes! {
     UnsupportedMediaType = ("unsupported_media_type", 415, "the body is not `application/json`"),
     /// Well-formed JSON or query with invalid values; `fields` says which.
     ValidationFailed = ("validation_failed", 422, "well-formed JSON or query with invalid values; `fields` says which"),
-    /// A 9-digit identifier whose SIREN check digit (Luhn) is wrong.
-    InvalidSiren = ("invalid_siren", 422, "a 9-digit identifier whose SIREN check digit (Luhn) is wrong"),
+    /// A 9-digit identifier whose SIREN check digit (Luhn) is wrong: no company has it.
+    InvalidSiren = ("invalid_siren", 404, "a 9-digit identifier whose SIREN check digit (Luhn) is wrong: no company has it"),
     /// Neither a SIREN nor a 16-hex-digit pseudonymous id.
     InvalidCompanyId = ("invalid_company_id", 422, "neither a SIREN nor a 16-hex-digit pseudonymous id"),
     /// More items than the configured batch limit.

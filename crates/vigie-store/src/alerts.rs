@@ -36,14 +36,6 @@ impl AlertSort {
             ))),
         }
     }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::RiskDesc => "risk_desc",
-            Self::RiskAsc => "risk_asc",
-            Self::Departement => "departement",
-        }
-    }
 }
 
 /// Which alerts.
@@ -68,11 +60,14 @@ pub struct AlertFilter {
     pub follow_up: Option<String>,
 }
 
-/// Where a page ends: the sort keys of its last item.
+/// Where a page ends: the sort keys of its last item, and the run it was read from.
+///
+/// A cursor is a *position*, valid under any filter, sort or run: the next page holds the
+/// items after it in the order asked (so every string of [`AlertCursor::PATTERN`] is a
+/// cursor the API takes; one that names no run is a 404). Passed back unchanged with the
+/// same query, it pages without overlap or gap.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertCursor {
-    /// Sort order the cursor belongs to.
-    pub sort: AlertSort,
     /// Département of the last item.
     pub departement: String,
     /// 18-month probability of the last item.
@@ -80,56 +75,63 @@ pub struct AlertCursor {
     /// Company id of the last item.
     pub company_id: String,
     /// The run the page belongs to: the next page is read from it, even after a newer run
-    /// is committed (otherwise pages would mix runs, repeating or skipping companies).
+    /// is committed (otherwise pages would mix runs, repeating or skipping companies),
+    /// unless the query names another run.
     pub run_id: String,
 }
 
 impl AlertCursor {
-    /// The opaque text form (`<sort>.<département>.<p bits>.<company id>.<run id>`,
-    /// hex-encoded; the run id, last, may hold dots).
+    /// What [`AlertCursor::encode`] writes and [`AlertCursor::decode`] takes, as an
+    /// ECMA-262 pattern (for the OpenAPI document): the département, the bits of the
+    /// probability (a finite number in [0, 2), in 16 hex digits), the company id and the
+    /// run id in hex (run ids are free text chosen by operators; hex keeps the cursor
+    /// URL-safe). `{dep}` stands for the département pattern.
+    pub const PATTERN: &'static str =
+        "^{dep}\\.[0-3][0-9a-f]{15}\\.[0-9a-f]{16}\\.([0-9a-f]{2}){1,200}$";
+
+    /// The text form (`<département>.<p bits>.<company id>.<hex of the run id>`).
     #[must_use]
     pub fn encode(&self) -> String {
-        let raw = format!(
-            "{}.{}.{:016x}.{}.{}",
-            self.sort.as_str(),
+        // `+ 0.0` turns a negative zero into zero, whose bits the pattern covers.
+        let mut s = format!(
+            "{}.{:016x}.{}.",
             self.departement,
-            self.p_18m.to_bits(),
-            self.company_id,
-            self.run_id
+            (self.p_18m + 0.0).to_bits(),
+            self.company_id
         );
-        raw.bytes().fold(String::with_capacity(raw.len() * 2), |mut s, b| {
+        for b in self.run_id.bytes() {
             let _ = write!(s, "{b:02x}");
-            s
-        })
+        }
+        s
     }
 
-    /// Parses [`AlertCursor::encode`]'s output.
+    /// Parses [`AlertCursor::encode`]'s output (and every string of the pattern).
     pub fn decode(text: &str) -> Result<Self> {
         let bad = || Error::Invalid("malformed cursor: pass back `next_cursor` unchanged".into());
-        if !text.len().is_multiple_of(2) || text.len() > 800 {
-            return Err(bad());
-        }
-        let bytes: Vec<u8> = (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(text.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
-            .collect::<Result<_>>()?;
-        let raw = String::from_utf8(bytes).map_err(|_| bad())?;
-        let mut parts = raw.splitn(5, '.');
-        let (Some(sort), Some(dep), Some(bits), Some(id), Some(run)) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        let mut parts = text.splitn(4, '.');
+        let (Some(dep), Some(bits), Some(id), Some(run)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(bad());
         };
-        let p = f64::from_bits(u64::from_str_radix(bits, 16).map_err(|_| bad())?);
-        if !p.is_finite() || id.is_empty() || run.is_empty() {
+        let plain = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !plain(dep) || !plain(id) || bits.len() != 16 || run.is_empty() || run.len() > 400 {
             return Err(bad());
         }
+        let p = f64::from_bits(u64::from_str_radix(bits, 16).map_err(|_| bad())?);
+        if !p.is_finite() || !run.len().is_multiple_of(2) {
+            return Err(bad());
+        }
+        let bytes: Vec<u8> = (0..run.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(run.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
+            .collect::<Result<_>>()?;
         Ok(Self {
-            sort: AlertSort::parse(sort).map_err(|_| bad())?,
             departement: dep.to_owned(),
             p_18m: p,
             company_id: id.to_owned(),
-            run_id: run.to_owned(),
+            // Not UTF-8: no run has that id (a 404 where it is looked up), as for any other.
+            run_id: String::from_utf8_lossy(&bytes).into_owned(),
         })
     }
 }
@@ -255,16 +257,6 @@ impl Store {
         {
             return Err(Error::Invalid(format!("level {l:?}: alerts are red or orange")));
         }
-        if let Some(c) = after
-            && c.sort != sort
-        {
-            return Err(Error::Invalid("the cursor belongs to another sort order".into()));
-        }
-        if let Some(c) = after
-            && c.run_id != f.run_id
-        {
-            return Err(Error::Invalid("the cursor belongs to another run".into()));
-        }
         let limit = limit.clamp(1, MAX_PAGE);
         let mut binds = Vec::new();
         // A deferred join: the page's keys are chosen first, from the partial alert indexes
@@ -369,7 +361,6 @@ impl Store {
         let next = if items.len() > limit {
             items.truncate(limit);
             items.last().map(|last| AlertCursor {
-                sort,
                 departement: last.departement.clone(),
                 p_18m: last.p.alert(),
                 company_id: last.company_id.clone(),
@@ -389,7 +380,6 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
         let c = AlertCursor {
-            sort: AlertSort::Departement,
             departement: "2A".into(),
             p_18m: 0.123_456_789,
             company_id: "00ff00ff00ff00ff".into(),
@@ -398,10 +388,18 @@ mod tests {
         assert_eq!(AlertCursor::decode(&c.encode()).unwrap(), c);
         let no_run = AlertCursor { run_id: String::new(), ..c.clone() };
         assert!(AlertCursor::decode(&no_run.encode()).is_err());
-        for bad in ["", "zz", "abc", "00", &"61".repeat(300)] {
+        let long = format!("2A.{:016x}.00ff00ff00ff00ff.{}", 0.5f64.to_bits(), "61".repeat(201));
+        for bad in ["", "zz", "abc", "00", "2A.3fe0000000000000.00ff00ff00ff00ff.6", &long] {
             assert!(AlertCursor::decode(bad).is_err(), "{bad}");
         }
-        let nan = AlertCursor { p_18m: f64::NAN, ..c };
+        let nan = AlertCursor { p_18m: f64::NAN, ..c.clone() };
         assert!(AlertCursor::decode(&nan.encode()).is_err());
+        // Any string of the documented pattern is a cursor: the highest bits it allows are
+        // a finite probability, and a run id that is not UTF-8 decodes (to no run).
+        let top = AlertCursor::decode("971.3fffffffffffffff.0123456789abcdef.ff00").unwrap();
+        assert!(top.p_18m.is_finite() && top.p_18m < 2.0);
+        assert_eq!(top.run_id, "\u{fffd}\u{0}");
+        let negative_zero = AlertCursor { p_18m: -0.0, ..c };
+        assert!(negative_zero.encode().contains(".0000000000000000."));
     }
 }

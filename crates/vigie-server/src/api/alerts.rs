@@ -115,7 +115,12 @@ pub(crate) async fn alerts_page(
 ) -> ApiResult<AlertsResponse> {
     let (run_id, filter, sort, cursor, limit) = scoped_query(state, caller, q, route).await?;
     let page = state.store.alerts(&filter, sort, cursor.as_ref(), limit).await?;
-    let scope = filter.departements.as_ref().map_or_else(|| "national".to_owned(), |d| d.join(","));
+    // The départements read: all, some, or none (a département outside the region asked).
+    let scope = match &filter.departements {
+        None => "national".to_owned(),
+        Some(d) if d.is_empty() => "none".to_owned(),
+        Some(d) => d.join(","),
+    };
     audit(state, caller, route, None, Some(&scope), "ok", None).await?;
     Ok(AlertsResponse {
         run_id,
@@ -245,7 +250,12 @@ pub(crate) async fn export_csv(
             break;
         }
     }
-    let scope = filter.departements.as_ref().map_or_else(|| "national".to_owned(), |d| d.join(","));
+    // The départements read: all, some, or none (a département outside the region asked).
+    let scope = match &filter.departements {
+        None => "national".to_owned(),
+        Some(d) if d.is_empty() => "none".to_owned(),
+        Some(d) => d.join(","),
+    };
     let truncated = cursor.is_some();
     let note =
         format!("{rows} rows of run {run_id}{}", if truncated { " (truncated)" } else { "" });

@@ -144,8 +144,8 @@ pub(crate) async fn follow_up_view(state: &AppState, id: &str) -> ApiResult<Foll
     params(("id" = String, Path, description = "SIREN (9 digits) or pseudonymous id (16 hex digits)"), Access),
     responses(
         (status = 200, body = CompanyResponse),
-        (status = 404, body = ErrorBody, description = "unknown, or outside the agent's territory"),
-        (status = 422, body = ErrorBody, description = "invalid_siren, invalid_company_id, validation_failed"),
+        (status = 404, body = ErrorBody, description = "unknown, outside the agent's territory, or a SIREN whose check digit is wrong"),
+        (status = 422, body = ErrorBody, description = "invalid_company_id, validation_failed"),
     )
 )]
 pub(crate) async fn company(

@@ -14,11 +14,11 @@ use crate::web::fr::{FOLLOW_UPS, SIZE_BANDS};
 
 /// The values `sort` accepts (`vigie_store::AlertSort::parse`).
 const SORTS: [&str; 3] = ["risk_desc", "risk_asc", "departement"];
-/// A SIREN (9 digits, Luhn-checked by the server: a wrong check digit is a 422
-/// `invalid_siren`) or a pseudonymous id (16 lowercase hex digits).
+/// A SIREN (9 digits, Luhn-checked by the server: a wrong check digit is a 404
+/// `invalid_siren`, no company having that number) or a pseudonymous id (16 lowercase hex digits).
 const COMPANY_ID: &str = "^([0-9]{9}|[0-9a-f]{16})$";
-/// A département code.
-const DEPARTEMENT: &str = "^(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-6])$";
+/// A département code (unanchored: also a part of the cursor's pattern).
+const DEPARTEMENT: &str = "(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-6])";
 
 /// A pseudonymous id only (a server without a pseudonymisation key refuses SIRENs).
 const PSEUDONYMOUS_ID: &str = "^[0-9a-f]{16}$";
@@ -158,7 +158,7 @@ fn constrain(path: &str, p: &mut Value, sirens: bool) {
         }
         ("query", "follow_up") => set(schema, "enum", json!(FOLLOW_UPS)),
         ("query", "naf_section") => set(schema, "pattern", json!("^[A-U]$")),
-        ("query", "departement") => set(schema, "pattern", json!(DEPARTEMENT)),
+        ("query", "departement") => set(schema, "pattern", json!(format!("^{DEPARTEMENT}$"))),
         ("query", "region") => {
             let codes: Vec<String> =
                 vigie_core::Region::all().iter().map(|r| r.code.to_string()).collect();
@@ -168,7 +168,11 @@ fn constrain(path: &str, p: &mut Value, sirens: bool) {
             set(schema, "minimum", json!(1));
             set(schema, "maximum", json!(vigie_store::MAX_PAGE));
         }
-        ("query", "cursor") => set(schema, "pattern", json!("^([0-9a-f]{2}){1,400}$")),
+        ("query", "cursor") => set(
+            schema,
+            "pattern",
+            json!(vigie_store::AlertCursor::PATTERN.replace("{dep}", DEPARTEMENT)),
+        ),
         ("query", "reason") => set(schema, "maxLength", json!(500)),
         _ => {}
     }
