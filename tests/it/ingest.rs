@@ -337,3 +337,56 @@ fn no_raw_siren_in_any_output() {
         }
     }
 }
+
+/// Appends copies of the first rows of a Parquet file (of `month`, if given) to it:
+/// duplicates, in a later batch than the rows they repeat.
+fn append_duplicates(path: &std::path::Path, rows: usize, month: Option<&str>) {
+    use polars::prelude::*;
+    let file = std::fs::File::open(path).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    let repeated = match month {
+        Some(m) => df.clone().lazy().filter(col("month").eq(lit(m))).collect().unwrap(),
+        None => df.clone(),
+    };
+    let mut both = df.vstack(&repeated.slice(0, rows)).unwrap();
+    vigie_data::table::write_frame(&mut both, path, Format::Parquet).unwrap();
+}
+
+#[test]
+fn reading_by_batches_changes_nothing() {
+    // Batches of 50,003 rows cut the files anywhere (mid row group, mid month); duplicates
+    // at the end of the files are found across batches. The panel, its counts and its
+    // rejects (row numbers included) must be those of one batch per file, for the nightly
+    // one-month panel (returns read twice) and the full panel (read once).
+    let dir = copy_dir(common::large_parquet());
+    append_duplicates(&dir.path().join("filings.parquet"), 7, None);
+    // A month that the one-month panel of 2025-11 reads (tax lag 1).
+    append_duplicates(&dir.path().join("tax_monthly.parquet"), 11, Some("2025-10"));
+    let m = vigie_core::Month::parse("2025-11").unwrap();
+    for (what, base) in [
+        ("one month", PanelOptions { from: Some(m), to: Some(m), ..PanelOptions::default() }),
+        ("full", PanelOptions::default()),
+    ] {
+        let whole = PanelOptions { batch_rows: usize::MAX, ..base.clone() };
+        let batched = PanelOptions { batch_rows: 50_003, ..base };
+        let (a, a_rejects) = build(dir.path(), &whole).expect("whole");
+        let (b, b_rejects) = build(dir.path(), &batched).expect("batched");
+        assert_eq!(
+            serde_json::to_value(&a.summary).unwrap(),
+            serde_json::to_value(&b.summary).unwrap(),
+            "{what}"
+        );
+        let dup = a.summary.sources["tax_monthly"].rejects_by_reason.get("duplicate_key");
+        assert_eq!(dup, Some(&11), "{what}: the appended rows are duplicates");
+        let csv = |log: &vigie_data::rejects::RejectLog| {
+            let out = common::tempdir();
+            log.write_csv(&out.path().join("r.csv")).unwrap();
+            std::fs::read_to_string(out.path().join("r.csv")).unwrap()
+        };
+        assert_eq!(csv(&a_rejects), csv(&b_rejects), "{what}");
+        assert!(a_rejects.len() >= 18, "{what}: {} rejects", a_rejects.len());
+        let (a, b) = (common::frame(a), common::frame(b));
+        assert!(a.height() > 10_000, "{what}: {} rows", a.height());
+        assert!(a.equals_missing(&b), "{what}: the panels differ");
+    }
+}

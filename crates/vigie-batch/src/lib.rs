@@ -533,6 +533,7 @@ pub(crate) async fn month_features(
         social_lag,
         as_of: Some(month),
         keep_in_procedure: false,
+        batch_rows: vigie_data::source::BATCH_ROWS,
     };
     let (input, pseudo) = (input.to_owned(), pseudo.clone());
     tokio::task::spawn_blocking(move || {

@@ -107,8 +107,16 @@ fn run(cli: Cli) -> Result<()> {
             keep_in_procedure,
         } => {
             let pseudo = pseudonymiser(demo_key, key_file.as_deref())?;
-            let opts =
-                PanelOptions { from, to, step, tax_lag, social_lag, as_of, keep_in_procedure };
+            let opts = PanelOptions {
+                from,
+                to,
+                step,
+                tax_lag,
+                social_lag,
+                as_of,
+                keep_in_procedure,
+                ..PanelOptions::default()
+            };
             let started = std::time::Instant::now();
             let mut log = RejectLog::default();
             let built = panel::build(&input, &pseudo, &opts, &mut log)?;

@@ -51,6 +51,8 @@ pub struct PanelOptions {
     /// column, instead of leaving them out (to measure what excluding them changes; never
     /// to train on).
     pub keep_in_procedure: bool,
+    /// Rows of a Parquet source read at a time (see [`IngestOptions::batch_rows`]).
+    pub batch_rows: usize,
 }
 
 impl Default for PanelOptions {
@@ -63,6 +65,7 @@ impl Default for PanelOptions {
             social_lag: 2,
             as_of: None,
             keep_in_procedure: false,
+            batch_rows: crate::source::BATCH_ROWS,
         }
     }
 }
@@ -167,7 +170,7 @@ pub fn build(
     let data = ingest::ingest(
         dir,
         pseudo,
-        &IngestOptions { monthly_window: window, panel_months },
+        &IngestOptions { monthly_window: window, panel_months, batch_rows: opts.batch_rows },
         rejects,
     )?;
     let latest = data.latest_tax_month.ok_or_else(|| {

@@ -11,7 +11,9 @@ use super::{
     MAX_HEADCOUNT, MonthProfile, MonthlyGrid, STRAY_GAP_MONTHS,
 };
 use crate::rejects::{Reason, Reject, RejectLog, SourceCounts};
-use crate::source::{Kind, RawTable};
+use std::path::Path;
+
+use crate::source::{Kind, RawTable, SourceSpec};
 use crate::{Error, Result};
 use vigie_core::Pseudonymiser;
 
@@ -104,17 +106,30 @@ pub(super) struct Counter<'r> {
 impl<'r> Counter<'r> {
     /// A counter for `raw`, having already rejected the records no parser could read.
     pub(super) fn new(raw: &RawTable, log: &'r mut RejectLog) -> Self {
-        let mut c = Self {
-            source: raw.spec.name,
-            file: raw.path.display().to_string(),
-            rows_read: raw.df.height() + raw.malformed.len() + raw.rows_outside_window,
+        let mut c = Self::start(raw.spec, &raw.path, log);
+        c.add(raw);
+        c
+    }
+
+    /// A counter for a source read batch by batch: each batch is [`Counter::add`]ed.
+    pub(super) fn start(spec: &SourceSpec, path: &Path, log: &'r mut RejectLog) -> Self {
+        Self {
+            source: spec.name,
+            file: path.display().to_string(),
+            rows_read: 0,
             rejected: 0,
-            rows_outside_window: raw.rows_outside_window,
+            rows_outside_window: 0,
             by_reason: BTreeMap::new(),
             log,
-        };
+        }
+    }
+
+    /// Counts the rows of one batch, rejecting the records no parser could read.
+    pub(super) fn add(&mut self, raw: &RawTable) {
+        self.rows_read += raw.df.height() + raw.malformed.len() + raw.rows_outside_window;
+        self.rows_outside_window += raw.rows_outside_window;
         for (row, problem) in &raw.malformed {
-            c.reject(
+            self.reject(
                 *row,
                 Bad {
                     column: "",
@@ -124,7 +139,6 @@ impl<'r> Counter<'r> {
                 },
             );
         }
-        c
     }
 
     fn reject(&mut self, row: u32, b: Bad) {
@@ -480,19 +494,32 @@ fn csr<T>(items: Vec<T>, n: usize, company: impl Fn(&T) -> u32) -> (Vec<T>, Vec<
     (items, offsets)
 }
 
-pub(super) fn validate_filings(
+/// What the choice of returns needs of a valid filing row: its key, its row, and where
+/// its amounts are when they were kept on the first read (`u32::MAX` otherwise).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FilingKey {
+    pub(super) company: u32,
+    pub(super) year_end: Date,
+    pub(super) filed: Date,
+    pub(super) row: u32,
+    pub(super) slot: u32,
+}
+
+/// Validates one batch of `filings` rows: rejects the bad ones and pushes the keys of the
+/// good ones; their amounts too, into `values` (a key's `slot`), when given.
+pub(super) fn filing_keys(
     raw: &RawTable,
     companies: &Companies,
-    window: Option<(Month, Month)>,
     c: &mut Counter<'_>,
-) -> Result<(Vec<Filing>, Vec<usize>)> {
+    keys: &mut Vec<FilingKey>,
+    mut values: Option<&mut Vec<[f64; 16]>>,
+) -> Result<()> {
     let rows = Rows::new(raw)?;
     let [k_year_end, k_filed] = ["fiscal_year_end", "filing_date"].map(|n| rows.col(n));
     let k_amounts = FILING_AMOUNTS.map(|n| rows.col(n));
-    let mut out: Vec<(Filing, u32)> = Vec::with_capacity(rows.len());
     let mut hint = u32::MAX;
     for i in 0..rows.len() {
-        let parsed = (|| -> Check<Filing> {
+        let parsed = (|| -> Check<(u32, Date, Date, [f64; 16])> {
             rows.shape(i)?;
             let company = company_of(&rows, companies, i, &mut hint)?;
             let year_end = rows.date(i, k_year_end)?.expect("not nullable");
@@ -505,48 +532,66 @@ pub(super) fn validate_filings(
                     "filed before the end of the fiscal year",
                 ));
             }
-            let mut values = [f64::NAN; 16];
-            for (v, &k) in values.iter_mut().zip(&k_amounts) {
+            let mut amounts = [f64::NAN; 16];
+            for (v, &k) in amounts.iter_mut().zip(&k_amounts) {
                 *v = rows.number(i, k)?;
             }
-            Ok(Filing { company, year_end, filed, values })
+            Ok((company, year_end, filed, amounts))
         })();
         match parsed {
-            Ok(f) => out.push((f, rows.row_number(i))),
+            Ok((company, year_end, filed, amounts)) => {
+                let slot = match values.as_deref_mut() {
+                    Some(v) => {
+                        v.push(amounts);
+                        u32::try_from(v.len() - 1).expect("fewer than 2^32 filings")
+                    }
+                    None => u32::MAX,
+                };
+                keys.push(FilingKey { company, year_end, filed, row: rows.row_number(i), slot });
+            }
             Err(b) => c.reject(rows.row_number(i), b),
         }
     }
-    // Duplicate keys (company, fiscal year end): keep the earliest filed version (then the
-    // first in the file), so that a later amendment can never displace a return that was
-    // already available — the panel stays point-in-time.
-    // (In place: the filings are the largest records held in memory.)
-    out.sort_unstable_by_key(|(f, row)| (f.company, f.year_end, f.filed, *row));
+    Ok(())
+}
+
+/// Chooses the returns among the valid ones, sorted by (company, fiscal year end) on
+/// return. Duplicate keys (company, fiscal year end): the earliest filed version is kept
+/// (then the first in the file), so that a later amendment can never displace a return
+/// that was already available — the panel stays point-in-time; the others are rejected.
+/// With the panel's months `window`, only the returns that can matter are kept.
+pub(super) fn choose_filings(
+    mut keys: Vec<FilingKey>,
+    window: Option<(Month, Month)>,
+    c: &mut Counter<'_>,
+) -> Vec<FilingKey> {
+    keys.sort_unstable_by_key(|k| (k.company, k.year_end, k.filed, k.row));
     let mut kept = 0;
-    for k in 0..out.len() {
+    for k in 0..keys.len() {
         if kept > 0
-            && out[kept - 1].0.company == out[k].0.company
-            && out[kept - 1].0.year_end == out[k].0.year_end
+            && keys[kept - 1].company == keys[k].company
+            && keys[kept - 1].year_end == keys[k].year_end
         {
-            let (f, row) = &out[k];
-            c.reject(*row, bad("fiscal_year_end", Cell::Text(&f.year_end.to_string()), Reason::DuplicateKey, "another return for this company and fiscal year was filed earlier; the earliest is kept"));
+            let f = keys[k];
+            c.reject(f.row, bad("fiscal_year_end", Cell::Text(&f.year_end.to_string()), Reason::DuplicateKey, "another return for this company and fiscal year was filed earlier; the earliest is kept"));
         } else {
-            out.swap(kept, k);
+            keys.swap(kept, k);
             kept += 1;
         }
     }
-    out.truncate(kept);
+    keys.truncate(kept);
     if let Some((from, to)) = window {
         // Only the two latest returns available at `from`, and those filed during the
         // panel, can be a month's latest or previous return: the others are valid but not
         // needed (counted as outside the window, like monthly rows).
-        let mut keep = vec![false; out.len()];
+        let mut keep = vec![false; keys.len()];
         let mut start = 0;
-        while start < out.len() {
-            let company = out[start].0.company;
-            let end = start + out[start..].iter().take_while(|(f, _)| f.company == company).count();
+        while start < keys.len() {
+            let company = keys[start].company;
+            let end = start + keys[start..].iter().take_while(|f| f.company == company).count();
             let mut available = 0;
             for k in (start..end).rev() {
-                let filed = out[k].0.filed.month();
+                let filed = keys[k].filed.month();
                 if filed > from && filed <= to {
                     keep[k] = true;
                 } else if filed <= from && available < 2 {
@@ -556,16 +601,61 @@ pub(super) fn validate_filings(
             }
             start = end;
         }
-        let before = out.len();
+        let before = keys.len();
         let mut k = 0;
-        out.retain(|_| {
+        keys.retain(|_| {
             k += 1;
             keep[k - 1]
         });
-        c.rows_outside_window += before - out.len();
+        c.rows_outside_window += before - keys.len();
     }
-    let filings: Vec<Filing> = out.into_iter().map(|(f, _)| f).collect();
-    Ok(csr(filings, companies.len(), |f| f.company))
+    keys
+}
+
+/// Reads the amounts of the chosen returns from one batch of a second read of the file:
+/// `by_row` holds the chosen rows' numbers, sorted, with their index in `values`. Their
+/// rows were valid on the first read; a row that is not any more means the file changed
+/// between the two reads.
+pub(super) fn filing_values(
+    raw: &RawTable,
+    by_row: &[(u32, u32)],
+    values: &mut [[f64; 16]],
+    found: &mut usize,
+) -> Result<()> {
+    let rows = Rows::new(raw)?;
+    let k_amounts = FILING_AMOUNTS.map(|n| rows.col(n));
+    for i in 0..rows.len() {
+        let row = rows.row_number(i);
+        let Ok(at) = by_row.binary_search_by_key(&row, |&(r, _)| r) else { continue };
+        let v = &mut values[by_row[at].1 as usize];
+        for (v, &k) in v.iter_mut().zip(&k_amounts) {
+            *v = rows.number(i, k).map_err(|_| Error::Unreadable {
+                path: raw.path.clone(),
+                message: format!("row {row} changed while the file was read"),
+            })?;
+        }
+        *found += 1;
+    }
+    Ok(())
+}
+
+/// The chosen returns with their amounts, and their per-company offsets.
+pub(super) fn filings_of(
+    chosen: &[FilingKey],
+    values: &[[f64; 16]],
+    companies: usize,
+) -> (Vec<Filing>, Vec<usize>) {
+    let filings: Vec<Filing> = chosen
+        .iter()
+        .enumerate()
+        .map(|(i, k)| Filing {
+            company: k.company,
+            year_end: k.year_end,
+            filed: k.filed,
+            values: if k.slot == u32::MAX { values[i] } else { values[k.slot as usize] },
+        })
+        .collect();
+    csr(filings, companies, |f| f.company)
 }
 
 pub(super) fn validate_events(
