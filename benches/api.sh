@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test of the API with wrk on loopback (2 threads, 64 connections, REPS runs of
 # DURATION seconds each, medians reported), SQLite store: /healthz as the ceiling, GET
-# /v1/companies/{id} over 1,000 companies drawn from the store, POST /v1/score for one
+# /v1/companies/{id} over 1,000 companies drawn from the store (and over 1,000 red alerts,
+# whose answers carry levers computed on demand), POST /v1/score for one
 # company with and without explanations — with the complete 42-feature vector an analyst
 # sends, and with the 4-feature body of earlier measurements. The peer, in the same run: a
 # bare axum server (benches/bare_server.rs) that parses the same 42 named features into a
@@ -32,6 +33,10 @@ ids = [r[0] for r in db.execute("SELECT company_id FROM scores WHERE run_id = ?"
 random.seed(1)
 pick = random.sample(ids, 1000)
 print("ids = {" + ",".join(f'"{i}"' for i in pick) + "}")
+# Red alerts: their answers carry levers, computed on demand.
+reds = [r[0] for r in db.execute("SELECT company_id FROM scores WHERE run_id = ? AND level = 'red' ORDER BY company_id", (run,))]
+pick = random.sample(reds, min(1000, len(reds)))
+print("reds = {" + ",".join(f'"{i}"' for i in pick) + "}")
 PY
 # The per-token rate limit would answer 429 to a load test: raised for the benchmark.
 printf 'rate_limit_per_second = 1e9\nrate_limit_burst = 1e9\n' > "$OUT/bench.toml"
@@ -62,13 +67,17 @@ BARE_ADDR=127.0.0.1:18182
 target/release/bare-score-server "$OUT/model.json" "$BARE_ADDR" > "$OUT/bare.log" 2>&1 &
 BARE=$!
 until curl -s -o /dev/null "http://$BARE_ADDR/score"; do sleep 0.2; done
-cat > "$OUT/company.lua" <<LUA
+lookups() { # name list: company lookups drawn at random from a list of ids.lua
+  cat > "$OUT/$1.lua" <<LUA
 dofile("$OUT/ids.lua")
 wrk.headers["Authorization"] = "Bearer $TOKEN"
 request = function()
-  return wrk.format("GET", "/v1/companies/" .. ids[math.random(#ids)])
+  return wrk.format("GET", "/v1/companies/" .. $2[math.random(#$2)])
 end
 LUA
+}
+lookups company ids
+lookups red reds
 post() { # name features explain → lua file
   local body
   body=$(python3 -c "import json,sys; b=json.loads(sys.argv[1]); b['explain']=sys.argv[2]=='true'; print(json.dumps(b))" "$2" "$3")
@@ -88,15 +97,15 @@ wrk.method = "POST"
 wrk.body = '$FEATURES42'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-run() { # label path [script] [address]
-  local label=$1 path=$2 script=${3:-} addr=${4:-$ADDR}
-  local base
+run() { # label path [script] [address] [connections]
+  local label=$1 path=$2 script=${3:-} addr=${4:-$ADDR} conns=${5:-64}
+  local base threads=$(( ${5:-64} < 2 ? 1 : 2 ))
   base="$OUT/$(echo "$label" | tr -c 'a-zA-Z0-9' '_')"
   for i in $(seq "$REPS"); do
     if [ -n "$script" ]; then
-      wrk -t2 -c64 -d"${DURATION}s" --latency -s "$script" "http://$addr$path" > "$base-$i.txt"
+      wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency -s "$script" "http://$addr$path" > "$base-$i.txt"
     else
-      wrk -t2 -c64 -d"${DURATION}s" --latency "http://$addr$path" > "$base-$i.txt"
+      wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency "http://$addr$path" > "$base-$i.txt"
     fi
   done
   python3 - "$base" "$REPS" "$label" <<'PY'
@@ -121,6 +130,11 @@ echo "| request | requests/s (median) | p50 (median) | p99 (median, and range) |
 echo "|---|---:|---:|---:|---:|"
 run "GET /healthz (ceiling)" /healthz
 run "GET /v1/companies/{id} (1,000 companies at random)" /v1/companies/x "$OUT/company.lua"
+# Levers: each answer rescores up to 3,000 changed rows. Their latency is read with two
+# connections (the service time, as agents opening company pages see it), their capacity
+# with 64.
+run "GET /v1/companies/{id}, red alerts with levers, 2 connections" /v1/companies/x "$OUT/red.lua" "$ADDR" 2
+run "GET /v1/companies/{id}, red alerts with levers, 64 connections" /v1/companies/x "$OUT/red.lua"
 run "POST /v1/score, 42 features, with explanations" /v1/score "$OUT/score-42-true.lua"
 run "POST /v1/score, 42 features, explain=false" /v1/score "$OUT/score-42-false.lua"
 run "bare axum peer: 42 named features → same model → JSON" /score "$OUT/bare.lua" "$BARE_ADDR"
@@ -139,7 +153,8 @@ PY
 # Open loop at the target rate (oha, `cargo install oha`): 20,000 requests/s offered on 64
 # connections, latency corrected for coordinated omission.
 if command -v oha > /dev/null; then
-  ids_regex=$(python3 -c "import re; t=open('$OUT/ids.lua').read(); print('|'.join(re.findall(r'\"([0-9a-f]{16})\"', t)))")
+  # The 1,000 companies at random only (the first line; not the red alerts of the second).
+  ids_regex=$(python3 -c "import re; t=open('$OUT/ids.lua').readline(); print('|'.join(re.findall(r'\"([0-9a-f]{16})\"', t)))")
   echo
   echo "| request, 20,000/s offered (oha, open loop) | achieved requests/s | p50 | p99 | non-2xx |"
   echo "|---|---:|---:|---:|---:|"

@@ -1552,3 +1552,58 @@ pub(crate) fn alert_of(a: &Api, dep: &str) -> String {
     let r = a.call("GET", &format!("/v1/alerts?departement={dep}&limit=1"), Some(&a.analyst), None);
     r.body["items"][0]["company_id"].as_str().expect("an alert").to_owned()
 }
+
+#[test]
+fn red_alerts_come_with_levers_that_the_model_confirms() {
+    // On the demo store (runs 2025-11 and 2025-12): at least 90 % of the red alerts of the
+    // latest run get a lever set; every set has one to three actionable features, moved
+    // the possible way, and rescoring its row independently (the stored row, the set's
+    // changes, the active model) gives its probability, under the orange threshold.
+    let a = api();
+    let model = a.state.model().unwrap();
+    let orange = model.scorer.model().thresholds.orange;
+    let reds = a.call("GET", "/v1/alerts?level=red&limit=1000", Some(&a.analyst), None).body;
+    let reds = reds["items"].as_array().unwrap();
+    assert!(reds.len() >= 20, "{} red alerts", reds.len());
+    let stored = rt().block_on(a.state.store.run_scores("2025-12")).unwrap();
+    let mut with_levers = 0;
+    for item in reds {
+        let id = item["company_id"].as_str().unwrap();
+        let page = a.call("GET", &format!("/v1/companies/{id}"), Some(&a.analyst), None).body;
+        let sets: Vec<vigie_score::levers::LeverSet> =
+            serde_json::from_value(page["levers"].clone()).unwrap();
+        with_levers += usize::from(!sets.is_empty());
+        let s = stored.iter().find(|s| s.company_id == id).unwrap();
+        let row = vigie_score::levers::row_from_json(s.features.as_deref().unwrap()).unwrap();
+        assert!(sets.len() <= 3);
+        for set in &sets {
+            assert!((1..=3).contains(&set.changes.len()), "{id}: {set:?}");
+            for c in &set.changes {
+                let lever = vigie_core::features::lever_of(&c.feature)
+                    .unwrap_or_else(|| panic!("{id}: {} is not actionable", c.feature));
+                let at = vigie_core::features::index_of(&c.feature).unwrap();
+                assert_eq!(c.from.to_bits(), row[at].to_bits(), "{id}: from is the company's");
+                let ok = match lever.direction {
+                    vigie_core::features::Direction::Down => c.to < c.from && c.to >= lever.floor,
+                    vigie_core::features::Direction::Up => c.to > c.from,
+                    vigie_core::features::Direction::Set => c.from == 0.0 && c.to == 1.0,
+                };
+                assert!(ok, "{id}: {} from {} to {}", c.feature, c.from, c.to);
+            }
+            let changed = vigie_score::levers::changed_row(&row, set).unwrap();
+            let p = model.scorer.score(&changed).unwrap().p.alert();
+            assert_eq!(p.to_bits(), set.p_18m_after.to_bits(), "{id}");
+            assert!(p < orange, "{id}: {p} is not under {orange}");
+            assert_eq!(set.level_after, "green");
+        }
+        // Ranked by size, smallest first.
+        assert!(sets.windows(2).all(|w| w[0].size <= w[1].size), "{id}");
+    }
+    let share = with_levers as f64 / reds.len() as f64;
+    assert!(share >= 0.9, "{with_levers} of {} red alerts have levers", reds.len());
+    // A green company has none.
+    let green = stored.iter().find(|s| s.level == "green").unwrap();
+    let page =
+        a.call("GET", &format!("/v1/companies/{}", green.company_id), Some(&a.analyst), None);
+    assert_eq!(page.body["levers"], json!([]));
+}

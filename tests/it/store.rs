@@ -85,6 +85,7 @@ fn score(id: &str, dep: &str, p18: f64, level: &str) -> ScoreRow {
         explanation: (level != "green").then(|| format!("{{\"top\":\"{id}\"}}")),
         previous_level: (p18 > 0.3).then(|| "orange".to_owned()),
         previous_p_18m: (p18 > 0.3).then_some(p18 / 2.0),
+        features: (level != "green").then(|| "[0.5,null]".to_owned()),
     }
 }
 

@@ -272,7 +272,8 @@ pub async fn rescore(
     let t = Instant::now();
     let to_explain: Vec<usize> =
         (0..n).filter(|&i| opts.explain_all || scores[i].level != AlertLevel::Green).collect();
-    let explained: Vec<(usize, String)> = to_explain
+    // With each explanation, the row itself: what the company page's levers rescore.
+    let explained: Vec<(usize, String, String)> = to_explain
         .par_iter()
         .map_init(
             || (Vec::with_capacity(k), vigie_score::explanation::Scratch::default()),
@@ -281,14 +282,17 @@ pub async fn rescore(
                 let e = scorer
                     .summarize(buf, TOP_FEATURES, scratch)
                     .expect("rows have the catalogue's width");
-                (i, serde_json::to_string(&e).expect("summaries serialise"))
+                let e = serde_json::to_string(&e).expect("summaries serialise");
+                (i, e, vigie_score::levers::row_to_json(buf))
             },
         )
         .collect();
     on(Event::Rows { phase: "explanations", done: explained.len(), total: to_explain.len() });
     let mut explanations: Vec<Option<String>> = vec![None; n];
-    for (i, e) in explained {
+    let mut rows_kept: Vec<Option<String>> = vec![None; n];
+    for (i, e, row) in explained {
         explanations[i] = Some(e);
+        rows_kept[i] = Some(row);
     }
     timings.insert("explanations", t.elapsed().as_secs_f64());
 
@@ -333,6 +337,7 @@ pub async fn rescore(
                 explanation: explanations[i].take(),
                 previous_level,
                 previous_p_18m,
+                features: rows_kept[i].take(),
             }
         })
         .collect();
@@ -372,6 +377,11 @@ pub async fn rescore(
             .collect(),
     };
     let drift = report::Drift::compute(previous_report.as_ref(), &p18, &features, &names);
+    let groups: Vec<String> = (0..n)
+        .map(|i| vigie_score::levers::LeverRanges::group(&rows[i].naf_section, &rows[i].size_band))
+        .collect();
+    let lever_ranges = vigie_score::levers::LeverRanges::compute(&features, &groups);
+    drop(groups);
     timings.insert("compare", t.elapsed().as_secs_f64());
 
     // Files: rejects, scores, report (each written then renamed).
@@ -444,6 +454,7 @@ pub async fn rescore(
         ]),
         reference,
         backtests: Vec::new(),
+        lever_ranges,
     };
 
     // Backtests of the earlier runs whose horizons have elapsed, with the events known now

@@ -156,6 +156,10 @@ pub struct Report {
     pub reference: Reference,
     /// Backtests of earlier runs computed by this run (their horizons elapsed).
     pub backtests: Vec<vigie_store::Backtest>,
+    /// Plausible bounds of the actionable features by sector and size band (the 10th and
+    /// 90th percentiles of this run's companies): what the company pages' levers move
+    /// within.
+    pub lever_ranges: vigie_score::levers::LeverRanges,
 }
 
 /// How many ids of each change list the Markdown report shows (the JSON has them all).

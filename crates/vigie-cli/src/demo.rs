@@ -35,7 +35,14 @@ async fn is_current(store: &Store, model_version: &str) -> Result<bool> {
     have.sort();
     let want: Vec<(String, String)> =
         months().iter().map(|m| (m.to_string(), model_version.to_owned())).collect();
-    Ok(have == want)
+    if have != want {
+        return Ok(false);
+    }
+    // Written by this version of the batch: its reports carry what the pages need (the
+    // levers' bounds; the model rows beside the explanations come with them).
+    let Some(latest) = store.latest_run().await? else { return Ok(false) };
+    let report: serde_json::Value = serde_json::from_str(&latest.report).unwrap_or_default();
+    Ok(report.get("lever_ranges").is_some())
 }
 
 /// The repository's committed file or folder `rel`: from the current directory, else from

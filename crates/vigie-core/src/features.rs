@@ -363,6 +363,100 @@ pub const CATALOGUE: &[FeatureSpec] = &[
     ),
 ];
 
+/// The way an actionable feature can move when a company acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Lower is better, and the value can go down (never below the floor of its lever).
+    Down,
+    /// Higher is better, and the value can go up.
+    Up,
+    /// A flag the company can set (0 → 1): a payment plan.
+    Set,
+}
+
+/// A feature a company can act on within months, and how (see [`LEVERS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Lever {
+    /// The feature moved.
+    pub feature: &'static str,
+    /// Which way is possible.
+    pub direction: Direction,
+    /// The lowest value it can reach (arrears and days go down, not below zero).
+    pub floor: f64,
+    /// Whether its values are whole numbers (counts of months).
+    pub whole: bool,
+    /// What moving it means, in French (a clause: "la dette fiscale ramenée de … à …").
+    pub action_fr: &'static str,
+}
+
+const fn lever(
+    feature: &'static str,
+    direction: Direction,
+    floor: f64,
+    whole: bool,
+    action_fr: &'static str,
+) -> Lever {
+    Lever { feature, direction, floor, whole, action_fr }
+}
+
+/// The actionable features: tax and social arrears and payment plans, late declarations,
+/// cash and liquidity, payables and receivables days, debt. Never the company's age,
+/// sector, size, history (lagged values, trends, counts of past months) or past procedures:
+/// a lever is something the company can change now. The features derived from a moved one
+/// (its six-month trend, its twelve-month mean, its count of months in arrears) follow it
+/// (see `vigie_score::levers`).
+pub const LEVERS: &[Lever] = &[
+    lever("tax_arrears_ratio", Direction::Down, 0.0, false, "les restes à recouvrer fiscaux"),
+    lever(
+        "tax_payment_plan",
+        Direction::Set,
+        0.0,
+        true,
+        "un plan de règlement de la dette fiscale",
+    ),
+    lever("soc_debt_ratio", Direction::Down, 0.0, false, "les cotisations sociales impayées"),
+    lever("soc_payment_plan", Direction::Set, 0.0, true, "un échéancier avec l'Urssaf"),
+    lever(
+        "tax_late_declarations_12m",
+        Direction::Down,
+        0.0,
+        true,
+        "les déclarations de TVA en retard",
+    ),
+    lever("fin_cash_to_assets", Direction::Up, 0.0, false, "la trésorerie"),
+    lever("fin_quick_ratio", Direction::Up, 0.0, false, "la liquidité immédiate"),
+    lever("fin_current_ratio", Direction::Up, 0.0, false, "la liquidité générale"),
+    lever(
+        "fin_payables_days",
+        Direction::Down,
+        0.0,
+        false,
+        "le délai de paiement des fournisseurs",
+    ),
+    lever("fin_receivables_days", Direction::Down, 0.0, false, "le délai de paiement des clients"),
+    lever("fin_debt_to_assets", Direction::Down, 0.0, false, "les dettes financières"),
+    lever(
+        "fin_net_debt_to_turnover",
+        Direction::Down,
+        f64::NEG_INFINITY,
+        false,
+        "l'endettement net",
+    ),
+    lever(
+        "fin_tax_social_liab_to_turnover",
+        Direction::Down,
+        0.0,
+        false,
+        "les dettes fiscales et sociales au bilan",
+    ),
+];
+
+/// The lever of a feature, if it is actionable.
+#[must_use]
+pub fn lever_of(feature: &str) -> Option<&'static Lever> {
+    LEVERS.iter().find(|l| l.feature == feature)
+}
+
 /// Position of a feature in [`CATALOGUE`] (a hash lookup: request paths call it for every
 /// name they read).
 #[must_use]
@@ -432,6 +526,23 @@ pub fn markdown_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn levers_are_current_actionable_features_of_the_catalogue() {
+        for l in LEVERS {
+            let spec =
+                spec(l.feature).unwrap_or_else(|| panic!("{} not in the catalogue", l.feature));
+            // Never the profile (age, sector, size, past procedures), never history.
+            assert_ne!(spec.group, FeatureGroup::Profile, "{}", l.feature);
+            for past in ["_lag", "_trend", "_mean", "_growth", "_change", "months_12m"] {
+                assert!(!l.feature.contains(past), "{} is history", l.feature);
+            }
+            assert_eq!(l.direction == Direction::Set, spec.unit == "flag", "{}", l.feature);
+            assert!(!l.action_fr.is_empty());
+        }
+        assert_eq!(lever_of("prof_age_years").map(|l| l.feature), None);
+        assert_eq!(lever_of("tax_payment_plan").map(|l| l.direction), Some(Direction::Set));
+    }
 
     #[test]
     fn catalogue_is_consistent() {

@@ -7,7 +7,9 @@
 //!   ensemble, calibration and thresholds;
 //! - [`transform`]: the robust rank-to-normal transform with missing-value indicators;
 //! - [`trees`]: tree-ensemble evaluation and exact TreeSHAP;
-//! - [`Scorer`]: binds a model to the columns of the data and scores rows.
+//! - [`Scorer`]: binds a model to the columns of the data and scores rows;
+//! - [`levers`]: the smallest plausible changes of actionable features that would bring a
+//!   company under the orange threshold (rescored, exact).
 //!
 //! Invariants: per-feature contributions plus the bias add up to the model's margin (to
 //! floating-point rounding); calibrated probabilities are monotone in the horizon; a model
@@ -15,6 +17,7 @@
 
 mod error;
 pub mod explanation;
+pub mod levers;
 pub mod model;
 mod scorer;
 pub mod transform;

@@ -25,6 +25,8 @@ pub struct Latest {
     pub level: &'static str,
     /// Explanation (JSON), for alerts.
     pub explanation: Option<Box<str>>,
+    /// The model's input row (JSON), for alerts: what their levers rescore.
+    pub features: Option<Box<str>>,
     /// Previous level and 18-month probability.
     pub previous: Option<(&'static str, f64)>,
 }
@@ -47,6 +49,7 @@ impl Latest {
             explanation: self.explanation.as_deref().map(str::to_owned),
             previous_level: self.previous.map(|(l, _)| l.to_owned()),
             previous_p_18m: self.previous.map(|(_, p)| p),
+            features: self.features.as_deref().map(str::to_owned),
         }
     }
 }
@@ -70,6 +73,25 @@ pub struct Snapshot {
     pub version: String,
     /// Companies by id.
     pub companies: HashMap<Box<str>, Entry>,
+    /// The latest run's plausible bounds of the actionable features (its report's
+    /// `lever_ranges`; empty for a run written before they were).
+    pub lever_ranges: Arc<vigie_score::levers::LeverRanges>,
+}
+
+/// The `lever_ranges` of a run report (empty when absent or unreadable, logged).
+pub(crate) fn lever_ranges(report: &str) -> vigie_score::levers::LeverRanges {
+    #[derive(serde::Deserialize)]
+    struct Part {
+        #[serde(default)]
+        lever_ranges: vigie_score::levers::LeverRanges,
+    }
+    serde_json::from_str::<Part>(report).map_or_else(
+        |e| {
+            tracing::warn!(%e, "the latest run's report is unreadable: no levers");
+            vigie_score::levers::LeverRanges::default()
+        },
+        |p| p.lever_ranges,
+    )
 }
 
 fn level(l: &str) -> &'static str {
@@ -129,15 +151,21 @@ impl Snapshot {
                         p: row.p,
                         level: level(&row.level),
                         explanation: row.explanation.map(String::into_boxed_str),
+                        features: row.features.map(String::into_boxed_str),
                         previous: row.previous_level.as_deref().map(level).zip(row.previous_p_18m),
                     });
                 }
             })
             .await?;
+        let lever_ranges = Arc::new(match store.run(&latest.run_id).await? {
+            Some(run) => lever_ranges(&run.report),
+            None => vigie_score::levers::LeverRanges::default(),
+        });
         Ok(Some(Self {
             runs: runs.into_iter().map(|r| (r.run_id, r.month)).collect(),
             version,
             companies,
+            lever_ranges,
         }))
     }
 }

@@ -64,6 +64,9 @@ pub struct ScoreRow {
     pub previous_level: Option<String>,
     /// 18-month probability in the previous run.
     pub previous_p_18m: Option<f64>,
+    /// The model's input row (JSON array in catalogue order, `null` for a missing value),
+    /// for the explained companies: what their levers rescore.
+    pub features: Option<String>,
 }
 
 /// A score with the run it belongs to (a company's history).
@@ -77,18 +80,18 @@ pub struct StoredScore {
     pub score: ScoreRow,
 }
 
-/// Rows per SQLite INSERT statement (16 parameters each; SQLite allows 32,766).
+/// Rows per SQLite INSERT statement (17 parameters each; SQLite allows 32,766).
 const SQLITE_ROWS_PER_STATEMENT: usize = 1000;
 /// Rows per PostgreSQL UNNEST statement.
 const PG_ROWS_PER_STATEMENT: usize = 20_000;
 
 const SCORE_COLUMNS: &str = "run_id, company_id, departement, naf, naf_section, region, \
                              size_band, margin, p_6m, p_12m, p_18m, p_24m, level, explanation, \
-                             previous_level, previous_p_18m";
+                             previous_level, previous_p_18m, features";
 /// The columns of [`ScoreRow`], for SELECTs.
 pub(crate) const SCORE_ROW_COLUMNS: &str = "company_id, departement, naf, naf_section, region, \
                              size_band, margin, p_6m, p_12m, p_18m, p_24m, level, explanation, \
-                             previous_level, previous_p_18m";
+                             previous_level, previous_p_18m, features";
 const RUN_COLUMNS: &str = "run_id, month, model_version, started_at, finished_at, status, \
                            scored, excluded, rejected, red, orange, green, report";
 
@@ -136,6 +139,7 @@ macro_rules! score_from_row {
             explanation: $r.try_get("explanation")?,
             previous_level: $r.try_get("previous_level")?,
             previous_p_18m: $r.try_get("previous_p_18m")?,
+            features: $r.try_get("features")?,
         }
     };
 }
@@ -482,12 +486,12 @@ async fn write_sqlite(
                 .get_or_insert_with(|| {
                     format!(
                         "INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}",
-                        placeholders(chunk.len(), 16)
+                        placeholders(chunk.len(), 17)
                     )
                 })
                 .clone()
         } else {
-            format!("INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}", placeholders(chunk.len(), 16))
+            format!("INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}", placeholders(chunk.len(), 17))
         };
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for s in chunk {
@@ -507,7 +511,8 @@ async fn write_sqlite(
                 .bind(s.level.clone())
                 .bind(s.explanation.clone())
                 .bind(s.previous_level.clone())
-                .bind(s.previous_p_18m);
+                .bind(s.previous_p_18m)
+                .bind(s.features.clone());
         }
         q.execute(&mut *tx).await?;
         written += chunk.len();
@@ -555,11 +560,12 @@ async fn write_postgres(
         let previous_level: Vec<Option<String>> =
             chunk.iter().map(|s| s.previous_level.clone()).collect();
         let previous_p18: Vec<Option<f64>> = chunk.iter().map(|s| s.previous_p_18m).collect();
+        let features: Vec<Option<String>> = chunk.iter().map(|s| s.features.clone()).collect();
         let sql = format!(
             "INSERT INTO scores ({SCORE_COLUMNS}) SELECT $1, * FROM UNNEST($2::text[], \
              $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], \
              $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::text[], \
-             $14::text[], $15::text[], $16::float8[])"
+             $14::text[], $15::text[], $16::float8[], $17::text[])"
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(run.run_id.clone())
@@ -578,6 +584,7 @@ async fn write_postgres(
             .bind(explanation)
             .bind(previous_level)
             .bind(previous_p18)
+            .bind(features)
             .execute(&mut *tx)
             .await?;
         written += chunk.len();

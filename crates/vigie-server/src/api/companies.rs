@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use vigie_core::{AlertLevel, Change, Probabilities};
 use vigie_score::Summary;
+use vigie_score::levers::{self, LeverRanges, LeverSet, Search};
 use vigie_store::{Feedback, FollowUp, FollowUpStatus};
 
 use super::St;
@@ -116,6 +117,14 @@ pub struct CompanyResponse {
     pub changes: Changes,
     /// Follow-up.
     pub follow_up: FollowUpView,
+    /// For a company in red or orange in the latest run: the smallest plausible changes of
+    /// actionable features (arrears, payment plans, cash, payables and receivables days,
+    /// debt; never age, sector, size or past procedures) that would bring its 18-month
+    /// probability under the orange threshold according to the active model, best first,
+    /// at most three sets of at most three features, each rescored. Computed on demand.
+    /// What the model says, not a promise of cause and effect. Empty otherwise, or when no
+    /// such set exists within the search's bound.
+    pub levers: Vec<LeverSet>,
 }
 
 pub(crate) async fn follow_up_view(state: &AppState, id: &str) -> ApiResult<FollowUpView> {
@@ -210,9 +219,47 @@ pub(crate) async fn company_view(
             de_escalated: change == Change::DeEscalated,
         },
         follow_up: follow_up_view(state, &r.id).await?,
+        levers: if r.current && level != AlertLevel::Green {
+            company_levers(state, &last.run_id, s).await?
+        } else {
+            Vec::new()
+        },
     };
     audit(state, caller, route, Some(&r.id), Some(&r.territory), r.access, reason).await?;
     Ok(response)
+}
+
+/// The levers of a company in alert (see [`CompanyResponse::levers`]): its stored model
+/// row, the active model, the latest run's bounds for its sector and size band.
+async fn company_levers(
+    state: &AppState,
+    run_id: &str,
+    s: &vigie_store::ScoreRow,
+) -> ApiResult<Vec<LeverSet>> {
+    let (Some(model), Some(row)) = (state.model(), s.features.as_deref()) else {
+        return Ok(Vec::new());
+    };
+    let Some(row) = levers::row_from_json(row) else {
+        tracing::warn!("a stored model row is unreadable: no levers");
+        return Ok(Vec::new());
+    };
+    // The bounds of the score's run: the index's when it is of that run, else its report.
+    let indexed = state.snapshot().filter(|snap| snap.runs.last().is_some_and(|r| r.0 == run_id));
+    let ranges = match indexed {
+        Some(snap) => std::sync::Arc::clone(&snap.lever_ranges),
+        None => std::sync::Arc::new(match state.store.run(run_id).await? {
+            Some(run) => crate::snapshot::lever_ranges(&run.report),
+            None => LeverRanges::default(),
+        }),
+    };
+    let group = LeverRanges::group(&s.naf_section, &s.size_band);
+    // A few milliseconds of rescoring: off the runtime's threads.
+    tokio::task::spawn_blocking(move || {
+        levers::levers(&model.scorer, &row, &ranges, &group, Search::default())
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?
+    .map_err(|e| ApiError::internal(&e))
 }
 
 /// A follow-up update.

@@ -270,6 +270,63 @@ pub fn factor(feature: &str, value: Option<f64>, before: Option<f64>) -> String 
     }
 }
 
+/// A feature's value in words, by its unit (for the levers' "from … to …").
+fn value_of(feature: &str, v: f64) -> String {
+    match CATALOGUE.iter().find(|f| f.name == feature).map_or("", |s| s.unit) {
+        "ratio" if feature == "fin_quick_ratio" || feature == "fin_current_ratio" => number(v, 2),
+        "ratio" => percent(v),
+        "days" => format!("{} jours", number(v, 0)),
+        "months" => months(v),
+        "months of contributions" => format!("{} mois de cotisations", number(v, 1)),
+        _ => number(v, 2),
+    }
+}
+
+/// A lever set in one French sentence: "Les restes à recouvrer fiscaux de 4,2 % à 0,3 %
+/// et un plan de règlement de la dette fiscale feraient passer le risque sous le seuil
+/// orange."
+#[must_use]
+pub fn lever_set(set: &vigie_score::levers::LeverSet) -> String {
+    let parts: Vec<String> = set
+        .changes
+        .iter()
+        .map(|c| {
+            let Some(lever) = vigie_core::features::lever_of(&c.feature) else {
+                return c.feature.clone();
+            };
+            if lever.direction == vigie_core::features::Direction::Set {
+                return lever.action_fr.to_owned();
+            }
+            let of = match c.feature.as_str() {
+                "tax_arrears_ratio" => " du chiffre d'affaires annuel",
+                "fin_tax_social_liab_to_turnover" | "fin_net_debt_to_turnover" => {
+                    " du chiffre d'affaires"
+                }
+                "fin_cash_to_assets" | "fin_debt_to_assets" => " du total du bilan",
+                _ => "",
+            };
+            format!(
+                "{} de {} à {}{of}",
+                lever.action_fr,
+                value_of(&c.feature, c.from),
+                value_of(&c.feature, c.to)
+            )
+        })
+        .collect();
+    let joined = match parts.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} et {last}", init.join(", ")),
+    };
+    let mut sentence = joined;
+    if let Some(first) = sentence.get(..1) {
+        sentence = first.to_uppercase() + &sentence[1..];
+    }
+    let verb =
+        if set.changes.len() > 1 || sentence.starts_with("Les ") { "feraient" } else { "ferait" };
+    format!("{sentence} {verb} passer le risque sous le seuil orange.")
+}
+
 /// French plural: the singular below 2.
 fn plural(n: f64, one: &'static str, many: &'static str) -> &'static str {
     if n < 2.0 { one } else { many }

@@ -176,6 +176,11 @@ pub(crate) async fn company(
         _ => None,
     };
     let changes = changes(&c);
+    let levers: Vec<_> = c
+        .levers
+        .iter()
+        .map(|l| context! { sentence => fr::lever_set(l), after => fr::percent(l.p_18m_after) })
+        .collect();
     let view = context! {
         company_id => c.company_id.clone(), level => c.latest.level.clone(), level_label => fr::level(&c.latest.level),
         departement => c.departement, region => c.region, naf => c.naf,
@@ -190,7 +195,7 @@ pub(crate) async fn company(
         explained => explanation.is_some(), waterfall_chart => Value::from_safe_string(waterfall),
         groups => groups_view, bias, margin,
         concerning => ser(&concerning), reassuring => ser(&reassuring),
-        changes,
+        changes, levers,
     };
     Ok(render(
         StatusCode::OK,
