@@ -51,6 +51,7 @@ fn options(family: Family) -> TrainOptions {
         logistic: LogisticParams::default(),
         refit: true,
         train_months: vigie_train::walk::DEFAULT_TRAIN_MONTHS,
+        feature_set: vigie_core::features::FeatureSet::Full,
     }
 }
 
@@ -380,4 +381,34 @@ fn the_artifact_records_the_walk_forward_series_and_the_production_windows() {
     assert!(card.contains("## Walk-forward validation"));
     assert!(card.contains("refitted on the most recent labelled data"));
     assert!(outcome.dir.join("walk_forward_rates.svg").exists());
+}
+
+#[test]
+fn a_self_assessment_model_uses_its_features_only_and_says_what_it_loses() {
+    use vigie_core::features::{FeatureSet, SELF_ASSESSMENT};
+    let dir = common::tempdir();
+    let opts = TrainOptions { feature_set: FeatureSet::SelfAssessment, ..options(Family::Gbdt) };
+    let own = train(panel(), dir.path(), &opts).expect("training");
+    let file = ModelFile::load(&own.dir.join("model.json")).unwrap();
+    let names: Vec<&str> = file.features.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, SELF_ASSESSMENT, "exactly the self-assessment features, in order");
+    // Another version than the full model of the same options.
+    let (_, full) = trained(Family::Gbdt);
+    assert_ne!(own.version, full.version);
+    // The full set on the same windows and test rows: the full model's own figures.
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(own.dir.join("metrics.json")).unwrap())
+            .unwrap();
+    assert_eq!(metrics["feature_set"], "self");
+    let compared = &metrics["full_feature_set"];
+    assert_eq!(own.windows.test, full.windows.test, "same test window");
+    assert_eq!(compared["n"].as_u64(), Some(full.metrics.summary.n as u64), "same test rows");
+    let auc = compared["roc_auc"].as_f64().unwrap();
+    assert!((auc - full.metrics.summary.roc_auc.unwrap()).abs() < 1e-12, "{auc}");
+    let card = std::fs::read_to_string(own.dir.join("card.md")).unwrap();
+    assert!(card.contains("### Against the full feature set"));
+    assert!(card.contains(&format!("| full catalogue | {auc:.3} |")), "{card}");
+    // A full model's metrics say nothing of feature sets (its artifact is as before).
+    let full_metrics = std::fs::read_to_string(full.dir.join("metrics.json")).unwrap();
+    assert!(!full_metrics.contains("feature_set"));
 }

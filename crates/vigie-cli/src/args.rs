@@ -123,6 +123,10 @@ pub(crate) enum Command {
         /// Months of the rolling training window of every model (0 = all months).
         #[arg(long, default_value_t = vigie_train::walk::DEFAULT_TRAIN_MONTHS)]
         train_months: i32,
+        /// The features trained on: `full` (the catalogue) or `self` (what a company head
+        /// can enter; the card then compares it with the full set on the same windows).
+        #[arg(long, default_value = "full", value_parser = parse_feature_set)]
+        feature_set: vigie_core::features::FeatureSet,
     },
     /// k-fold cross-validation of a model family on any table (CSV or Parquet).
     Evaluate {
@@ -388,4 +392,8 @@ impl From<FamilyArg> for vigie_train::Family {
             FamilyArg::Gbdt => vigie_train::Family::Gbdt,
         }
     }
+}
+
+fn parse_feature_set(s: &str) -> Result<vigie_core::features::FeatureSet, String> {
+    vigie_core::features::FeatureSet::parse(s).ok_or_else(|| format!("{s:?}: full or self"))
 }

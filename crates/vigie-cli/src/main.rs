@@ -149,6 +149,7 @@ fn run(cli: Cli) -> Result<()> {
             params,
             no_refit,
             train_months,
+            feature_set,
         } => {
             anyhow::ensure!(
                 train_months == 0 || train_months >= vigie_train::walk::MIN_TRAIN_MONTHS,
@@ -174,6 +175,7 @@ fn run(cli: Cli) -> Result<()> {
                 logistic,
                 refit: !no_refit,
                 train_months,
+                feature_set,
             };
             let started = std::time::Instant::now();
             let outcome = vigie_train::train::train(&panel, &root, &opts)?;

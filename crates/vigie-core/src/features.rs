@@ -363,6 +363,86 @@ pub const CATALOGUE: &[FeatureSpec] = &[
     ),
 ];
 
+/// Which catalogue features a model is trained on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FeatureSet {
+    /// Every feature of the catalogue: the administrations' model.
+    #[default]
+    Full,
+    /// What a company head can enter from their own accounts and their own tax and social
+    /// standing ([`SELF_ASSESSMENT`]): the public self-diagnosis model.
+    SelfAssessment,
+}
+
+impl FeatureSet {
+    /// Parses `full` or `self`.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "full" => Some(Self::Full),
+            "self" => Some(Self::SelfAssessment),
+            _ => None,
+        }
+    }
+
+    /// `full` or `self`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::SelfAssessment => "self",
+        }
+    }
+
+    /// Whether the set holds a catalogue feature.
+    #[must_use]
+    pub fn includes(self, feature: &str) -> bool {
+        match self {
+            Self::Full => true,
+            Self::SelfAssessment => SELF_ASSESSMENT.contains(&feature),
+        }
+    }
+}
+
+/// The features a company head can compute from what they hold: the amounts of their last
+/// two balance sheets and income statements (every ratio of the `fin_` group, and the age
+/// of the latest accounts), the arrears and payment plans they know of (today's, not their
+/// history month by month), their turnover trend from their own books, and their
+/// company's age, sector, size and past procedures. Not the administrations' monthly
+/// histories (lagged arrears, counts of months in arrears, late declarations).
+/// In catalogue order.
+pub const SELF_ASSESSMENT: &[&str] = &[
+    "fin_ebitda_margin",
+    "fin_net_margin",
+    "fin_roa",
+    "fin_equity_to_assets",
+    "fin_debt_to_assets",
+    "fin_net_debt_to_turnover",
+    "fin_cash_to_assets",
+    "fin_quick_ratio",
+    "fin_current_ratio",
+    "fin_staff_costs_to_va",
+    "fin_va_per_employee",
+    "fin_investment_rate",
+    "fin_payables_days",
+    "fin_receivables_days",
+    "fin_tax_social_liab_to_turnover",
+    "fin_turnover_growth",
+    "fin_equity_change",
+    "fin_filing_age",
+    "tax_arrears_ratio",
+    "tax_payment_plan",
+    "act_vat_growth_yoy",
+    "act_vat_trend_6m",
+    "soc_debt_ratio",
+    "soc_payment_plan",
+    "prof_age_years",
+    "prof_log_headcount",
+    "prof_log_turnover",
+    "prof_sector",
+    "prof_past_procedure",
+];
+
 /// The way an actionable feature can move when a company acts on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -526,6 +606,23 @@ pub fn markdown_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_self_assessment_set_is_of_the_catalogue_without_monthly_histories() {
+        for f in SELF_ASSESSMENT {
+            assert!(spec(f).is_some(), "{f} not in the catalogue");
+            assert!(!f.contains("_lag") && !f.contains("months_12m"), "{f} is a monthly history");
+        }
+        let kept: Vec<&str> = CATALOGUE
+            .iter()
+            .filter(|f| FeatureSet::SelfAssessment.includes(f.name))
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(kept, SELF_ASSESSMENT, "in catalogue order, no duplicates");
+        assert!(CATALOGUE.iter().all(|f| FeatureSet::Full.includes(f.name)));
+        assert_eq!(FeatureSet::parse("self"), Some(FeatureSet::SelfAssessment));
+        assert_eq!(FeatureSet::parse("selfie"), None);
+    }
 
     #[test]
     fn levers_are_current_actionable_features_of_the_catalogue() {

@@ -373,6 +373,8 @@ pub(crate) struct Card<'a> {
     pub summary: &'a WalkSummary,
     /// The shipped model's windows when refitted.
     pub production: Option<&'a WindowsText>,
+    /// For a reduced feature set: the full set's 18-month test summary (same windows).
+    pub full_set: Option<&'a vigie_eval::metrics::Summary>,
 }
 
 impl Card<'_> {
@@ -432,6 +434,9 @@ impl Card<'_> {
         s.push_str(&walk_section(self.series, self.summary));
         s.push_str("## Performance of the evaluated model\n\n");
         s.push_str(&headline(m, self.evaluated, self.test));
+        if let Some(full) = self.full_set {
+            s.push_str(&against_full(m.features.len(), &self.test.summary, full));
+        }
         s.push_str("## By group (test window, 18 months)\n\n");
         s.push_str(&group_table("Sector (NAF section)", &self.test.by_sector));
         s.push_str(&group_table("Size band", &self.test.by_size));
@@ -455,4 +460,25 @@ impl Card<'_> {
         s.push_str("Full metrics: `metrics.json`; the model card: `card.md`.\n");
         s
     }
+}
+
+/// What a reduced feature set loses against the full one, on the same test window.
+fn against_full(
+    features: usize,
+    own: &vigie_eval::metrics::Summary,
+    full: &vigie_eval::metrics::Summary,
+) -> String {
+    let f = |x: Option<f64>| x.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}"));
+    let d = |a: Option<f64>, b: Option<f64>| {
+        a.zip(b).map_or_else(|| "n/a".to_owned(), |(a, b)| format!("{:+.3}", a - b))
+    };
+    format!(
+        "### Against the full feature set\n\nThis model uses {features} features: what a company head can enter (`vigie_core::features::SELF_ASSESSMENT`). The full feature set, fitted with the same family, settings and windows, on the same test rows (18 months, companies in procedure excluded):\n\n| features | ROC AUC | average precision |\n|---|---:|---:|\n| this set ({features}) | {} | {} |\n| full catalogue | {} | {} |\n| difference | {} | {} |\n\n",
+        f(own.roc_auc),
+        f(own.average_precision),
+        f(full.roc_auc),
+        f(full.average_precision),
+        d(own.roc_auc, full.roc_auc),
+        d(own.average_precision, full.average_precision),
+    )
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use vigie_core::features::CATALOGUE;
+use vigie_core::features::{CATALOGUE, FeatureSet};
 use vigie_core::{Horizon, Month, Naf};
 use vigie_data::tabular::{self, Column, Tabular};
 use vigie_eval::metrics::{self, GroupRow, Summary};
@@ -57,6 +57,9 @@ pub struct TrainOptions {
     pub refit: bool,
     /// Months of the rolling training window (0 = every month available).
     pub train_months: i32,
+    /// The features trained on: the full catalogue, or what a company head can enter
+    /// (`self`: its card then compares it with the full set on the same test window).
+    pub feature_set: FeatureSet,
 }
 
 /// The panel, read for training.
@@ -85,14 +88,14 @@ fn text_column(t: &mut Tabular, name: &str) -> Result<Vec<String>> {
     }
 }
 
-pub(crate) fn read_panel(path: &Path) -> Result<PanelData> {
+pub(crate) fn read_panel(path: &Path, set: FeatureSet) -> Result<PanelData> {
     // Columns are taken out of the table as they are converted: a panel of millions of
     // rows is not held twice.
     let mut t = tabular::read(path)?;
     let rows = t.rows;
     let mut missing = Vec::new();
     let mut columns = Vec::new();
-    for spec in CATALOGUE {
+    for spec in CATALOGUE.iter().filter(|f| set.includes(f.name)) {
         match t.take(spec.name) {
             Some(Column::Numeric(v)) => columns.push((spec.name.to_owned(), Some(spec.group), v)),
             _ => missing.push(spec.name),
@@ -316,6 +319,12 @@ struct MetricsFile<'a> {
     walk_forward_summary: &'a WalkSummary,
     evaluated: WindowsText,
     production: Option<WindowsText>,
+    /// The feature set, when not the full one (`self`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feature_set: Option<&'static str>,
+    /// For a reduced set: the full feature set's 18-month test summary, same windows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_feature_set: Option<&'a Summary>,
 }
 
 /// Windows of a model, months as `YYYY-MM`.
@@ -362,6 +371,16 @@ impl WindowsText {
 }
 
 /// A version: a short hash of the parts that determine a model.
+/// The parts of a version, with the feature set when it is not the full one (so that full
+/// models keep the versions they had before feature sets existed).
+fn with_set<'a>(parts: &[&'a str], set: FeatureSet) -> Vec<&'a str> {
+    let mut v = parts.to_vec();
+    if set != FeatureSet::Full {
+        v.push(set.as_str());
+    }
+    v
+}
+
 fn version_of(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for part in parts {
@@ -377,7 +396,15 @@ fn version_of(parts: &[&str]) -> String {
 /// shipped model, refitted on the latest labelled data with the evaluated settings and
 /// number of trees (unless `refit` is off).
 pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<TrainOutcome> {
-    let p = read_panel(panel)?;
+    // A reduced feature set is compared with the full one: the same family, settings and
+    // windows (the plan depends on the rows only), fitted on every feature (the
+    // administrations' model), on the same test rows. First, so that the two panels are
+    // never in memory together.
+    let full_set = match opts.feature_set {
+        FeatureSet::Full => None,
+        FeatureSet::SelfAssessment => Some(full_set_summary(panel, opts)?),
+    };
+    let p = read_panel(panel, opts.feature_set)?;
     let plan = walk::plan(&p.months, &p.labels[2], opts.test_from, opts.train_months)?;
     let fingerprint = tabular::fingerprint(panel)?;
     let seeded = GbdtParams { seed: opts.seed, ..opts.gbdt.clone() };
@@ -391,14 +418,17 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         let mut fitted = walk::fit_at(&p, layout, opts, None)?;
         fitted.file.name = format!("{}-walk-forward", opts.name);
         fitted.file.training.test_window = [layout.cutoff.to_string(), to.to_string()];
-        fitted.file.version = version_of(&[
-            &fitted.file.training.data_fingerprint,
-            opts.family.as_str(),
-            &params,
-            &format!("{layout:?}"),
-            &code_version,
-            walk::SCHEME,
-        ]);
+        fitted.file.version = version_of(&with_set(
+            &[
+                &fitted.file.training.data_fingerprint,
+                opts.family.as_str(),
+                &params,
+                &format!("{layout:?}"),
+                &code_version,
+                walk::SCHEME,
+            ],
+            opts.feature_set,
+        ));
         let row = walk::measure(&p, layout, *to, &fitted);
         tracing::info!(
             test_from = %row.test_from,
@@ -432,15 +462,18 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
     } else {
         (elayout, efit.clone())
     };
-    let version = version_of(&[
-        &fingerprint,
-        opts.family.as_str(),
-        &params,
-        &opts.seed.to_string(),
-        &format!("{layout:?} {w:?} refit={}", opts.refit),
-        &code_version,
-        walk::SCHEME,
-    ]);
+    let version = version_of(&with_set(
+        &[
+            &fingerprint,
+            opts.family.as_str(),
+            &params,
+            &opts.seed.to_string(),
+            &format!("{layout:?} {w:?} refit={}", opts.refit),
+            &code_version,
+            walk::SCHEME,
+        ],
+        opts.feature_set,
+    ));
     shipped.file.name.clone_from(&opts.name);
     shipped.file.version.clone_from(&version);
     shipped.file.training.data_fingerprint = fingerprint;
@@ -462,6 +495,8 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         walk_forward_summary: &summary,
         evaluated: WindowsText::of(&elayout, &efit),
         production: production.clone(),
+        feature_set: (opts.feature_set != FeatureSet::Full).then(|| opts.feature_set.as_str()),
+        full_feature_set: full_set.as_ref(),
     };
     write(
         "metrics.json",
@@ -477,6 +512,7 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         series: &series,
         summary: &summary,
         production: production.as_ref(),
+        full_set: full_set.as_ref(),
     };
     write("card.md", &card.card())?;
     write("report.md", &card.report(&charts))?;
@@ -492,6 +528,19 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         window_models,
         production,
     })
+}
+
+/// The 18-month test summary of the full feature set fitted on the last walk-forward
+/// window with `opts`' family and settings.
+fn full_set_summary(panel: &Path, opts: &TrainOptions) -> Result<Summary> {
+    let full = read_panel(panel, FeatureSet::Full)?;
+    let plan = walk::plan(&full.months, &full.labels[2], opts.test_from, opts.train_months)?;
+    let &(layout, to) = plan.windows.last().expect("a plan has at least one window");
+    let full_opts = TrainOptions { feature_set: FeatureSet::Full, ..opts.clone() };
+    let fitted = walk::fit_at(&full, &layout, &full_opts, None)?;
+    let w =
+        Windows { train: layout.train, validation: layout.validation, test: (layout.cutoff, to) };
+    Ok(evaluate(&full, &w, &fitted.file, &full_opts)?.0.summary)
 }
 
 /// The full evaluation of a calibrated model on its test window; also returns the
