@@ -4,12 +4,14 @@
 //! ([`Siren`], [`CompanyId`]), calendar types ([`Month`], [`Date`]), territories
 //! ([`Departement`]), sectors ([`Naf`]), company size ([`HeadcountBand`], [`SizeBand`]),
 //! forecasting horizons ([`Horizon`]), alert levels ([`AlertLevel`]), the feature
-//! catalogue ([`features`]) with its topic groups, and the keyed hash that pseudonymises a
-//! SIREN ([`Pseudonymiser`]).
+//! catalogue ([`features`]) with its topic groups, the amounts of annual accounts and the
+//! financial ratios computed from them ([`accounts`]), and the keyed hash that
+//! pseudonymises a SIREN ([`Pseudonymiser`]).
 //!
 //! Invariant: a value of any of these types is valid by construction — parsing is the
 //! only way in, and it rejects what the domain rejects.
 
+pub mod accounts;
 mod calendar;
 mod error;
 pub mod features;

@@ -85,25 +85,9 @@ impl Hasher for SirenHasher {
     }
 }
 
-/// Amount fields of a filing, in the order of the `filings` source.
-pub const FILING_AMOUNTS: [&str; 16] = [
-    "turnover",
-    "value_added",
-    "ebitda",
-    "operating_income",
-    "net_income",
-    "total_assets",
-    "equity",
-    "financial_debt",
-    "trade_payables",
-    "trade_receivables",
-    "inventory",
-    "cash",
-    "staff_costs",
-    "tax_social_liabilities",
-    "investment",
-    "headcount",
-];
+/// Amount fields of a filing, in the order of the `filings` source (their one definition
+/// is `vigie_core::accounts::AMOUNTS`).
+pub use vigie_core::accounts::AMOUNTS as FILING_AMOUNTS;
 
 /// One annual filing. Amounts use NaN for "not reported".
 #[derive(Debug, Clone, PartialEq)]

@@ -347,14 +347,7 @@ fn nan_mean(it: impl Iterator<Item = f64>) -> f64 {
     if n == 0 { f64::NAN } else { s / f64::from(n) }
 }
 
-fn div(x: f64, y: f64) -> f64 {
-    if x.is_nan() || y.is_nan() || y == 0.0 { f64::NAN } else { x / y }
-}
-
-/// Division by a quantity that must be positive to make sense (turnover, assets).
-fn div_pos(x: f64, y: f64) -> f64 {
-    if y.is_nan() || y <= 0.0 { f64::NAN } else { div(x, y) }
-}
+use vigie_core::accounts::div_pos;
 
 impl Series {
     fn fill(&mut self, data: &Dataset, c: u32) {
@@ -510,35 +503,9 @@ fn features_at(
         f.values[ingest::FILING_AMOUNTS.iter().position(|n| *n == name).expect("amount")]
     };
     if let Some(f) = f {
-        let turnover = v(f, "turnover");
-        let assets = v(f, "total_assets");
-        let va = v(f, "value_added");
-        let short_liab = v(f, "trade_payables") + v(f, "tax_social_liabilities");
-        set!("fin_ebitda_margin", div_pos(v(f, "ebitda"), turnover));
-        set!("fin_net_margin", div_pos(v(f, "net_income"), turnover));
-        set!("fin_roa", div_pos(v(f, "operating_income"), assets));
-        set!("fin_equity_to_assets", div_pos(v(f, "equity"), assets));
-        set!("fin_debt_to_assets", div_pos(v(f, "financial_debt"), assets));
-        set!("fin_net_debt_to_turnover", div_pos(v(f, "financial_debt") - v(f, "cash"), turnover));
-        set!("fin_cash_to_assets", div_pos(v(f, "cash"), assets));
-        set!("fin_quick_ratio", div_pos(v(f, "cash") + v(f, "trade_receivables"), short_liab));
-        set!(
-            "fin_current_ratio",
-            div_pos(v(f, "cash") + v(f, "trade_receivables") + v(f, "inventory"), short_liab),
-        );
-        set!("fin_staff_costs_to_va", div_pos(v(f, "staff_costs"), va));
-        set!("fin_va_per_employee", div_pos(va, v(f, "headcount")) / 1000.0);
-        set!("fin_investment_rate", div_pos(v(f, "investment"), assets));
-        set!("fin_payables_days", 365.0 * div_pos(v(f, "trade_payables"), turnover));
-        set!("fin_receivables_days", 365.0 * div_pos(v(f, "trade_receivables"), turnover));
-        set!("fin_tax_social_liab_to_turnover", div_pos(v(f, "tax_social_liabilities"), turnover));
-        if let Some(p) = fp {
-            set!("fin_turnover_growth", div_pos(turnover, v(p, "turnover")) - 1.0);
-            set!("fin_equity_change", div_pos(v(f, "equity") - v(p, "equity"), assets));
-        }
+        vigie_core::accounts::financial_features(&f.values, fp.map(|p| &p.values), out);
         set!("fin_filing_age", f64::from(m.since(f.year_end.month())));
         set!("fin_filing_delay", f64::from(f.filed.month().since(f.year_end.month())));
-        set!("prof_log_turnover", if turnover.is_nan() { f64::NAN } else { turnover.ln_1p() });
     }
 
     // Tax and activity, at the latest published month L.
