@@ -3,7 +3,7 @@
 //! them to the filings it reads, the self-diagnosis to the figures a company head types,
 //! and the import of real formats maps form boxes onto [`AMOUNTS`].
 
-use crate::features::index_const;
+use crate::features::{index_const, same};
 
 /// The amounts of a filing, in the order of the `filings` source (euros; `headcount` in
 /// employees). NaN means "not reported".
@@ -32,15 +32,8 @@ pub const AMOUNTS: [&str; 16] = [
 pub const fn amount(name: &str) -> usize {
     let mut i = 0;
     while i < AMOUNTS.len() {
-        let (a, b) = (AMOUNTS[i].as_bytes(), name.as_bytes());
-        if a.len() == b.len() {
-            let mut j = 0;
-            while j < a.len() && a[j] == b[j] {
-                j += 1;
-            }
-            if j == a.len() {
-                return i;
-            }
+        if same(AMOUNTS[i], name) {
+            return i;
         }
         i += 1;
     }

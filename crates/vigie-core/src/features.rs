@@ -561,20 +561,25 @@ pub fn spec(name: &str) -> Option<&'static FeatureSpec> {
 pub const fn index_const(name: &str) -> usize {
     let mut i = 0;
     while i < CATALOGUE.len() {
-        let a = CATALOGUE[i].name.as_bytes();
-        let b = name.as_bytes();
-        if a.len() == b.len() {
-            let mut j = 0;
-            while j < a.len() && a[j] == b[j] {
-                j += 1;
-            }
-            if j == a.len() {
-                return i;
-            }
+        if same(CATALOGUE[i].name, name) {
+            return i;
         }
         i += 1;
     }
     panic!("unknown feature name")
+}
+
+/// Whether two names are equal, in constants (`==` on `str` is not `const`).
+pub(crate) const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut j = 0;
+    while j < a.len() && a[j] == b[j] {
+        j += 1;
+    }
+    j == a.len()
 }
 
 /// Feature names in catalogue order.
