@@ -1,9 +1,11 @@
 //! A company's annual accounts — the amounts of one filing — and the financial ratios of
 //! the feature catalogue computed from them. One home for the formulas: the panel applies
 //! them to the filings it reads, the self-diagnosis to the figures a company head types,
-//! and the import of real formats maps form boxes onto [`AMOUNTS`].
+//! and the import of real formats maps form boxes onto [`AMOUNTS`] ([`liasse`]).
 
 use crate::features::{index_const, same};
+
+pub mod liasse;
 
 /// The amounts of a filing, in the order of the `filings` source (euros; `headcount` in
 /// employees). NaN means "not reported".
