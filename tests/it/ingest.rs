@@ -390,3 +390,113 @@ fn reading_by_batches_changes_nothing() {
         assert!(a.equals_missing(&b), "{what}: the panels differ");
     }
 }
+
+/// A valid SIREN starting with `prefix` (8 digits): the check digit that passes Luhn.
+fn siren_from(prefix: &str) -> String {
+    (0..10)
+        .map(|d| format!("{prefix}{d}"))
+        .find(|s| vigie_core::Siren::parse(s).is_ok())
+        .expect("one check digit passes")
+}
+
+#[test]
+fn sirene_stock_files_become_companies_with_every_row_accounted_for() {
+    use vigie_data::import::sirene::{SireneInputs, companies};
+    let dir = common::tempdir();
+    let [a, b, c, d, e, f, g] =
+        ["12345678", "23456789", "34567890", "45678901", "56789012", "67890123", "78901234"]
+            .map(siren_from);
+    // Columns in another order than INSEE's, and one more: read by name.
+    let ul = format!(
+        "etatAdministratifUniteLegale,siren,dateCreationUniteLegale,trancheEffectifsUniteLegale,\
+         dateDebut,categorieJuridiqueUniteLegale,activitePrincipaleUniteLegale,\
+         nomenclatureActivitePrincipaleUniteLegale,denominationUniteLegale\n\
+         A,{a},2011-04-18,12,2011-04-18,5710,56.10A,NAFRev2,alpha\n\
+         C,{b},2005-02-01,NN,2023-09-30,5499,47.11D,NAFRev2,beta\n\
+         A,{c},2019-06-01,,2019-06-01,1000,43.21A,NAFRev2,\n\
+         A,{d},1990-01-01,03,1990-01-01,5710,52.1A,NAFRev1,delta\n\
+         A,{e},2020-13-01,01,2020-01-01,5710,62.01Z,NAFRev2,epsilon\n\
+         A,{a},2011-04-18,12,2011-04-18,5710,56.10A,NAFRev2,alpha again\n\
+         A,{f},2015-03-03,99,2015-03-03,5710,62.01Z,NAFRev2,phi\n\
+         A,{g},2016-03-03,02,2016-03-03,5710,62.01Z,NAFRev2,gamma\n\
+         A,123456789,2016-03-03,02,2016-03-03,5710,62.01Z,NAFRev2,bad\n"
+    );
+    let etab = format!(
+        "siren,nic,etablissementSiege,codeCommuneEtablissement\n\
+         {a},00011,true,21231\n\
+         {a},00029,false,75056\n\
+         {b},00012,true,2A004\n\
+         {c},00013,true,97411\n\
+         {d},00014,true,69123\n\
+         {e},00015,true,13055\n\
+         {f},00016,true,33063\n"
+    );
+    std::fs::write(dir.path().join("ul.csv"), ul).unwrap();
+    std::fs::write(dir.path().join("etab.csv"), etab).unwrap();
+    let inputs = |only| SireneInputs {
+        legal_units: vec![dir.path().join("ul.csv")],
+        establishments: vec![dir.path().join("etab.csv")],
+        legal_entities_only: only,
+    };
+    let mut log = vigie_data::rejects::RejectLog::default();
+    let (out, summaries) = companies(&inputs(true), &mut log).unwrap();
+    assert_eq!(out.siren, [a.clone(), b.clone()]);
+    assert_eq!(out.departement, ["21", "2A"]);
+    assert_eq!(out.naf, ["56.10A", "47.11D"]);
+    assert_eq!(out.closure_date, [None, Some("2023-09-30".to_owned())]);
+    assert_eq!(out.headcount_band, [Some("12".to_owned()), None]);
+    let (etab_s, ul_s) = (&summaries[0], &summaries[1]);
+    assert_eq!(ul_s.skipped.get("individual_entrepreneur"), Some(&1));
+    let by = |s: &vigie_data::import::InputSummary, r: &str| s.rejects_by_reason.get(r).copied();
+    assert_eq!(by(ul_s, "invalid_naf"), Some(1), "NAFRev1");
+    assert_eq!(by(ul_s, "invalid_date"), Some(1));
+    assert_eq!(by(ul_s, "duplicate_key"), Some(1));
+    assert_eq!(by(ul_s, "invalid_headcount_band"), Some(1));
+    assert_eq!(by(ul_s, "unknown_departement"), Some(1), "no head office for g");
+    assert_eq!(by(ul_s, "invalid_siren"), Some(1));
+    for s in [etab_s, ul_s] {
+        assert_eq!(s.rows_read, s.rows_accepted + s.rows_rejected + s.rows_skipped(), "{s:?}");
+    }
+    assert_eq!(etab_s.skipped.get("not_the_head_office"), Some(&1));
+    assert_eq!(etab_s.rows_accepted, 2);
+    // Without --legal-entities-only the individual entrepreneur is a company (overseas).
+    let mut log2 = vigie_data::rejects::RejectLog::default();
+    let (all, _) = companies(&inputs(false), &mut log2).unwrap();
+    assert_eq!(all.departement, ["21", "2A", "974"]);
+    // No raw SIREN in the rejects, nor in the summaries.
+    let rejects = dir.path().join("r.csv");
+    log.write_csv(&rejects).unwrap();
+    let text =
+        std::fs::read_to_string(&rejects).unwrap() + &serde_json::to_string(&summaries).unwrap();
+    for s in [&a, &b, &c, &d, &e, &f, &g, &"123456789".to_owned()] {
+        assert!(!text.contains(s.as_str()), "a raw SIREN leaked");
+    }
+    // What is written is a `companies` source the pipeline reads.
+    let path = vigie_data::import::sirene::write(&out, dir.path(), Format::Parquet).unwrap();
+    let raw =
+        vigie_data::source::read(&vigie_data::source::COMPANIES, &path, Format::Parquet, None)
+            .unwrap();
+    assert_eq!(raw.df.height(), 2);
+    // --sirene-ul without --sirene-etab: refused before reading.
+    let no_etab = SireneInputs { establishments: vec![], ..inputs(true) };
+    assert!(companies(&no_etab, &mut log).is_err());
+}
+
+#[test]
+fn the_public_sirene_test_files_are_read_with_every_row_accounted_for() {
+    // The parser test data of signaux-faibles (synthetic values in the real layouts; their
+    // SIRENs fail the check digit, so they are rejected, each with its reason).
+    let dir = common::root().join("../shared/formats/fixtures/signaux-faibles");
+    let inputs = vigie_data::import::sirene::SireneInputs {
+        legal_units: vec![dir.join("sirene_ul-sireneULTestData.csv")],
+        establishments: vec![dir.join("sirene-sireneTestData.csv")],
+        legal_entities_only: false,
+    };
+    let mut log = vigie_data::rejects::RejectLog::default();
+    let (_, summaries) = vigie_data::import::sirene::companies(&inputs, &mut log).unwrap();
+    for s in &summaries {
+        assert!(s.rows_read > 0);
+        assert_eq!(s.rows_read, s.rows_accepted + s.rows_rejected + s.rows_skipped(), "{s:?}");
+    }
+    assert_eq!(log.len(), summaries.iter().map(|s| s.rows_rejected).sum::<usize>());
+}

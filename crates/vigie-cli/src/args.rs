@@ -49,6 +49,29 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
         format: FormatArg,
     },
+    /// Convert the files administrations and the public hold into Vigie's sources: so far
+    /// the INSEE SIRENE stock files into `companies` (SIRENs kept as in the inputs, for
+    /// `panel` and `rescore` to pseudonymise). Prints a JSON summary per input file; the
+    /// rejected rows, with their reasons, go to `<out>/import-rejects.csv`.
+    Import {
+        /// `StockUniteLegale` CSV files (creation, activity, headcount band, closure).
+        #[arg(long = "sirene-ul", num_args = 1..)]
+        sirene_ul: Vec<PathBuf>,
+        /// `StockEtablissement` CSV files (the head office's commune, hence the
+        /// département); required with `--sirene-ul`.
+        #[arg(long = "sirene-etab", num_args = 1..)]
+        sirene_etab: Vec<PathBuf>,
+        /// Leave out individual entrepreneurs (legal form 1000: natural persons), counted
+        /// as skipped.
+        #[arg(long)]
+        legal_entities_only: bool,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// File format of the sources written.
+        #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
+        format: FormatArg,
+    },
     /// Build the point-in-time company × month panel with features and labels.
     Panel {
         /// Directory holding companies, filings, tax_monthly, social_monthly (optional)

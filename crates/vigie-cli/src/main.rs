@@ -92,6 +92,30 @@ fn run(cli: Cli) -> Result<()> {
             tracing::info!(seconds = started.elapsed().as_secs_f64(), dir = %out.display(), "generated");
             println!("{}", serde_json::to_string_pretty(&generated)?);
         }
+        Command::Import { sirene_ul, sirene_etab, legal_entities_only, out, format } => {
+            anyhow::ensure!(
+                !sirene_ul.is_empty() || !sirene_etab.is_empty(),
+                "nothing to import: give --sirene-ul and --sirene-etab"
+            );
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let inputs = vigie_data::import::sirene::SireneInputs {
+                legal_units: sirene_ul,
+                establishments: sirene_etab,
+                legal_entities_only,
+            };
+            let mut log = RejectLog::default();
+            let (companies, inputs) = vigie_data::import::sirene::companies(&inputs, &mut log)?;
+            let written = vigie_data::import::sirene::write(&companies, &out, format.into())?;
+            let rejects = out.join("import-rejects.csv");
+            log.write_csv(&rejects)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "inputs": inputs,
+                    "outputs": {"companies": written, "rows": companies.siren.len(), "rejects": rejects},
+                }))?
+            );
+        }
         Command::Panel {
             input,
             out,

@@ -15,6 +15,7 @@
 //! on data available at *m*.
 
 mod error;
+pub mod import;
 pub mod ingest;
 pub mod panel;
 pub mod pseudo;

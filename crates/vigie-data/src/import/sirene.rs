@@ -1,0 +1,440 @@
+//! INSEE SIRENE stock files (`../shared/formats/README.md`, section 1) into `companies`:
+//! `StockUniteLegale` gives the creation date, the activity (NAF rév. 2), the headcount
+//! band, the legal form and, for a ceased unit, its closure date; `StockEtablissement` gives
+//! the head office's commune, whose first characters are the département. Columns are read
+//! by name (their order changes between releases).
+//!
+//! Files are read whole (CSV): a national `StockEtablissement` (about 40 million rows)
+//! needs the batched reading of the other sources first — noted in issue #14.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use vigie_core::{Date, Departement, HeadcountBand, Naf, Siren};
+
+use super::InputSummary;
+use crate::rejects::{Reason, Reject, RejectLog};
+use crate::source::{self, ColumnSpec, Format, Kind, RawTable, SourceSpec};
+use crate::{Error, Result};
+
+const fn text(name: &'static str, required: bool) -> ColumnSpec {
+    ColumnSpec { name, kind: Kind::Text, required, nullable: true, meaning: "", example: "" }
+}
+
+/// The columns of `StockUniteLegale` read.
+pub static LEGAL_UNITS: SourceSpec = SourceSpec {
+    name: "sirene_ul",
+    grain: "one row per legal unit",
+    optional: true,
+    key: &["siren"],
+    columns: &[
+        text("siren", true),
+        text("dateCreationUniteLegale", true),
+        text("trancheEffectifsUniteLegale", true),
+        text("etatAdministratifUniteLegale", true),
+        text("dateDebut", true),
+        text("categorieJuridiqueUniteLegale", true),
+        text("activitePrincipaleUniteLegale", true),
+        text("nomenclatureActivitePrincipaleUniteLegale", false),
+    ],
+};
+
+/// The columns of `StockEtablissement` read.
+pub static ESTABLISHMENTS: SourceSpec = SourceSpec {
+    name: "sirene_etab",
+    grain: "one row per establishment",
+    optional: true,
+    key: &["siret"],
+    columns: &[
+        text("siren", true),
+        text("etablissementSiege", true),
+        text("codeCommuneEtablissement", true),
+    ],
+};
+
+/// The legal form of individual entrepreneurs (natural persons).
+const INDIVIDUAL: &str = "1000";
+
+/// The SIRENE files to read.
+#[derive(Debug, Clone, Default)]
+pub struct SireneInputs {
+    /// `StockUniteLegale` files.
+    pub legal_units: Vec<PathBuf>,
+    /// `StockEtablissement` files (the head offices' communes).
+    pub establishments: Vec<PathBuf>,
+    /// Leave out individual entrepreneurs (legal form 1000), counted as skipped.
+    pub legal_entities_only: bool,
+}
+
+/// The `companies` rows built, in input order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Companies {
+    /// SIRENs, as in the inputs.
+    pub siren: Vec<String>,
+    /// NAF rév. 2 codes.
+    pub naf: Vec<String>,
+    /// Départements of the head offices.
+    pub departement: Vec<String>,
+    /// Legal form codes (INSEE, 4 digits).
+    pub legal_form: Vec<String>,
+    /// Creation dates.
+    pub creation_date: Vec<String>,
+    /// Closure dates of ceased units.
+    pub closure_date: Vec<Option<String>>,
+    /// INSEE headcount bands (`None`: unknown).
+    pub headcount_band: Vec<Option<String>>,
+}
+
+impl Companies {
+    /// The rows as a `companies` source frame.
+    pub fn frame(&self) -> Result<DataFrame> {
+        let s = |name: &str, v: &[String]| Column::new(name.into(), v);
+        let o = |name: &str, v: &[Option<String>]| Column::new(name.into(), v);
+        DataFrame::new(
+            self.siren.len(),
+            vec![
+                s("siren", &self.siren),
+                s("naf", &self.naf),
+                s("departement", &self.departement),
+                s("legal_form", &self.legal_form),
+                s("creation_date", &self.creation_date),
+                o("closure_date", &self.closure_date),
+                o("headcount_band", &self.headcount_band),
+            ],
+        )
+        .map_err(|e| Error::Unreadable { path: PathBuf::from("companies"), message: e.to_string() })
+    }
+}
+
+/// One input file's counts and its rejects, as rows are decided.
+struct Tally<'r> {
+    source: &'static str,
+    summary: InputSummary,
+    log: &'r mut RejectLog,
+}
+
+impl<'r> Tally<'r> {
+    fn new(raw: &RawTable, log: &'r mut RejectLog) -> Self {
+        let mut t = Self {
+            source: raw.spec.name,
+            summary: InputSummary {
+                file: raw.path.display().to_string(),
+                rows_read: raw.df.height() + raw.malformed.len(),
+                ..InputSummary::default()
+            },
+            log,
+        };
+        for (row, problem) in &raw.malformed {
+            t.reject(*row, "", "", Reason::MalformedRow, format!("unreadable record: {problem}"));
+        }
+        t
+    }
+
+    fn reject(
+        &mut self,
+        row: u32,
+        column: &'static str,
+        value: &str,
+        reason: Reason,
+        detail: String,
+    ) {
+        self.summary.rows_rejected += 1;
+        *self.summary.rejects_by_reason.entry(reason.as_str()).or_default() += 1;
+        let value = if column == "siren" {
+            "<redacted>".to_owned()
+        } else {
+            value.chars().take(64).collect()
+        };
+        self.log.push(Reject { source: self.source, row, column, value, reason, detail });
+    }
+
+    fn skip(&mut self, why: &'static str) {
+        *self.summary.skipped.entry(why).or_default() += 1;
+    }
+}
+
+/// A text column of a raw table (absent optional columns read as empty).
+fn column<'a>(raw: &'a RawTable, name: &str) -> Option<&'a StringChunked> {
+    raw.df.column(name).ok().and_then(|c| c.str().ok())
+}
+
+fn cell(c: Option<&StringChunked>, i: usize) -> &str {
+    c.and_then(|c| c.get(i)).map_or("", str::trim)
+}
+
+/// The département of an INSEE commune code (`21231` → 21, `2A004` → 2A, `97411` → 974).
+fn departement_of(commune: &str) -> Option<Departement> {
+    let code = if commune.starts_with("97") { commune.get(..3)? } else { commune.get(..2)? };
+    (commune.len() == 5).then(|| Departement::parse(code).ok()).flatten()
+}
+
+/// Reads the SIRENE files into `companies` rows; one summary per input file, establishment
+/// files first.
+pub fn companies(
+    inputs: &SireneInputs,
+    log: &mut RejectLog,
+) -> Result<(Companies, Vec<InputSummary>)> {
+    if !inputs.legal_units.is_empty() && inputs.establishments.is_empty() {
+        return Err(Error::Arguments(
+            "--sirene-ul needs --sirene-etab: the département of a company is its head office's"
+                .into(),
+        ));
+    }
+    let mut summaries = Vec::new();
+    // Head offices: SIREN → département (or why it has none), and the row that said so.
+    let mut heads: HashMap<String, (std::result::Result<String, String>, usize, u32)> =
+        HashMap::new();
+    for (k, path) in inputs.establishments.iter().enumerate() {
+        let raw = source::read(&ESTABLISHMENTS, path, Format::Csv, None)?;
+        let mut t = Tally::new(&raw, log);
+        let (siren, head, commune) = (
+            column(&raw, "siren"),
+            column(&raw, "etablissementSiege"),
+            column(&raw, "codeCommuneEtablissement"),
+        );
+        for i in 0..raw.df.height() {
+            let row = raw.row_numbers[i];
+            if cell(head, i) != "true" {
+                t.skip("not_the_head_office");
+                continue;
+            }
+            let s = cell(siren, i);
+            if Siren::parse(s).is_err() {
+                t.reject(row, "siren", s, Reason::InvalidSiren, "not a valid SIREN".into());
+                continue;
+            }
+            let c = cell(commune, i);
+            let dep = departement_of(c)
+                .map(|d| d.as_str().to_owned())
+                .ok_or_else(|| format!("head office commune {c:?} is not an INSEE commune code"));
+            if let Err(why) = &dep {
+                t.reject(
+                    row,
+                    "codeCommuneEtablissement",
+                    c,
+                    Reason::UnknownDepartement,
+                    why.clone(),
+                );
+            }
+            match heads.entry(s.to_owned()) {
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    // Two head offices: the first one read is kept.
+                    if dep.is_ok() {
+                        t.reject(
+                            row,
+                            "etablissementSiege",
+                            "true",
+                            Reason::DuplicateKey,
+                            "another head office of this company was read before; the first \
+                             is kept"
+                                .into(),
+                        );
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert((dep, k, row));
+                }
+            }
+        }
+        summaries.push(t.summary);
+    }
+    let mut used_heads: Vec<usize> = vec![0; inputs.establishments.len()];
+    let mut out = Companies::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    for path in &inputs.legal_units {
+        let raw = source::read(&LEGAL_UNITS, path, Format::Csv, None)?;
+        let mut t = Tally::new(&raw, log);
+        let col = |n| column(&raw, n);
+        let (siren, created, band, state, since, form, naf, nomenclature) = (
+            col("siren"),
+            col("dateCreationUniteLegale"),
+            col("trancheEffectifsUniteLegale"),
+            col("etatAdministratifUniteLegale"),
+            col("dateDebut"),
+            col("categorieJuridiqueUniteLegale"),
+            col("activitePrincipaleUniteLegale"),
+            col("nomenclatureActivitePrincipaleUniteLegale"),
+        );
+        for i in 0..raw.df.height() {
+            let row = raw.row_numbers[i];
+            let s = cell(siren, i);
+            if Siren::parse(s).is_err() {
+                t.reject(row, "siren", s, Reason::InvalidSiren, "not a valid SIREN".into());
+                continue;
+            }
+            let legal_form = cell(form, i);
+            if inputs.legal_entities_only && legal_form == INDIVIDUAL {
+                t.skip("individual_entrepreneur");
+                continue;
+            }
+            if !seen.insert(s.to_owned()) {
+                t.reject(
+                    row,
+                    "siren",
+                    s,
+                    Reason::DuplicateKey,
+                    "this legal unit was read before; the first row is kept".into(),
+                );
+                continue;
+            }
+            let creation = cell(created, i);
+            let Ok(creation_date) = Date::parse(creation) else {
+                let (reason, why) = if creation.is_empty() {
+                    (Reason::MissingValue, "no creation date")
+                } else {
+                    (Reason::InvalidDate, "not a YYYY-MM-DD date")
+                };
+                t.reject(row, "dateCreationUniteLegale", creation, reason, why.into());
+                continue;
+            };
+            let closure = match cell(state, i) {
+                "A" => None,
+                "C" => {
+                    let d = cell(since, i);
+                    match Date::parse(d) {
+                        Ok(c) if c < creation_date => {
+                            t.reject(
+                                row,
+                                "dateDebut",
+                                d,
+                                Reason::ImpossibleDate,
+                                "ceased before its creation".into(),
+                            );
+                            continue;
+                        }
+                        Ok(c) => Some(c.to_string()),
+                        Err(_) => {
+                            t.reject(
+                                row,
+                                "dateDebut",
+                                d,
+                                Reason::InvalidDate,
+                                "a ceased unit's closure date (dateDebut) is not a YYYY-MM-DD date"
+                                    .into(),
+                            );
+                            continue;
+                        }
+                    }
+                }
+                other => {
+                    t.reject(
+                        row,
+                        "etatAdministratifUniteLegale",
+                        other,
+                        Reason::InvalidFlag,
+                        "expected A (active) or C (ceased)".into(),
+                    );
+                    continue;
+                }
+            };
+            let nom = cell(nomenclature, i);
+            let code = cell(naf, i);
+            if !(nom.is_empty() || nom == "NAFRev2") {
+                t.reject(
+                    row,
+                    "nomenclatureActivitePrincipaleUniteLegale",
+                    nom,
+                    Reason::InvalidNaf,
+                    format!("activity coded in {nom}: only NAF rév. 2 codes are read"),
+                );
+                continue;
+            }
+            let Ok(naf_code) = Naf::parse(code) else {
+                t.reject(
+                    row,
+                    "activitePrincipaleUniteLegale",
+                    code,
+                    Reason::InvalidNaf,
+                    "not a NAF rév. 2 code NN.NNL".into(),
+                );
+                continue;
+            };
+            let b = cell(band, i);
+            let headcount_band = if matches!(b, "" | "NN") {
+                None
+            } else if let Ok(h) = HeadcountBand::parse(b) {
+                Some(h.code().to_owned())
+            } else {
+                t.reject(
+                    row,
+                    "trancheEffectifsUniteLegale",
+                    b,
+                    Reason::InvalidHeadcountBand,
+                    "not an INSEE headcount band".into(),
+                );
+                continue;
+            };
+            let departement = match heads.get(s) {
+                Some((Ok(dep), file, _)) => {
+                    used_heads[*file] += 1;
+                    dep.clone()
+                }
+                Some((Err(why), _, _)) => {
+                    t.reject(
+                        row,
+                        "siren",
+                        s,
+                        Reason::UnknownDepartement,
+                        format!("its head office was rejected in sirene_etab: {why}"),
+                    );
+                    continue;
+                }
+                None => {
+                    t.reject(
+                        row,
+                        "siren",
+                        s,
+                        Reason::UnknownDepartement,
+                        "no head office of this company in the --sirene-etab files".into(),
+                    );
+                    continue;
+                }
+            };
+            t.summary.rows_accepted += 1;
+            out.siren.push(s.to_owned());
+            out.naf.push(naf_code.as_str().to_owned());
+            out.departement.push(departement);
+            out.legal_form.push(legal_form.to_owned());
+            out.creation_date.push(creation_date.to_string());
+            out.closure_date.push(closure);
+            out.headcount_band.push(headcount_band);
+        }
+        summaries.push(t.summary);
+    }
+    // Establishment rows: a head office used is accepted; a valid one of no legal unit
+    // read is skipped, said so.
+    for (k, s) in summaries.iter_mut().take(inputs.establishments.len()).enumerate() {
+        s.rows_accepted = used_heads[k];
+        let unused = s.rows_read - s.rows_rejected - s.rows_skipped() - s.rows_accepted;
+        if unused > 0 {
+            s.skipped.insert("no_legal_unit_read", unused);
+        }
+    }
+    Ok((out, summaries))
+}
+
+/// Writes `companies.<ext>` into `dir`; returns its path.
+pub fn write(companies: &Companies, dir: &Path, format: Format) -> Result<PathBuf> {
+    let path = dir.join(format!("companies.{}", format.extension()));
+    let mut df = companies.frame()?;
+    crate::table::write_frame(&mut df, &path, format)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn communes_give_their_departement() {
+        let d = |c: &str| departement_of(c).map(|d| d.as_str().to_owned());
+        assert_eq!(d("21231").as_deref(), Some("21"));
+        assert_eq!(d("2A004").as_deref(), Some("2A"));
+        assert_eq!(d("97411").as_deref(), Some("974"));
+        assert_eq!(d("75056").as_deref(), Some("75"));
+        assert_eq!(d("20004"), None, "20 is no longer a département");
+        assert_eq!(d("2100"), None);
+        assert_eq!(d(""), None);
+    }
+}
