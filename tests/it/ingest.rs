@@ -500,3 +500,56 @@ fn the_public_sirene_test_files_are_read_with_every_row_accounted_for() {
     }
     assert_eq!(log.len(), summaries.iter().map(|s| s.rows_rejected).sum::<usize>());
 }
+
+#[test]
+fn a_long_table_of_the_liasse_becomes_filings_that_ingestion_reads() {
+    let dir = common::tempdir();
+    let (a, b) = (siren_from("12345678"), siren_from("23456789"));
+    let table = format!(
+        "siren,date_cloture_exercice,duree_exercice,date_depot,regime,code,value\n\
+         {a},2023-12-31,12,2024-04-30,normal,FL,2000000\n\
+         {a},2023-12-31,12,2024-04-30,normal,FS,1200000\n\
+         {a},2023-12-31,12,2024-04-30,normal,DL,500000\n\
+         {a},2023-12-31,12,2024-04-30,normal,EE,1500000\n\
+         {a},2023-12-31,12,2024-04-30,normal,ZZ,3\n\
+         {a},2023-12-31,12,2024-04-30,normal,FL,1\n\
+         {a},2023-12-31,12,2024-04-30,normal,210,5\n\
+         {b},2024-06-30,18,2024-10-15,simplified,210,1200000\n\
+         {b},2024-06-30,18,2024-10-15,simplified,142,150000\n\
+         {b},2024-06-30,18,2024-10-15,simplified,180,abc\n\
+         {b},2024-06-30,18,2024-05-15,simplified,180,1\n\
+         {b},2024-06-30,30,2024-10-15,simplified,180,1\n\
+         {b},2024-06-30,18,2024-10-15,simplifie,180,1\n\
+         123456789,2024-06-30,18,2024-10-15,simplified,180,1\n"
+    );
+    let path = dir.path().join("liasse.csv");
+    std::fs::write(&path, table).unwrap();
+    let mut log = vigie_data::rejects::RejectLog::default();
+    let (filings, summaries) = vigie_data::import::liasse::filings(&[path], &mut log).unwrap();
+    assert_eq!(filings.siren, [a.clone(), b.clone()]);
+    let at = |k: usize, n: &str| filings.amounts[k][vigie_core::accounts::amount(n)];
+    assert_eq!(at(0, "turnover"), 2_000_000.0, "the first FL is kept");
+    assert_eq!(at(0, "value_added"), 800_000.0);
+    assert_eq!(at(0, "equity"), 500_000.0);
+    assert!((at(1, "turnover") - 800_000.0).abs() < 1e-9, "18 months annualised");
+    assert_eq!(at(1, "equity"), 150_000.0, "a stock is not");
+    assert!(at(1, "total_assets").is_nan(), "box 180 was not a number");
+    let s = &summaries[0];
+    assert_eq!(s.rows_read, 14);
+    assert_eq!(s.rows_accepted, 6);
+    assert_eq!(s.skipped.get("box_not_mapped"), Some(&1), "ZZ is a box no amount needs");
+    let by = |r: &str| s.rejects_by_reason.get(r).copied();
+    assert_eq!(by("duplicate_key"), Some(1));
+    assert_eq!(by("invalid_flag"), Some(2), "a 2033 box on a normal return; a bad regime");
+    assert_eq!(by("not_a_number"), Some(1));
+    assert_eq!(by("impossible_date"), Some(1));
+    assert_eq!(by("absurd_amount"), Some(1), "a 30-month fiscal year");
+    assert_eq!(by("invalid_siren"), Some(1));
+    assert_eq!(s.rows_read, s.rows_accepted + s.rows_rejected + s.rows_skipped());
+    // The file written is a `filings` source ingestion reads (types and columns).
+    let written = vigie_data::import::liasse::write(&filings, dir.path(), Format::Parquet).unwrap();
+    let raw =
+        vigie_data::source::read(&vigie_data::source::FILINGS, &written, Format::Parquet, None)
+            .unwrap();
+    assert_eq!(raw.df.height(), 2);
+}

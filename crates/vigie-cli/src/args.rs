@@ -50,7 +50,8 @@ pub(crate) enum Command {
         format: FormatArg,
     },
     /// Convert the files administrations and the public hold into Vigie's sources: so far
-    /// the INSEE SIRENE stock files into `companies` (SIRENs kept as in the inputs, for
+    /// the INSEE SIRENE stock files into `companies` and the liasse fiscale by box into
+    /// `filings` (SIRENs kept as in the inputs, for
     /// `panel` and `rescore` to pseudonymise). Prints a JSON summary per input file; the
     /// rejected rows, with their reasons, go to `<out>/import-rejects.csv`.
     Import {
@@ -61,6 +62,11 @@ pub(crate) enum Command {
         /// département); required with `--sirene-ul`.
         #[arg(long = "sirene-etab", num_args = 1..)]
         sirene_etab: Vec<PathBuf>,
+        /// Long tables of the liasse fiscale (`siren, date_cloture_exercice,
+        /// duree_exercice, date_depot, regime, code, value`; `regime` = normal or
+        /// simplified, `code` the form box) → `filings`.
+        #[arg(long, num_args = 1..)]
+        liasse: Vec<PathBuf>,
         /// Leave out individual entrepreneurs (legal form 1000: natural persons), counted
         /// as skipped.
         #[arg(long)]

@@ -92,27 +92,46 @@ fn run(cli: Cli) -> Result<()> {
             tracing::info!(seconds = started.elapsed().as_secs_f64(), dir = %out.display(), "generated");
             println!("{}", serde_json::to_string_pretty(&generated)?);
         }
-        Command::Import { sirene_ul, sirene_etab, legal_entities_only, out, format } => {
+        Command::Import { sirene_ul, sirene_etab, liasse, legal_entities_only, out, format } => {
             anyhow::ensure!(
-                !sirene_ul.is_empty() || !sirene_etab.is_empty(),
-                "nothing to import: give --sirene-ul and --sirene-etab"
+                !sirene_ul.is_empty() || !sirene_etab.is_empty() || !liasse.is_empty(),
+                "nothing to import: give --sirene-ul and --sirene-etab, or --liasse"
             );
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let inputs = vigie_data::import::sirene::SireneInputs {
-                legal_units: sirene_ul,
-                establishments: sirene_etab,
-                legal_entities_only,
-            };
             let mut log = RejectLog::default();
-            let (companies, inputs) = vigie_data::import::sirene::companies(&inputs, &mut log)?;
-            let written = vigie_data::import::sirene::write(&companies, &out, format.into())?;
+            let mut summaries = Vec::new();
+            let mut outputs = serde_json::Map::new();
+            if !sirene_ul.is_empty() || !sirene_etab.is_empty() {
+                let inputs = vigie_data::import::sirene::SireneInputs {
+                    legal_units: sirene_ul,
+                    establishments: sirene_etab,
+                    legal_entities_only,
+                };
+                let (companies, s) = vigie_data::import::sirene::companies(&inputs, &mut log)?;
+                let path = vigie_data::import::sirene::write(&companies, &out, format.into())?;
+                outputs.insert(
+                    "companies".into(),
+                    serde_json::json!({"file": path, "rows": companies.siren.len()}),
+                );
+                summaries.extend(s);
+            }
+            if !liasse.is_empty() {
+                let (filings, s) = vigie_data::import::liasse::filings(&liasse, &mut log)?;
+                let path = vigie_data::import::liasse::write(&filings, &out, format.into())?;
+                outputs.insert(
+                    "filings".into(),
+                    serde_json::json!({"file": path, "rows": filings.siren.len()}),
+                );
+                summaries.extend(s);
+            }
             let rejects = out.join("import-rejects.csv");
             log.write_csv(&rejects)?;
+            outputs.insert("rejects".into(), serde_json::json!(rejects));
             println!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({
-                    "inputs": inputs,
-                    "outputs": {"companies": written, "rows": companies.siren.len(), "rejects": rejects},
+                    "inputs": summaries,
+                    "outputs": outputs,
                 }))?
             );
         }

@@ -4,14 +4,19 @@
 //! with the deployment's key) and never written to a log, a summary or the rejects.
 //!
 //! Read so far: the INSEE SIRENE stock files (`StockUniteLegale`, `StockEtablissement`)
-//! into `companies` ([`sirene`]). The other formats of `../shared/formats/README.md`
-//! (liasse fiscale, INPI accounts, Urssaf files, BODACC) come next; the liasse's boxes
-//! already map to filing amounts in `vigie_core::accounts::liasse`.
+//! into `companies` ([`sirene`]); the liasse fiscale as a long table of amounts by box into
+//! `filings` ([`liasse`], through `vigie_core::accounts::liasse`). The other formats of
+//! `../shared/formats/README.md` (INPI accounts, Urssaf files, BODACC) come next.
 
 use std::collections::BTreeMap;
 
+use polars::prelude::*;
 use serde::Serialize;
 
+use crate::rejects::{Reason, Reject, RejectLog};
+use crate::source::{ColumnSpec, Kind, RawTable};
+
+pub mod liasse;
 pub mod sirene;
 
 /// What happened to the rows of one input file.
@@ -37,4 +42,74 @@ impl InputSummary {
     pub fn rows_skipped(&self) -> usize {
         self.skipped.values().sum()
     }
+}
+
+/// A text column of an input format (CSV is read as text, parsed per cell).
+pub(crate) const fn text(name: &'static str, required: bool) -> ColumnSpec {
+    ColumnSpec { name, kind: Kind::Text, required, nullable: true, meaning: "", example: "" }
+}
+
+/// One input file's counts and its rejects, as rows are decided.
+pub(crate) struct Tally<'r> {
+    source: &'static str,
+    pub(crate) summary: InputSummary,
+    log: &'r mut RejectLog,
+}
+
+impl<'r> Tally<'r> {
+    pub(crate) fn new(raw: &RawTable, log: &'r mut RejectLog) -> Self {
+        let mut t = Self {
+            source: raw.spec.name,
+            summary: InputSummary {
+                file: raw.path.display().to_string(),
+                rows_read: raw.df.height() + raw.malformed.len(),
+                ..InputSummary::default()
+            },
+            log,
+        };
+        for (row, problem) in &raw.malformed {
+            t.reject(*row, "", "", Reason::MalformedRow, format!("unreadable record: {problem}"));
+        }
+        t
+    }
+
+    pub(crate) fn reject(
+        &mut self,
+        row: u32,
+        column: &'static str,
+        value: &str,
+        reason: Reason,
+        detail: String,
+    ) {
+        self.summary.rows_rejected += 1;
+        *self.summary.rejects_by_reason.entry(reason.as_str()).or_default() += 1;
+        let value = if column == "siren" {
+            "<redacted>".to_owned()
+        } else {
+            value.chars().take(64).collect()
+        };
+        self.log.push(Reject { source: self.source, row, column, value, reason, detail });
+    }
+
+    /// Whether `value` is a valid SIREN; rejects the row (value redacted) when not.
+    pub(crate) fn siren_ok(&mut self, row: u32, value: &str) -> bool {
+        let ok = vigie_core::Siren::parse(value).is_ok();
+        if !ok {
+            self.reject(row, "siren", value, Reason::InvalidSiren, "not a valid SIREN".into());
+        }
+        ok
+    }
+
+    pub(crate) fn skip(&mut self, why: &'static str) {
+        *self.summary.skipped.entry(why).or_default() += 1;
+    }
+}
+
+/// A text column of a raw table (absent optional columns read as empty).
+pub(crate) fn column<'a>(raw: &'a RawTable, name: &str) -> Option<&'a StringChunked> {
+    raw.df.column(name).ok().and_then(|c| c.str().ok())
+}
+
+pub(crate) fn cell(c: Option<&StringChunked>, i: usize) -> &str {
+    c.and_then(|c| c.get(i)).map_or("", str::trim)
 }

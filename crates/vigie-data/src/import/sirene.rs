@@ -11,16 +11,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use vigie_core::{Date, Departement, HeadcountBand, Naf, Siren};
+use vigie_core::{Date, Departement, HeadcountBand, Naf};
 
-use super::InputSummary;
-use crate::rejects::{Reason, Reject, RejectLog};
-use crate::source::{self, ColumnSpec, Format, Kind, RawTable, SourceSpec};
+use super::{InputSummary, Tally, cell, column, text};
+use crate::rejects::{Reason, RejectLog};
+use crate::source::{self, Format, SourceSpec};
 use crate::{Error, Result};
-
-const fn text(name: &'static str, required: bool) -> ColumnSpec {
-    ColumnSpec { name, kind: Kind::Text, required, nullable: true, meaning: "", example: "" }
-}
 
 /// The columns of `StockUniteLegale` read.
 pub static LEGAL_UNITS: SourceSpec = SourceSpec {
@@ -107,62 +103,6 @@ impl Companies {
     }
 }
 
-/// One input file's counts and its rejects, as rows are decided.
-struct Tally<'r> {
-    source: &'static str,
-    summary: InputSummary,
-    log: &'r mut RejectLog,
-}
-
-impl<'r> Tally<'r> {
-    fn new(raw: &RawTable, log: &'r mut RejectLog) -> Self {
-        let mut t = Self {
-            source: raw.spec.name,
-            summary: InputSummary {
-                file: raw.path.display().to_string(),
-                rows_read: raw.df.height() + raw.malformed.len(),
-                ..InputSummary::default()
-            },
-            log,
-        };
-        for (row, problem) in &raw.malformed {
-            t.reject(*row, "", "", Reason::MalformedRow, format!("unreadable record: {problem}"));
-        }
-        t
-    }
-
-    fn reject(
-        &mut self,
-        row: u32,
-        column: &'static str,
-        value: &str,
-        reason: Reason,
-        detail: String,
-    ) {
-        self.summary.rows_rejected += 1;
-        *self.summary.rejects_by_reason.entry(reason.as_str()).or_default() += 1;
-        let value = if column == "siren" {
-            "<redacted>".to_owned()
-        } else {
-            value.chars().take(64).collect()
-        };
-        self.log.push(Reject { source: self.source, row, column, value, reason, detail });
-    }
-
-    fn skip(&mut self, why: &'static str) {
-        *self.summary.skipped.entry(why).or_default() += 1;
-    }
-}
-
-/// A text column of a raw table (absent optional columns read as empty).
-fn column<'a>(raw: &'a RawTable, name: &str) -> Option<&'a StringChunked> {
-    raw.df.column(name).ok().and_then(|c| c.str().ok())
-}
-
-fn cell(c: Option<&StringChunked>, i: usize) -> &str {
-    c.and_then(|c| c.get(i)).map_or("", str::trim)
-}
-
 /// The département of an INSEE commune code (`21231` → 21, `2A004` → 2A, `97411` → 974).
 fn departement_of(commune: &str) -> Option<Departement> {
     let code = if commune.starts_with("97") { commune.get(..3)? } else { commune.get(..2)? };
@@ -200,8 +140,7 @@ pub fn companies(
                 continue;
             }
             let s = cell(siren, i);
-            if Siren::parse(s).is_err() {
-                t.reject(row, "siren", s, Reason::InvalidSiren, "not a valid SIREN".into());
+            if !t.siren_ok(row, s) {
                 continue;
             }
             let c = cell(commune, i);
@@ -259,8 +198,7 @@ pub fn companies(
         for i in 0..raw.df.height() {
             let row = raw.row_numbers[i];
             let s = cell(siren, i);
-            if Siren::parse(s).is_err() {
-                t.reject(row, "siren", s, Reason::InvalidSiren, "not a valid SIREN".into());
+            if !t.siren_ok(row, s) {
                 continue;
             }
             let legal_form = cell(form, i);
