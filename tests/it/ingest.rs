@@ -419,7 +419,9 @@ fn sirene_stock_files_become_companies_with_every_row_accounted_for() {
          A,{a},2011-04-18,12,2011-04-18,5710,56.10A,NAFRev2,alpha again\n\
          A,{f},2015-03-03,99,2015-03-03,5710,62.01Z,NAFRev2,phi\n\
          A,{g},2016-03-03,02,2016-03-03,5710,62.01Z,NAFRev2,gamma\n\
-         A,123456789,2016-03-03,02,2016-03-03,5710,62.01Z,NAFRev2,bad\n"
+         A,123456789,2016-03-03,02,2016-03-03,5710,62.01Z,NAFRev2,bad\n\
+         A,{f},2015-03-03,11,2015-03-03,5710,62.01Z,NAFRev2,phi corrected\n\
+         A,{g},2016-03-03,02,2016-03-03,5710,62.01Z,NAFRev2,gamma,one field too many\n"
     );
     let etab = format!(
         "siren,nic,etablissementSiege,codeCommuneEtablissement\n\
@@ -429,7 +431,8 @@ fn sirene_stock_files_become_companies_with_every_row_accounted_for() {
          {c},00013,true,97411\n\
          {d},00014,true,69123\n\
          {e},00015,true,13055\n\
-         {f},00016,true,33063\n"
+         {f},00016,true,99999\n\
+         {f},00017,true,33063\n"
     );
     std::fs::write(dir.path().join("ul.csv"), ul).unwrap();
     std::fs::write(dir.path().join("etab.csv"), etab).unwrap();
@@ -440,11 +443,14 @@ fn sirene_stock_files_become_companies_with_every_row_accounted_for() {
     };
     let mut log = vigie_data::rejects::RejectLog::default();
     let (out, summaries) = companies(&inputs(true), &mut log).unwrap();
-    assert_eq!(out.siren, [a.clone(), b.clone()]);
-    assert_eq!(out.departement, ["21", "2A"]);
-    assert_eq!(out.naf, ["56.10A", "47.11D"]);
-    assert_eq!(out.closure_date, [None, Some("2023-09-30".to_owned())]);
-    assert_eq!(out.headcount_band, [Some("12".to_owned()), None]);
+    // f's first row has a bad band, its corrected row comes later: the later one is taken
+    // (a rejected row keeps nothing); its head office with a bad commune is replaced by a
+    // valid one.
+    assert_eq!(out.siren, [a.clone(), b.clone(), f.clone()]);
+    assert_eq!(out.departement, ["21", "2A", "33"]);
+    assert_eq!(out.naf, ["56.10A", "47.11D", "62.01Z"]);
+    assert_eq!(out.closure_date, [None, Some("2023-09-30".to_owned()), None]);
+    assert_eq!(out.headcount_band, [Some("12".to_owned()), None, Some("11".to_owned())]);
     let (etab_s, ul_s) = (&summaries[0], &summaries[1]);
     assert_eq!(ul_s.skipped.get("individual_entrepreneur"), Some(&1));
     let by = |s: &vigie_data::import::InputSummary, r: &str| s.rejects_by_reason.get(r).copied();
@@ -454,15 +460,19 @@ fn sirene_stock_files_become_companies_with_every_row_accounted_for() {
     assert_eq!(by(ul_s, "invalid_headcount_band"), Some(1));
     assert_eq!(by(ul_s, "unknown_departement"), Some(1), "no head office for g");
     assert_eq!(by(ul_s, "invalid_siren"), Some(1));
+    assert_eq!(by(ul_s, "malformed_row"), Some(1), "a row with one field too many");
+    assert_eq!(by(etab_s, "unknown_departement"), Some(1), "commune 99999");
     for s in [etab_s, ul_s] {
         assert_eq!(s.rows_read, s.rows_accepted + s.rows_rejected + s.rows_skipped(), "{s:?}");
     }
     assert_eq!(etab_s.skipped.get("not_the_head_office"), Some(&1));
-    assert_eq!(etab_s.rows_accepted, 2);
+    assert_eq!(etab_s.rows_accepted, 3);
+    // c (an individual entrepreneur, skipped) and d, e (rejected) had head offices.
+    assert_eq!(etab_s.skipped.get("legal_unit_rejected_or_skipped"), Some(&3));
     // Without --legal-entities-only the individual entrepreneur is a company (overseas).
     let mut log2 = vigie_data::rejects::RejectLog::default();
     let (all, _) = companies(&inputs(false), &mut log2).unwrap();
-    assert_eq!(all.departement, ["21", "2A", "974"]);
+    assert_eq!(all.departement, ["21", "2A", "974", "33"]);
     // No raw SIREN in the rejects, nor in the summaries.
     let rejects = dir.path().join("r.csv");
     log.write_csv(&rejects).unwrap();
@@ -476,10 +486,12 @@ fn sirene_stock_files_become_companies_with_every_row_accounted_for() {
     let raw =
         vigie_data::source::read(&vigie_data::source::COMPANIES, &path, Format::Parquet, None)
             .unwrap();
-    assert_eq!(raw.df.height(), 2);
-    // --sirene-ul without --sirene-etab: refused before reading.
+    assert_eq!(raw.df.height(), 3);
+    // One kind of SIRENE file without the other: refused before reading.
     let no_etab = SireneInputs { establishments: vec![], ..inputs(true) };
     assert!(companies(&no_etab, &mut log).is_err());
+    let no_ul = SireneInputs { legal_units: vec![], ..inputs(true) };
+    assert!(companies(&no_ul, &mut log).is_err());
 }
 
 #[test]
@@ -520,7 +532,8 @@ fn a_long_table_of_the_liasse_becomes_filings_that_ingestion_reads() {
          {b},2024-06-30,18,2024-05-15,simplified,180,1\n\
          {b},2024-06-30,30,2024-10-15,simplified,180,1\n\
          {b},2024-06-30,18,2024-10-15,simplifie,180,1\n\
-         123456789,2024-06-30,18,2024-10-15,simplified,180,1\n"
+         123456789,2024-06-30,18,2024-10-15,simplified,180,1\n\
+         {a},2023-12-31,12,2024-04-30,normal,FN,1,234,567\n"
     );
     let path = dir.path().join("liasse.csv");
     std::fs::write(&path, table).unwrap();
@@ -535,8 +548,12 @@ fn a_long_table_of_the_liasse_becomes_filings_that_ingestion_reads() {
     assert_eq!(at(1, "equity"), 150_000.0, "a stock is not");
     assert!(at(1, "total_assets").is_nan(), "box 180 was not a number");
     let s = &summaries[0];
-    assert_eq!(s.rows_read, 14);
+    let by_reason =
+        |s: &vigie_data::import::InputSummary, r: &str| s.rejects_by_reason.get(r).copied();
+    assert_eq!(s.rows_read, 15);
     assert_eq!(s.rows_accepted, 6);
+    assert_eq!(by_reason(s, "malformed_row"), Some(1), "9 fields: its values are not read");
+    assert!(at(0, "value_added") == 800_000.0, "FN of the ragged row not added");
     assert_eq!(s.skipped.get("box_not_mapped"), Some(&1), "ZZ is a box no amount needs");
     let by = |r: &str| s.rejects_by_reason.get(r).copied();
     assert_eq!(by("duplicate_key"), Some(1));

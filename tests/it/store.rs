@@ -226,6 +226,12 @@ fn invalid_runs_are_refused_and_change_nothing() {
                 assert!(matches!(err, Error::Invalid(_)), "{err}");
             }
             assert_eq!(store.run_scores("r1").await.unwrap(), ok, "the stored run is untouched");
+            // Run ids are bounded (cursors carry them): an overlong or empty one is refused.
+            for bad in [String::new(), "x".repeat(101)] {
+                let err = store.check_run_id(&bad, "2025-12").await.unwrap_err();
+                assert!(matches!(err, Error::Invalid(_)), "{err}");
+            }
+            store.check_run_id(&"x".repeat(100), "2025-12").await.unwrap();
             assert!(matches!(Store::open("mysql://x").await.unwrap_err(), Error::Url(_)));
         });
     });

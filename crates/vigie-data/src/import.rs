@@ -53,6 +53,8 @@ pub(crate) const fn text(name: &'static str, required: bool) -> ColumnSpec {
 pub(crate) struct Tally<'r> {
     source: &'static str,
     pub(crate) summary: InputSummary,
+    /// Rows with the wrong number of fields (rejected on creation).
+    ragged: std::collections::HashSet<u32>,
     log: &'r mut RejectLog,
 }
 
@@ -65,12 +67,29 @@ impl<'r> Tally<'r> {
                 rows_read: raw.df.height() + raw.malformed.len(),
                 ..InputSummary::default()
             },
+            ragged: raw.ragged.iter().map(|(row, _)| *row).collect(),
             log,
         };
         for (row, problem) in &raw.malformed {
             t.reject(*row, "", "", Reason::MalformedRow, format!("unreadable record: {problem}"));
         }
+        // Rows with more or fewer fields than the header: their values may be shifted, so
+        // none is read (nor shown: a shifted SIREN would not be redacted).
+        for (row, fields) in &raw.ragged {
+            t.reject(
+                *row,
+                "",
+                "",
+                Reason::MalformedRow,
+                format!("{fields} fields where the header has {}", raw.header_fields),
+            );
+        }
         t
+    }
+
+    /// Whether a row was rejected as malformed when read (its values are not to be used).
+    pub(crate) fn malformed(&self, row: u32) -> bool {
+        self.ragged.contains(&row)
     }
 
     pub(crate) fn reject(

@@ -10,7 +10,11 @@
 //! same sector and size band ([`LeverRanges`], computed by the nightly batch): a lever never
 //! moves a feature beyond what such companies show, nor the wrong way, nor below its floor.
 //!
-//! What it says is what the model says, not a promise of cause and effect.
+//! What it says is what the model says, not a promise of cause and effect. And it is said
+//! of feature values: ratios built on the same amount move independently (raising cash
+//! over assets leaves the quick ratio where it was), so a set of two such ratios is two
+//! moves the model weighs, not one balance sheet recomputed. Only the features derived from
+//! a moved one in the panel (a trend, a mean, a count of months) follow it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

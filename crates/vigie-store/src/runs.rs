@@ -80,6 +80,9 @@ pub struct StoredScore {
     pub score: ScoreRow,
 }
 
+/// Longest run id, in bytes (alert-list cursors carry it in hex, at most 400 digits).
+pub const MAX_RUN_ID_LEN: usize = 100;
+
 /// Rows per SQLite INSERT statement (17 parameters each; SQLite allows 32,766).
 const SQLITE_ROWS_PER_STATEMENT: usize = 1000;
 /// Rows per PostgreSQL UNNEST statement.
@@ -201,6 +204,13 @@ impl Store {
     /// delete that run. (The batch is the only writer, so checking first is enough; it
     /// checks before writing any file too.)
     pub async fn check_run_id(&self, run_id: &str, month: &str) -> Result<()> {
+        // Bounded: alert-list cursors carry the run id (`AlertCursor::PATTERN`).
+        if run_id.is_empty() || run_id.len() > MAX_RUN_ID_LEN {
+            return Err(Error::Invalid(format!(
+                "a run id has 1 to {MAX_RUN_ID_LEN} bytes ({} given)",
+                run_id.len()
+            )));
+        }
         match self.run_summary(run_id).await? {
             Some(held) if held.month != month => Err(Error::Invalid(format!(
                 "run id {run_id:?} already holds the run of {}; choose another --run-id for \

@@ -98,6 +98,9 @@ pub fn filings(paths: &[PathBuf], log: &mut RejectLog) -> Result<(Filings, Vec<I
         );
         for i in 0..raw.df.height() {
             let row = raw.row_numbers[i];
+            if t.malformed(row) {
+                continue;
+            }
             let s = cell(siren, i);
             if !t.siren_ok(row, s) {
                 continue;

@@ -115,9 +115,10 @@ pub fn companies(
     inputs: &SireneInputs,
     log: &mut RejectLog,
 ) -> Result<(Companies, Vec<InputSummary>)> {
-    if !inputs.legal_units.is_empty() && inputs.establishments.is_empty() {
+    if inputs.legal_units.is_empty() != inputs.establishments.is_empty() {
         return Err(Error::Arguments(
-            "--sirene-ul needs --sirene-etab: the département of a company is its head office's"
+            "--sirene-ul and --sirene-etab go together: the legal units give the companies, \
+             their head offices the départements"
                 .into(),
         ));
     }
@@ -135,6 +136,9 @@ pub fn companies(
         );
         for i in 0..raw.df.height() {
             let row = raw.row_numbers[i];
+            if t.malformed(row) {
+                continue;
+            }
             if cell(head, i) != "true" {
                 t.skip("not_the_head_office");
                 continue;
@@ -157,8 +161,14 @@ pub fn companies(
                 );
             }
             match heads.entry(s.to_owned()) {
+                // A valid head office replaces one rejected for its commune.
+                std::collections::hash_map::Entry::Occupied(mut o)
+                    if o.get().0.is_err() && dep.is_ok() =>
+                {
+                    let _rejected_before = o.insert((dep, k, row));
+                }
                 std::collections::hash_map::Entry::Occupied(_) => {
-                    // Two head offices: the first one read is kept.
+                    // Two valid head offices: the first one read is kept.
                     if dep.is_ok() {
                         t.reject(
                             row,
@@ -178,9 +188,12 @@ pub fn companies(
         }
         summaries.push(t.summary);
     }
-    let mut used_heads: Vec<usize> = vec![0; inputs.establishments.len()];
+    let mut used: HashSet<String> = HashSet::new();
     let mut out = Companies::default();
+    // Legal units accepted (a later row of the same SIREN is a duplicate), and every valid
+    // SIREN read in them (to say why a head office went unused).
     let mut seen: HashSet<String> = HashSet::new();
+    let mut read: HashSet<String> = HashSet::new();
     for path in &inputs.legal_units {
         let raw = source::read(&LEGAL_UNITS, path, Format::Csv, None)?;
         let mut t = Tally::new(&raw, log);
@@ -197,16 +210,20 @@ pub fn companies(
         );
         for i in 0..raw.df.height() {
             let row = raw.row_numbers[i];
+            if t.malformed(row) {
+                continue;
+            }
             let s = cell(siren, i);
             if !t.siren_ok(row, s) {
                 continue;
             }
+            read.insert(s.to_owned());
             let legal_form = cell(form, i);
             if inputs.legal_entities_only && legal_form == INDIVIDUAL {
                 t.skip("individual_entrepreneur");
                 continue;
             }
-            if !seen.insert(s.to_owned()) {
+            if seen.contains(s) {
                 t.reject(
                     row,
                     "siren",
@@ -304,10 +321,7 @@ pub fn companies(
                 continue;
             };
             let departement = match heads.get(s) {
-                Some((Ok(dep), file, _)) => {
-                    used_heads[*file] += 1;
-                    dep.clone()
-                }
+                Some((Ok(dep), _, _)) => dep.clone(),
                 Some((Err(why), _, _)) => {
                     t.reject(
                         row,
@@ -330,6 +344,8 @@ pub fn companies(
                 }
             };
             t.summary.rows_accepted += 1;
+            seen.insert(s.to_owned());
+            used.insert(s.to_owned());
             out.siren.push(s.to_owned());
             out.naf.push(naf_code.as_str().to_owned());
             out.departement.push(departement);
@@ -340,13 +356,19 @@ pub fn companies(
         }
         summaries.push(t.summary);
     }
-    // Establishment rows: a head office used is accepted; a valid one of no legal unit
-    // read is skipped, said so.
-    for (k, s) in summaries.iter_mut().take(inputs.establishments.len()).enumerate() {
-        s.rows_accepted = used_heads[k];
-        let unused = s.rows_read - s.rows_rejected - s.rows_skipped() - s.rows_accepted;
-        if unused > 0 {
-            s.skipped.insert("no_legal_unit_read", unused);
+    // Establishment rows: a head office used is accepted; a valid one unused is skipped,
+    // saying whether its legal unit was read (then rejected or skipped) or not at all.
+    for (siren, (dep, file, _)) in &heads {
+        if dep.is_err() {
+            continue; // rejected already
+        }
+        let s = &mut summaries[*file];
+        if used.contains(siren) {
+            s.rows_accepted += 1;
+        } else if read.contains(siren) {
+            *s.skipped.entry("legal_unit_rejected_or_skipped").or_default() += 1;
+        } else {
+            *s.skipped.entry("no_legal_unit_read").or_default() += 1;
         }
     }
     Ok((out, summaries))
