@@ -101,6 +101,7 @@ fn run(cli: Cli) -> Result<()> {
             let mut log = RejectLog::default();
             let mut summaries = Vec::new();
             let mut outputs = serde_json::Map::new();
+            let written = |path: &std::path::Path, rows: usize| serde_json::json!({"file": path, "rows": rows});
             if !sirene_ul.is_empty() || !sirene_etab.is_empty() {
                 let inputs = vigie_data::import::sirene::SireneInputs {
                     legal_units: sirene_ul,
@@ -109,19 +110,13 @@ fn run(cli: Cli) -> Result<()> {
                 };
                 let (companies, s) = vigie_data::import::sirene::companies(&inputs, &mut log)?;
                 let path = vigie_data::import::sirene::write(&companies, &out, format.into())?;
-                outputs.insert(
-                    "companies".into(),
-                    serde_json::json!({"file": path, "rows": companies.siren.len()}),
-                );
+                outputs.insert("companies".into(), written(&path, companies.siren.len()));
                 summaries.extend(s);
             }
             if !liasse.is_empty() {
                 let (filings, s) = vigie_data::import::liasse::filings(&liasse, &mut log)?;
                 let path = vigie_data::import::liasse::write(&filings, &out, format.into())?;
-                outputs.insert(
-                    "filings".into(),
-                    serde_json::json!({"file": path, "rows": filings.siren.len()}),
-                );
+                outputs.insert("filings".into(), written(&path, filings.siren.len()));
                 summaries.extend(s);
             }
             let rejects = out.join("import-rejects.csv");

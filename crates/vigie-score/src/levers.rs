@@ -202,17 +202,23 @@ fn moves(row: &[f64], ranges: &LeverRanges, group: &str) -> Vec<Move> {
 /// count of months in arrears over the last twelve loses the current month when the
 /// arrears are cleared.
 fn apply(row: &mut [f64], m: &Move, v: f64) {
+    use features::index_const as at;
     row[m.at] = v;
-    let idx = |name: &str| features::index_of(name);
     let cleared = m.from > 0.0 && v <= 0.0;
+    // Positions resolved at compile time: this runs for every rescoring of a search.
     let (trend, lag6, mean, months) = match m.lever.feature {
         "tax_arrears_ratio" => (
-            idx("tax_arrears_trend_6m"),
-            idx("tax_arrears_ratio_lag6"),
+            Some(const { at("tax_arrears_trend_6m") }),
+            Some(const { at("tax_arrears_ratio_lag6") }),
             None,
-            idx("tax_arrears_months_12m"),
+            Some(const { at("tax_arrears_months_12m") }),
         ),
-        "soc_debt_ratio" => (None, None, idx("soc_debt_mean_12m"), idx("soc_debt_months_12m")),
+        "soc_debt_ratio" => (
+            None,
+            None,
+            Some(const { at("soc_debt_mean_12m") }),
+            Some(const { at("soc_debt_months_12m") }),
+        ),
         _ => return,
     };
     if let (Some(t), Some(l)) = (trend, lag6)

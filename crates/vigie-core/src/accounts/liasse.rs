@@ -33,6 +33,9 @@ pub struct Line {
     pub simplified: &'static [(i8, &'static str)],
     /// A flow over the fiscal year (annualised), not a stock at its end.
     pub flow: bool,
+    /// The boxes of `value_added` come first in the sum (EBITDA is value added plus
+    /// operating subsidies, minus taxes and staff costs).
+    pub plus_value_added: bool,
 }
 
 const P: i8 = 1;
@@ -45,6 +48,7 @@ pub const LINES: [Line; 16] = [
         normal: &[(P, "FL")],
         simplified: &[(P, "210"), (P, "214"), (P, "218")],
         flow: true,
+        plus_value_added: false,
     },
     Line {
         amount: "value_added",
@@ -71,62 +75,63 @@ pub const LINES: [Line; 16] = [
             (M, "242"),
         ],
         flow: true,
+        plus_value_added: false,
     },
     Line {
         amount: "ebitda",
-        normal: &[
-            (P, "FL"),
-            (P, "FM"),
-            (P, "FN"),
-            (M, "FS"),
-            (M, "FT"),
-            (M, "FU"),
-            (M, "FV"),
-            (M, "FW"),
-            (P, "FO"),
-            (M, "FX"),
-            (M, "FY"),
-            (M, "FZ"),
-        ],
-        simplified: &[
-            (P, "210"),
-            (P, "214"),
-            (P, "218"),
-            (P, "222"),
-            (P, "224"),
-            (M, "234"),
-            (M, "236"),
-            (M, "238"),
-            (M, "240"),
-            (M, "242"),
-            (P, "226"),
-            (M, "244"),
-            (M, "250"),
-            (M, "252"),
-        ],
+        normal: &[(P, "FO"), (M, "FX"), (M, "FY"), (M, "FZ")],
+        simplified: &[(P, "226"), (M, "244"), (M, "250"), (M, "252")],
         flow: true,
+        plus_value_added: true,
     },
     Line {
         amount: "operating_income",
         normal: &[(P, "GG")],
         simplified: &[(P, "270")],
         flow: true,
+        plus_value_added: false,
     },
-    Line { amount: "net_income", normal: &[(P, "HN")], simplified: &[(P, "310")], flow: true },
-    Line { amount: "total_assets", normal: &[(P, "EE")], simplified: &[(P, "180")], flow: false },
-    Line { amount: "equity", normal: &[(P, "DL")], simplified: &[(P, "142")], flow: false },
+    Line {
+        amount: "net_income",
+        normal: &[(P, "HN")],
+        simplified: &[(P, "310")],
+        flow: true,
+        plus_value_added: false,
+    },
+    Line {
+        amount: "total_assets",
+        normal: &[(P, "EE")],
+        simplified: &[(P, "180")],
+        flow: false,
+        plus_value_added: false,
+    },
+    Line {
+        amount: "equity",
+        normal: &[(P, "DL")],
+        simplified: &[(P, "142")],
+        flow: false,
+        plus_value_added: false,
+    },
     Line {
         amount: "financial_debt",
         normal: &[(P, "DS"), (P, "DT"), (P, "DU"), (P, "DV")],
         simplified: &[(P, "156"), (P, "169"), (P, "173")],
         flow: false,
+        plus_value_added: false,
     },
-    Line { amount: "trade_payables", normal: &[(P, "DX")], simplified: &[(P, "166")], flow: false },
+    Line {
+        amount: "trade_payables",
+        normal: &[(P, "DX")],
+        simplified: &[(P, "166")],
+        flow: false,
+        plus_value_added: false,
+    },
     Line {
         amount: "trade_receivables",
         normal: &[(P, "BX"), (M, "BY")],
         simplified: &[(P, "068"), (M, "070")],
         flow: false,
+        plus_value_added: false,
     },
     Line {
         amount: "inventory",
@@ -144,27 +149,43 @@ pub const LINES: [Line; 16] = [
         ],
         simplified: &[(P, "050"), (M, "052"), (P, "060"), (M, "062")],
         flow: false,
+        plus_value_added: false,
     },
     Line {
         amount: "cash",
         normal: &[(P, "CD"), (M, "CE"), (P, "CF"), (M, "CG")],
         simplified: &[(P, "080"), (M, "082"), (P, "084"), (M, "086")],
         flow: false,
+        plus_value_added: false,
     },
     Line {
         amount: "staff_costs",
         normal: &[(P, "FY"), (P, "FZ")],
         simplified: &[(P, "250"), (P, "252")],
         flow: true,
+        plus_value_added: false,
     },
     Line {
         amount: "tax_social_liabilities",
         normal: &[(P, "DY")],
         simplified: &[(P, "172")],
         flow: false,
+        plus_value_added: false,
     },
-    Line { amount: "investment", normal: &[(P, "0J")], simplified: &[(P, "492")], flow: true },
-    Line { amount: "headcount", normal: &[(P, "YP")], simplified: &[(P, "376")], flow: false },
+    Line {
+        amount: "investment",
+        normal: &[(P, "0J")],
+        simplified: &[(P, "492")],
+        flow: true,
+        plus_value_added: false,
+    },
+    Line {
+        amount: "headcount",
+        normal: &[(P, "YP")],
+        simplified: &[(P, "376")],
+        flow: false,
+        plus_value_added: false,
+    },
 ];
 
 /// The amounts of a filing from its boxes (`box_value(code)`: the box's amount in euros,
@@ -179,14 +200,16 @@ pub fn amounts(
         return None;
     }
     let mut out = [f64::NAN; 16];
+    let boxes = |line: &Line| match regime {
+        Regime::Normal => line.normal,
+        Regime::Simplified => line.simplified,
+    };
+    let value_added = boxes(&LINES[super::amount("value_added")]);
     for (slot, line) in out.iter_mut().zip(&LINES) {
-        let boxes = match regime {
-            Regime::Normal => line.normal,
-            Regime::Simplified => line.simplified,
-        };
+        let before: &[(i8, &str)] = if line.plus_value_added { value_added } else { &[] };
         let mut any = false;
         let mut sum = 0.0;
-        for &(sign, code) in boxes {
+        for &(sign, code) in before.iter().chain(boxes(line)) {
             if let Some(v) = box_value(code).filter(|v| v.is_finite()) {
                 any = true;
                 sum += f64::from(sign) * v;

@@ -272,7 +272,7 @@ pub fn factor(feature: &str, value: Option<f64>, before: Option<f64>) -> String 
 
 /// A feature's value in words, by its unit (for the levers' "from … to …").
 fn value_of(feature: &str, v: f64) -> String {
-    match CATALOGUE.iter().find(|f| f.name == feature).map_or("", |s| s.unit) {
+    match vigie_core::features::spec(feature).map_or("", |s| s.unit) {
         "ratio" if feature == "fin_quick_ratio" || feature == "fin_current_ratio" => number(v, 2),
         "ratio" => percent(v),
         "days" => format!("{} jours", number(v, 0)),
