@@ -77,6 +77,10 @@ pub(crate) fn prepared() -> &'static Prepared {
                 })
                 .find(|(_, id)| scores.binary_search_by(|s| s.company_id.as_str().cmp(id)).is_ok())
                 .unwrap();
+            // The public self-diagnosis's model.
+            let record =
+                vigie_batch::register(&store, &common::demo_self_model_dir()).await.unwrap();
+            store.activate_model(&record.version).await.unwrap();
             store.close().await;
             Prepared {
                 busy,
@@ -123,6 +127,7 @@ pub(crate) fn api_with(config: Config) -> Api {
             Config { store: url.clone(), ..config },
         ));
         state.refresh_model().await.unwrap();
+        state.refresh_self_model().await.unwrap();
         state.refresh_snapshot().await.unwrap();
         state.refresh_follow_ups().await.unwrap();
         let (router, _) = vigie_server::app(Arc::clone(&state));
@@ -135,10 +140,10 @@ pub(crate) fn api() -> Api {
 }
 
 /// A response: status, headers, JSON body (or the text as a JSON string).
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
+pub(crate) struct Resp {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: axum::http::HeaderMap,
+    pub(crate) body: Value,
 }
 
 impl Api {
@@ -154,7 +159,13 @@ impl Api {
         })
     }
 
-    fn call(&self, method: &str, uri: &str, token: Option<&str>, body: Option<&str>) -> Resp {
+    pub(crate) fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Resp {
         let mut b = Request::builder().method(method).uri(uri);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -969,6 +980,7 @@ fn a_model_is_hot_swapped_without_dropping_requests() {
         version: m.version.clone(),
         name: m.name.clone(),
         family: "gbdt".into(),
+        feature_set: vigie_core::features::FeatureSet::Full,
         registered_at: vigie_store::now_utc(),
         active: false,
         model_json: m.to_json(),
@@ -1051,9 +1063,20 @@ fn a_model_is_hot_swapped_without_dropping_requests() {
     assert_eq!(after.body["model_version"], "vswappedmodel");
     let models = a.call("GET", "/v1/models", Some(&a.analyst), None).body;
     assert_eq!(models["loaded"], "vswappedmodel");
-    let active: Vec<&Value> =
-        models["items"].as_array().unwrap().iter().filter(|m| m["active"] == true).collect();
-    assert_eq!(active.len(), 1);
+    // One active model per feature set: the swapped company scorer, and the self-diagnosis
+    // model untouched.
+    let active: Vec<(&str, &str)> = models["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["active"] == true)
+        .map(|m| (m["version"].as_str().unwrap(), m["feature_set"].as_str().unwrap()))
+        .collect();
+    let self_version = a.state.self_model().unwrap().version.clone();
+    assert_eq!(active.len(), 2, "{active:?}");
+    assert!(active.contains(&("vswappedmodel", "full")));
+    assert!(active.contains(&(self_version.as_str(), "self")));
+    assert_eq!(models["loaded_self"], self_version.as_str());
     let _ = &a.url;
 }
 
@@ -1183,6 +1206,7 @@ fn two_instances_on_one_postgres_serve_the_same_data() {
                 version: m.version.clone(),
                 name: m.name.clone(),
                 family: "gbdt".into(),
+                feature_set: vigie_core::features::FeatureSet::Full,
                 registered_at: vigie_store::now_utc(),
                 active: false,
                 model_json: m.to_json(),

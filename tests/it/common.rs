@@ -104,12 +104,21 @@ pub fn copy_dir(src: &Path) -> tempfile::TempDir {
 
 /// The committed demo model's version directory (there is exactly one).
 pub fn demo_model_dir() -> PathBuf {
-    let versions: Vec<PathBuf> = std::fs::read_dir(root().join("models/demo"))
-        .expect("models/demo exists")
+    committed_model("demo")
+}
+
+/// The committed demo self-diagnosis model's version directory (there is exactly one).
+pub fn demo_self_model_dir() -> PathBuf {
+    committed_model("demo-self")
+}
+
+fn committed_model(name: &str) -> PathBuf {
+    let versions: Vec<PathBuf> = std::fs::read_dir(root().join("models").join(name))
+        .expect("the committed model exists")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.is_dir())
         .collect();
-    assert_eq!(versions.len(), 1, "one demo model version is committed");
+    assert_eq!(versions.len(), 1, "one version of models/{name} is committed");
     versions.into_iter().next().expect("one")
 }
 

@@ -386,7 +386,7 @@ fn pages_are_whole_without_javascript_and_keep_to_the_territory() {
 
 /// A chromedriver process in its own process group, killed with the browsers it started
 /// on drop (a failed test must not leave Chromium running).
-struct Driver(std::process::Child);
+pub(crate) struct Driver(std::process::Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -399,7 +399,7 @@ impl Drop for Driver {
 
 /// Starts chromedriver on a free port, or `None` (with a SKIPPED line) when it is not
 /// installed and the run does not require it.
-fn chromedriver() -> Option<(Driver, String)> {
+pub(crate) fn chromedriver() -> Option<(Driver, String)> {
     let found = std::env::var_os("PATH").and_then(|p| {
         std::env::split_paths(&p).map(|d| d.join("chromedriver")).find(|f| f.is_file())
     });
@@ -456,7 +456,7 @@ fn http_get(base: &str, path: &str, cookie: &str) -> (u16, String) {
     (status, body)
 }
 
-async fn browser(driver: &str, javascript: bool) -> fantoccini::Client {
+pub(crate) async fn browser(driver: &str, javascript: bool) -> fantoccini::Client {
     let mut prefs = serde_json::Map::new();
     if !javascript {
         prefs.insert("profile.managed_default_content_settings.javascript".into(), 2.into());
@@ -483,7 +483,7 @@ fn screenshots() -> PathBuf {
     dir
 }
 
-async fn shot(c: &fantoccini::Client, name: &str) {
+pub(crate) async fn shot(c: &fantoccini::Client, name: &str) {
     let png = c.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
@@ -491,7 +491,7 @@ async fn shot(c: &fantoccini::Client, name: &str) {
 
 /// Runs axe-core (vendored under `tests/assets/axe-core`) on the page; panics on any
 /// serious or critical violation of WCAG 2.1 A/AA.
-async fn accessible(c: &fantoccini::Client, page: &str) {
+pub(crate) async fn accessible(c: &fantoccini::Client, page: &str) {
     let axe =
         std::fs::read_to_string(common::root().join("tests/assets/axe-core/axe.min.js")).unwrap();
     c.execute(&axe, vec![]).await.unwrap();
@@ -529,11 +529,11 @@ async fn settle(c: &fantoccini::Client, done: impl Fn(&url::Url) -> bool) -> url
     c.current_url().await.unwrap()
 }
 
-async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &fantoccini::Client, css: &str) -> String {
     c.find(fantoccini::Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
 
-async fn count(c: &fantoccini::Client, css: &str) -> usize {
+pub(crate) async fn count(c: &fantoccini::Client, css: &str) -> usize {
     c.find_all(fantoccini::Locator::Css(css)).await.unwrap().len()
 }
 

@@ -4,6 +4,7 @@
 mod api;
 mod common;
 mod dashboard;
+mod diagnosis;
 mod docs;
 mod ingest;
 mod lookahead;

@@ -14,7 +14,7 @@ use crate::store::rt;
 
 /// Everything logged by this test binary from the moment the first test here asks for it
 /// (a global subscriber: handlers log from runtime and compute threads).
-fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
+pub(crate) fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
     LOGS.get_or_init(|| {
         let buf = Arc::new(Mutex::new(Vec::new()));

@@ -225,6 +225,10 @@ fn every_page_renders_as_recorded() {
         ("introuvable", "/entreprises/0000000000000000".to_owned(), cookie.as_str()),
         ("executions", "/executions".to_owned(), national.as_str()),
         ("suivi", "/suivi".to_owned(), national.as_str()),
+        // The public self-diagnosis's form (its answers count ages to today: they are
+        // checked by value in `diagnosis`, not recorded).
+        ("diagnostic", "/diagnostic".to_owned(), ""),
+        ("diagnostic_normal", "/diagnostic?saisie=normal".to_owned(), ""),
     ] {
         insta::assert_snapshot!(format!("page_{name}"), page(&uri, who));
     }

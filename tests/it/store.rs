@@ -246,6 +246,7 @@ fn the_registry_holds_one_active_model() {
                 version: v.into(),
                 name: "risk".into(),
                 family: "gbdt".into(),
+                feature_set: vigie_core::features::FeatureSet::Full,
                 registered_at: vigie_store::now_utc(),
                 active: false,
                 model_json: json.into(),
@@ -271,6 +272,57 @@ fn the_registry_holds_one_active_model() {
             assert_eq!(all.len(), 2);
             // The database itself refuses a second active model.
             assert!(raw(url, "UPDATE models SET active = 1").await.is_err());
+            // One active model per feature set: a self-diagnosis model beside the company
+            // scorer, each swapped within its set only.
+            let s = |v: &str| ModelRecord {
+                feature_set: vigie_core::features::FeatureSet::SelfAssessment,
+                ..m(v, "{\"s\":1}")
+            };
+            store.register_model(&s("s1")).await.unwrap();
+            store
+                .register_model(&ModelRecord { model_json: "{\"s\":2}".into(), ..s("s2") })
+                .await
+                .unwrap();
+            assert_eq!(
+                store.activate_model("s1").await.unwrap(),
+                vigie_core::features::FeatureSet::SelfAssessment
+            );
+            assert_eq!(store.active_model().await.unwrap().unwrap().version, "v2", "untouched");
+            assert_eq!(
+                store
+                    .active_model_version_of(vigie_core::features::FeatureSet::SelfAssessment)
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some("s1")
+            );
+            store.activate_model("s2").await.unwrap();
+            store.activate_model("v1").await.unwrap();
+            let mut active: Vec<(String, vigie_core::features::FeatureSet)> = store
+                .models()
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| m.active)
+                .map(|m| (m.version, m.feature_set))
+                .collect();
+            active.sort_by(|a, b| a.0.cmp(&b.0));
+            assert_eq!(
+                active,
+                [
+                    ("s2".to_owned(), vigie_core::features::FeatureSet::SelfAssessment),
+                    ("v1".to_owned(), vigie_core::features::FeatureSet::Full)
+                ]
+            );
+            assert_eq!(
+                store
+                    .active_model_of(vigie_core::features::FeatureSet::SelfAssessment)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .model_json,
+                "{\"s\":2}"
+            );
         });
     });
 }
@@ -470,7 +522,7 @@ fn backtests_feedback_counts_and_comparisons_round_trip() {
             store.write_run(&run("2025-05", "2025-05", &scores), &scores, &no_progress).await.unwrap();
             assert!(store.backtests().await.unwrap().is_empty());
 
-            let m = ModelRecord { version: "v2".into(), name: "risk".into(), family: "gbdt".into(), registered_at: vigie_store::now_utc(), active: false, model_json: "{}".into(), card: None, metrics: Some("{\"walk_forward\": []}".into()) };
+            let m = ModelRecord { version: "v2".into(), name: "risk".into(), family: "gbdt".into(), feature_set: vigie_core::features::FeatureSet::Full, registered_at: vigie_store::now_utc(), active: false, model_json: "{}".into(), card: None, metrics: Some("{\"walk_forward\": []}".into()) };
             store.register_model(&m).await.unwrap();
             assert_eq!(store.model("v2").await.unwrap().unwrap().metrics, m.metrics);
             assert_eq!(store.model_metrics("v2").await.unwrap(), m.metrics);

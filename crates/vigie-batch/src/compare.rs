@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use vigie_core::Pseudonymiser;
 use vigie_core::{AlertLevel, Month};
 use vigie_score::{ModelFile, Scorer};
-use vigie_store::{Comparison, ListOverlap, ModelRecord, Store};
+use vigie_store::{Comparison, ListOverlap, Store};
 
-use crate::{Error, Result, artifact_dir, feature_columns, month_features, score_all};
+use crate::{Error, Result, feature_columns, month_features, score_all};
 
 /// What to compare.
 #[derive(Debug, Clone)]
@@ -41,8 +41,10 @@ pub async fn compare(store: &Store, opts: &CompareOptions) -> Result<Comparison>
     let active =
         store.active_model().await?.ok_or_else(|| Error::NoModel(store.url().to_owned()))?;
     let candidate = ModelFile::load(&opts.model)?;
-    let dir = artifact_dir(&opts.model);
-    let candidate_metrics = std::fs::read_to_string(dir.join("metrics.json")).ok();
+    let record = crate::model_record(&candidate, &opts.model);
+    if record.feature_set != vigie_core::features::FeatureSet::Full {
+        return Err(Error::SelfModel(candidate.version));
+    }
     let month = Month::parse(&run.month)
         .map_err(|e| Error::Store(vigie_store::Error::Invalid(e.to_string())))?;
     let (built, _) =
@@ -71,7 +73,7 @@ pub async fn compare(store: &Store, opts: &CompareOptions) -> Result<Comparison>
         red: ListOverlap::default(),
         alerts: ListOverlap::default(),
         active_walk_forward: walk_forward_summary(active.metrics.as_deref()),
-        candidate_walk_forward: walk_forward_summary(candidate_metrics.as_deref()),
+        candidate_walk_forward: walk_forward_summary(record.metrics.as_deref()),
     };
     let rank = |l: AlertLevel| match l {
         AlertLevel::Green => 0,
@@ -88,18 +90,7 @@ pub async fn compare(store: &Store, opts: &CompareOptions) -> Result<Comparison>
         c.red.add(from == 2, to == 2);
         c.alerts.add(from > 0, to > 0);
     }
-    store
-        .register_model(&ModelRecord {
-            version: candidate.version.clone(),
-            name: candidate.name.clone(),
-            family: candidate.model.family().to_owned(),
-            registered_at: vigie_store::now_utc(),
-            active: false,
-            model_json: candidate.to_json(),
-            card: std::fs::read_to_string(dir.join("card.md")).ok(),
-            metrics: candidate_metrics,
-        })
-        .await?;
+    store.register_model(&record).await?;
     store.set_comparison(&c).await?;
     Ok(c)
 }

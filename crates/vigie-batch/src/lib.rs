@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use vigie_core::features::CATALOGUE;
+use vigie_core::features::{CATALOGUE, FeatureSet};
 use vigie_core::{AlertLevel, Departement, Horizon, Month, Naf, Pseudonymiser};
 use vigie_data::panel::{self, PanelOptions};
 
@@ -75,6 +75,12 @@ pub enum Error {
         /// The latest month in the store.
         later: String,
     },
+    /// A self-diagnosis model given where companies are scored.
+    #[error(
+        "model {0} reads only what a company head can type (feature set `self`): it answers \
+         the public self-diagnosis (`vigie models register`), it does not score companies"
+    )]
+    SelfModel(String),
     /// No run to compare models on.
     #[error("the store {0} holds no run: run `vigie rescore` first")]
     NoRun(String),
@@ -215,17 +221,10 @@ pub async fn rescore(
     // the store's active one.
     let (model, register) = if let Some(path) = &opts.model {
         let model = ModelFile::load(path)?;
-        let dir = artifact_dir(path);
-        let record = ModelRecord {
-            version: model.version.clone(),
-            name: model.name.clone(),
-            family: model.model.family().to_owned(),
-            registered_at: vigie_store::now_utc(),
-            active: false,
-            model_json: model.to_json(),
-            card: std::fs::read_to_string(dir.join("card.md")).ok(),
-            metrics: std::fs::read_to_string(dir.join("metrics.json")).ok(),
-        };
+        let record = model_record(&model, path);
+        if record.feature_set != FeatureSet::Full {
+            return Err(Error::SelfModel(model.version));
+        }
         (model, Some(record))
     } else {
         let record =
@@ -522,6 +521,34 @@ pub async fn rescore(
 }
 
 /// The artifact folder of a model given as its folder or its `model.json`.
+/// The registry's record of a model loaded from `path` (its card and metrics beside it,
+/// when there), inactive; its feature set from its inputs.
+#[must_use]
+pub fn model_record(model: &ModelFile, path: &Path) -> ModelRecord {
+    let dir = artifact_dir(path);
+    ModelRecord {
+        version: model.version.clone(),
+        name: model.name.clone(),
+        family: model.model.family().to_owned(),
+        feature_set: FeatureSet::of(model.features.iter().map(|f| f.name.as_str())),
+        registered_at: vigie_store::now_utc(),
+        active: false,
+        model_json: model.to_json(),
+        card: std::fs::read_to_string(dir.join("card.md")).ok(),
+        metrics: std::fs::read_to_string(dir.join("metrics.json")).ok(),
+    }
+}
+
+/// Registers the model at `path` (`models/NAME/VERSION`), inactive: the way a
+/// self-diagnosis model enters the registry (company-scoring models come in with `vigie
+/// rescore --model` or `vigie models compare`). Registering it again is a no-op.
+pub async fn register(store: &Store, path: &Path) -> Result<ModelRecord> {
+    let model = ModelFile::load(path)?;
+    let record = model_record(&model, path);
+    store.register_model(&record).await?;
+    Ok(record)
+}
+
 pub(crate) fn artifact_dir(path: &Path) -> PathBuf {
     if path.is_dir() { path.to_owned() } else { path.parent().unwrap_or(Path::new(".")).to_owned() }
 }

@@ -387,8 +387,19 @@ pub(crate) enum ModelsCommand {
         #[arg(long)]
         demo_key: bool,
     },
-    /// Activates a registered version (after printing its comparison with the active
-    /// model, when one was made). Servers load it within `model_refresh_seconds`.
+    /// Registers a model (inactive) with its card and metrics: the way a self-diagnosis
+    /// model (`vigie train --feature-set self`) enters the registry; activate it next.
+    Register {
+        /// Store URL.
+        #[arg(long, env = "VIGIE_STORE")]
+        store: String,
+        /// The model (`models/NAME/VERSION`).
+        #[arg(long)]
+        model: PathBuf,
+    },
+    /// Activates a registered version in place of the active model of its feature set
+    /// (after printing its comparison with the active model, when one was made). Servers
+    /// load it within `model_refresh_seconds`.
     Activate {
         /// Store URL.
         #[arg(long, env = "VIGIE_STORE")]

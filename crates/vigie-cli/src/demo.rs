@@ -13,9 +13,9 @@ use vigie_store::{NewToken, Role, Store};
 /// sources, so that the backtesting of past runs ("Suivi du modèle", `/v1/monitoring`)
 /// shows runs whose 6-, 12- and 18-month horizons have elapsed.
 const FIRST_MONTH: &str = "2024-01";
-/// The name of the demo model (`models/demo`): a store whose models all bear it was made
-/// by `vigie demo`.
-const DEMO_MODEL_NAME: &str = "demo";
+/// The names of the demo models (`models/demo`, and `models/demo-self` for the public
+/// self-diagnosis): a store whose models all bear one was made by `vigie demo`.
+const DEMO_MODEL_NAMES: [&str; 2] = ["demo", "demo-self"];
 /// The last month of the demo sources.
 const LAST_MONTH: &str = "2025-12";
 
@@ -57,15 +57,15 @@ fn committed(rel: &str) -> Result<PathBuf> {
     Ok(built)
 }
 
-fn demo_model() -> Result<PathBuf> {
-    let root = committed("models/demo")?;
+fn demo_model(name: &str) -> Result<PathBuf> {
+    let root = committed(&format!("models/{name}"))?;
     let mut versions: Vec<PathBuf> = std::fs::read_dir(&root)
         .with_context(|| format!("reading {}", root.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("model.json").exists())
         .collect();
     versions.sort();
-    versions.pop().context("no model under models/demo")
+    versions.pop().with_context(|| format!("no model under models/{name}"))
 }
 
 /// Runs the demo: rescoring, tokens, then the server until Ctrl-C.
@@ -73,7 +73,8 @@ pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let url = format!("sqlite://{}", dir.join("vigie.db").display());
     let input = committed("data-samples/demo")?;
-    let model = demo_model()?;
+    let model = demo_model("demo")?;
+    let self_model = demo_model("demo-self")?;
     let pseudo = Pseudonymiser::demo();
     let model_version = vigie_score::ModelFile::load(&model)
         .with_context(|| format!("loading {}", model.display()))?
@@ -94,7 +95,7 @@ pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
                 .models()
                 .await?
                 .into_iter()
-                .filter(|m| m.name != DEMO_MODEL_NAME)
+                .filter(|m| !DEMO_MODEL_NAMES.contains(&m.name.as_str()))
                 .map(|m| m.version)
                 .collect();
             anyhow::ensure!(
@@ -140,6 +141,9 @@ pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
             );
         }
         lock.release().await?;
+        // The public self-diagnosis (`/diagnostic`): registering again is a no-op.
+        let record = vigie_batch::register(&store, &self_model).await?;
+        store.activate_model(&record.version).await?;
         // The agent gets the département with the most alerts.
         let latest = store.latest_run().await?.context("no run")?;
         let report: serde_json::Value = serde_json::from_str(&latest.report)?;

@@ -414,6 +414,20 @@ async fn models(command: ModelsCommand) -> Result<()> {
             store.close().await;
             println!("{}", serde_json::to_string_pretty(&c?)?);
         }
+        ModelsCommand::Register { store, model } => {
+            let store = vigie_store::Store::open(&store).await?;
+            let record = vigie_batch::register(&store, &model).await;
+            store.close().await;
+            let record = record?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "registered": record.version,
+                    "name": record.name,
+                    "feature_set": record.feature_set,
+                }))?
+            );
+        }
         ModelsCommand::Activate { store, version } => {
             let store = vigie_store::Store::open(&store).await?;
             let comparison = store.comparison(&version).await?;
@@ -432,13 +446,16 @@ async fn models(command: ModelsCommand) -> Result<()> {
                     "{version} was never compared with the active model (`vigie models compare`)"
                 ),
             }
-            store.activate_model(&version).await?;
+            let set = store.activate_model(&version).await;
             store.close().await;
+            let set = set?;
             println!(
                 "{}",
-                serde_json::to_string_pretty(
-                    &serde_json::json!({ "activated": version, "comparison": comparison })
-                )?
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "activated": version,
+                    "feature_set": set,
+                    "comparison": comparison
+                }))?
             );
         }
     }

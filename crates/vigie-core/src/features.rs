@@ -364,13 +364,15 @@ pub const CATALOGUE: &[FeatureSpec] = &[
 ];
 
 /// Which catalogue features a model is trained on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum FeatureSet {
     /// Every feature of the catalogue: the administrations' model.
     #[default]
+    #[serde(rename = "full")]
     Full,
     /// What a company head can enter from their own accounts and their own tax and social
     /// standing ([`SELF_ASSESSMENT`]): the public self-diagnosis model.
+    #[serde(rename = "self")]
     SelfAssessment,
 }
 
@@ -400,6 +402,19 @@ impl FeatureSet {
         match self {
             Self::Full => true,
             Self::SelfAssessment => SELF_ASSESSMENT.contains(&feature),
+        }
+    }
+
+    /// The set a model's inputs belong to: [`FeatureSet::SelfAssessment`] when a company
+    /// head can enter every one of them, else [`FeatureSet::Full`]. What a model serves
+    /// follows from its inputs: a self-assessment model answers the public self-diagnosis,
+    /// any other one scores companies.
+    #[must_use]
+    pub fn of<'a>(mut features: impl Iterator<Item = &'a str>) -> Self {
+        if features.all(|f| Self::SelfAssessment.includes(f)) {
+            Self::SelfAssessment
+        } else {
+            Self::Full
         }
     }
 }
@@ -627,6 +642,11 @@ mod tests {
         assert!(CATALOGUE.iter().all(|f| FeatureSet::Full.includes(f.name)));
         assert_eq!(FeatureSet::parse("self"), Some(FeatureSet::SelfAssessment));
         assert_eq!(FeatureSet::parse("selfie"), None);
+        assert_eq!(FeatureSet::of(SELF_ASSESSMENT.iter().copied()), FeatureSet::SelfAssessment);
+        assert_eq!(FeatureSet::of(["prof_sector"].into_iter()), FeatureSet::SelfAssessment);
+        let full = CATALOGUE.iter().map(|f| f.name);
+        assert_eq!(FeatureSet::of(full), FeatureSet::Full);
+        assert_eq!(FeatureSet::of(["prof_sector", "x1"].into_iter()), FeatureSet::Full);
     }
 
     #[test]

@@ -9,12 +9,16 @@
 //! - [`trees`]: tree-ensemble evaluation and exact TreeSHAP;
 //! - [`Scorer`]: binds a model to the columns of the data and scores rows;
 //! - [`levers`]: the smallest plausible changes of actionable features that would bring a
-//!   company under the orange threshold (rescored, exact).
+//!   company under the orange threshold (rescored, exact);
+//! - [`diagnosis`]: the public self-diagnosis — a company head's figures checked field by
+//!   field (French messages), turned into the self model's row, scored, explained, with
+//!   levers and where to get help.
 //!
 //! Invariants: per-feature contributions plus the bias add up to the model's margin (to
 //! floating-point rounding); calibrated probabilities are monotone in the horizon; a model
 //! whose features are not all in the data is refused with the missing names.
 
+pub mod diagnosis;
 mod error;
 pub mod explanation;
 pub mod levers;

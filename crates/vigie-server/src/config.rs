@@ -39,6 +39,16 @@ pub struct Config {
     /// Mark the dashboard's cookies `Secure` (set it when the server is reached over TLS;
     /// requests with `X-Forwarded-Proto: https` get them anyway).
     pub secure_cookies: bool,
+    /// The public self-diagnosis (`/diagnostic`, `POST /v1/self-assessment`): sustained
+    /// requests per minute per client address.
+    pub public_rate_limit_per_minute: f64,
+    /// Its burst per client address.
+    pub public_rate_limit_burst: f64,
+    /// The header a reverse proxy in front of the server writes the client's address in
+    /// (`x-forwarded-for`: its last address is taken, the one the proxy added). Unset: the
+    /// address of the connection. Set it only behind such a proxy: a client could write the
+    /// header itself otherwise.
+    pub client_address_header: Option<String>,
 }
 
 impl Default for Config {
@@ -56,6 +66,9 @@ impl Default for Config {
             token_cache_seconds: 2.0,
             session_hours: 8.0,
             secure_cookies: false,
+            public_rate_limit_per_minute: 20.0,
+            public_rate_limit_burst: 10.0,
+            client_address_header: None,
         }
     }
 }
@@ -106,6 +119,20 @@ impl Config {
                     .into(),
             );
         }
+        if !(self.public_rate_limit_per_minute > 0.0
+            && self.public_rate_limit_per_minute.is_finite()
+            && self.public_rate_limit_burst >= 1.0
+            && self.public_rate_limit_burst.is_finite())
+        {
+            return Err("public_rate_limit_per_minute must be positive and \
+                        public_rate_limit_burst ≥ 1 (both finite)"
+                .into());
+        }
+        if let Some(h) = &self.client_address_header
+            && axum::http::HeaderName::from_bytes(h.as_bytes()).is_err()
+        {
+            return Err("client_address_header must be a header name".into());
+        }
         Ok(())
     }
 }
@@ -144,6 +171,8 @@ mod tests {
             "token_cache_seconds = 1e30",
             "model_refresh_seconds = 0.5",
             "rate_limit_per_second = inf",
+            "public_rate_limit_per_minute = 0",
+            "client_address_header = \"x forwarded\"",
         ] {
             assert!(Config::from_toml(bad).is_err(), "{bad}");
         }

@@ -79,8 +79,8 @@ error_codes! {
     InvalidCompanyId = ("invalid_company_id", 422, "neither a SIREN nor a 16-hex-digit pseudonymous id"),
     /// More items than the configured batch limit.
     BatchTooLarge = ("batch_too_large", 422, "more items than the configured batch limit"),
-    /// Too many requests for this token; retry after `Retry-After` seconds.
-    RateLimited = ("rate_limited", 429, "too many requests for this token; retry after `Retry-After` seconds"),
+    /// Too many requests for this token (the public self-diagnosis: from this client address); retry after `Retry-After` seconds.
+    RateLimited = ("rate_limited", 429, "too many requests for this token (the public self-diagnosis: from this client address); retry after `Retry-After` seconds"),
     /// A bug; the request was logged.
     InternalError = ("internal_error", 500, "a bug; the request was logged"),
     /// The store is unreachable.

@@ -127,13 +127,46 @@ impl AppState {
     }
 }
 
-/// Per-token token buckets.
+/// The client address a public route's rate limit counts by: the last address of the
+/// configured proxy header (`client_address_header`), else the connection's. An IPv6
+/// address counts by its /64 network (what one subscriber holds). Kept in memory only, in
+/// the limiter's buckets; never logged.
+pub fn client_address(
+    state: &crate::AppState,
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> String {
+    use std::net::IpAddr;
+    let from_header = state.config.client_address_header.as_deref().and_then(|h| {
+        let v = headers.get(h)?.to_str().ok()?;
+        v.rsplit(',').next().map(str::trim).and_then(|a| a.parse::<IpAddr>().ok())
+    });
+    let ip = from_header.or_else(|| {
+        extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
+    });
+    match ip {
+        Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or_else(String::new, |v4| v4.to_string()),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        // In-process callers (tests) have no connection: one bucket.
+        None => "(no address)".to_owned(),
+    }
+}
+
+/// Token buckets by key (a token's name; a client address for the public routes).
 #[derive(Debug)]
 pub struct RateLimiter {
     per_second: f64,
     burst: f64,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
+
+/// Every this many keys, the buckets refilled to the full burst are dropped (they hold
+/// nothing a new bucket would not), so that many clients cannot grow the map for ever.
+const PRUNE_EVERY: usize = 4096;
 
 impl RateLimiter {
     /// `per_second` sustained requests, bursts of `burst`.
@@ -144,8 +177,27 @@ impl RateLimiter {
 
     /// Takes one request from `key`'s bucket, or `rate_limited` with the wait.
     pub fn check(&self, key: &str) -> Result<(), ApiError> {
+        self.take(key).map_err(|wait| {
+            let mut e = ApiError::new(
+                ErrorCode::RateLimited,
+                format!("more than {} requests per second for this token", self.per_second),
+            );
+            e.retry_after = Some(wait);
+            e
+        })
+    }
+
+    /// Takes one request from `key`'s bucket, or the seconds to wait.
+    ///
+    /// # Errors
+    /// The wait, in whole seconds (at least 1), when the bucket is empty.
+    pub fn take(&self, key: &str) -> Result<(), u64> {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().expect("not poisoned");
+        if buckets.len() % PRUNE_EVERY == PRUNE_EVERY - 1 && !buckets.contains_key(key) {
+            let (rate, burst) = (self.per_second, self.burst);
+            buckets.retain(|_, (t, at)| *t + now.duration_since(*at).as_secs_f64() * rate < burst);
+        }
         let (tokens, at) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
         *tokens =
             (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
@@ -154,14 +206,14 @@ impl RateLimiter {
             *tokens -= 1.0;
             Ok(())
         } else {
-            let wait = ((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64;
-            let mut e = ApiError::new(
-                ErrorCode::RateLimited,
-                format!("more than {} requests per second for this token", self.per_second),
-            );
-            e.retry_after = Some(wait);
-            Err(e)
+            Err(((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64)
         }
+    }
+
+    /// How many keys hold a bucket.
+    #[must_use]
+    pub fn keys(&self) -> usize {
+        self.buckets.lock().expect("not poisoned").len()
     }
 }
 

@@ -265,6 +265,17 @@ pub async fn serve(
     if let Err(e) = state.refresh_model().await {
         tracing::warn!(code = e.body.code.as_str(), "no model loaded at start: {}", e.body.message);
     }
+    match state.refresh_self_model().await {
+        Ok(Some(_)) => {}
+        Ok(None) => tracing::info!(
+            "no active self-diagnosis model: /diagnostic and POST /v1/self-assessment answer 503"
+        ),
+        Err(e) => tracing::warn!(
+            code = e.body.code.as_str(),
+            "no self-diagnosis model loaded at start: {}",
+            e.body.message
+        ),
+    }
     if let Err(e) = state.refresh_snapshot().await {
         tracing::warn!(code = e.body.code.as_str(), "no score index at start: {}", e.body.message);
     }
@@ -281,12 +292,14 @@ pub async fn serve(
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                if let Err(e) = state.refresh_model().await {
-                    tracing::warn!(
-                        code = e.body.code.as_str(),
-                        "model refresh failed: {}",
-                        e.body.message
-                    );
+                for refreshed in [state.refresh_model().await, state.refresh_self_model().await] {
+                    if let Err(e) = refreshed {
+                        tracing::warn!(
+                            code = e.body.code.as_str(),
+                            "model refresh failed: {}",
+                            e.body.message
+                        );
+                    }
                 }
                 if let Err(e) = state.refresh_snapshot().await {
                     tracing::warn!(
@@ -323,7 +336,9 @@ pub async fn serve(
         })
     };
     let (router, _) = app(state);
-    let result = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+    // The connection's address: the public self-diagnosis is rate limited by it.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
     refresher.abort();
     checkpointer.abort();
     result

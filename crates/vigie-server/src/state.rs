@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use vigie_core::Pseudonymiser;
-use vigie_core::features::CATALOGUE;
+use vigie_core::features::{CATALOGUE, FeatureSet};
 use vigie_score::{ModelFile, Scorer};
 use vigie_store::Store;
 
@@ -22,6 +22,39 @@ pub struct LoadedModel {
     pub version: String,
     /// The scorer.
     pub scorer: Scorer,
+    /// Its out-of-time quality against the full feature set's on the same test rows, when
+    /// its metrics say (self-diagnosis models: shown on `/diagnostic`).
+    pub against_full: Option<AgainstFull>,
+}
+
+/// A self-diagnosis model's out-of-time ROC AUC and average precision beside the full
+/// feature set's, on the same test rows (its `metrics.json`: `summary` and
+/// `full_feature_set`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct AgainstFull {
+    /// ROC AUC of the model.
+    pub roc_auc: f64,
+    /// Average precision of the model.
+    pub average_precision: f64,
+    /// ROC AUC of the full feature set.
+    pub full_roc_auc: f64,
+    /// Average precision of the full feature set.
+    pub full_average_precision: f64,
+}
+
+impl AgainstFull {
+    /// Read from a model's metrics (`None` when they lack either figure).
+    #[must_use]
+    pub fn from_metrics(metrics: &str) -> Option<Self> {
+        let m: serde_json::Value = serde_json::from_str(metrics).ok()?;
+        let get = |part: &str, k: &str| m.get(part)?.get(k)?.as_f64();
+        Some(Self {
+            roc_auc: get("summary", "roc_auc")?,
+            average_precision: get("summary", "average_precision")?,
+            full_roc_auc: get("full_feature_set", "roc_auc")?,
+            full_average_precision: get("full_feature_set", "average_precision")?,
+        })
+    }
 }
 
 /// The in-memory follow-ups, polled by entry id.
@@ -88,10 +121,14 @@ pub struct AppState {
     pub pseudo: Option<Pseudonymiser>,
     /// The active model (swapped whole on activation).
     pub model: RwLock<Option<Arc<LoadedModel>>>,
+    /// The active self-diagnosis model (feature set `self`), likewise.
+    pub self_model: RwLock<Option<Arc<LoadedModel>>>,
     /// Limits and settings.
     pub config: Config,
     /// Per-token rate limits.
     pub limiter: RateLimiter,
+    /// Per-client-address rate limits of the public self-diagnosis.
+    pub public_limiter: RateLimiter,
     /// Prometheus metrics.
     pub metrics: metrics::Metrics,
     /// Group commit of audit rows.
@@ -116,7 +153,12 @@ impl AppState {
             store,
             pseudo,
             model: RwLock::new(None),
+            self_model: RwLock::new(None),
             limiter: RateLimiter::new(config.rate_limit_per_second, config.rate_limit_burst),
+            public_limiter: RateLimiter::new(
+                config.public_rate_limit_per_minute / 60.0,
+                config.public_rate_limit_burst,
+            ),
             config,
             metrics: metrics::Metrics::default(),
             audit: audit::AuditWriter::default(),
@@ -130,6 +172,11 @@ impl AppState {
     /// The active model, if loaded.
     pub fn model(&self) -> Option<Arc<LoadedModel>> {
         self.model.read().expect("not poisoned").clone()
+    }
+
+    /// The active self-diagnosis model, if loaded.
+    pub fn self_model(&self) -> Option<Arc<LoadedModel>> {
+        self.self_model.read().expect("not poisoned").clone()
     }
 
     /// The in-memory index, if built.
@@ -176,11 +223,25 @@ impl AppState {
     /// Loads the store's active model if it differs from the loaded one. Returns its
     /// version.
     pub async fn refresh_model(&self) -> Result<Option<String>, ApiError> {
-        let Some(version) = self.store.active_model_version().await? else {
-            *self.model.write().expect("not poisoned") = None;
+        self.refresh(FeatureSet::Full, &self.model).await
+    }
+
+    /// Loads the store's active self-diagnosis model if it differs from the loaded one.
+    pub async fn refresh_self_model(&self) -> Result<Option<String>, ApiError> {
+        self.refresh(FeatureSet::SelfAssessment, &self.self_model).await
+    }
+
+    async fn refresh(
+        &self,
+        set: FeatureSet,
+        slot: &RwLock<Option<Arc<LoadedModel>>>,
+    ) -> Result<Option<String>, ApiError> {
+        let loaded = || slot.read().expect("not poisoned").clone();
+        let Some(version) = self.store.active_model_version_of(set).await? else {
+            *slot.write().expect("not poisoned") = None;
             return Ok(None);
         };
-        if self.model().is_some_and(|m| m.version == version) {
+        if loaded().is_some_and(|m| m.version == version) {
             return Ok(Some(version));
         }
         let record =
@@ -188,7 +249,8 @@ impl AppState {
                 ApiError::new(ErrorCode::NoActiveModel, "the active model vanished")
             })?;
         let origin = std::path::PathBuf::from(format!("store#models/{version}"));
-        let loaded = tokio::task::spawn_blocking(move || {
+        let against_full = record.metrics.as_deref().and_then(AgainstFull::from_metrics);
+        let scorer = tokio::task::spawn_blocking(move || {
             let model = ModelFile::from_json(&record.model_json, &origin)?;
             let names: Vec<&str> = CATALOGUE.iter().map(|f| f.name).collect();
             Scorer::bind(model, &names)
@@ -196,9 +258,9 @@ impl AppState {
         .await
         .map_err(|e| ApiError::internal(&e))?
         .map_err(|e| ApiError::internal(&e))?;
-        tracing::info!(model = %version, "active model loaded");
-        *self.model.write().expect("not poisoned") =
-            Some(Arc::new(LoadedModel { version: version.clone(), scorer: loaded }));
+        tracing::info!(model = %version, feature_set = set.as_str(), "active model loaded");
+        *slot.write().expect("not poisoned") =
+            Some(Arc::new(LoadedModel { version: version.clone(), scorer, against_full }));
         Ok(Some(version))
     }
 }

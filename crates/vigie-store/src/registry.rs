@@ -4,7 +4,14 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
+use vigie_core::features::FeatureSet;
+
 use crate::{Error, Result, Store, on_pool};
+
+/// A stored feature set (the column allows `full` and `self` only).
+fn feature_set(s: &str) -> sqlx::Result<FeatureSet> {
+    FeatureSet::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("feature set {s:?}").into()))
+}
 
 /// A registered model, with its file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,9 +22,12 @@ pub struct ModelRecord {
     pub name: String,
     /// `gbdt` or `logistic`.
     pub family: String,
+    /// What it serves, from its inputs ([`FeatureSet::of`]): `full` scores companies, `self`
+    /// answers the public self-diagnosis.
+    pub feature_set: FeatureSet,
     /// Registration time (UTC ISO 8601).
     pub registered_at: String,
-    /// Whether this is the active model.
+    /// Whether this is the active model of its feature set.
     pub active: bool,
     /// The model file (JSON, `docs/model-format.md`).
     pub model_json: String,
@@ -36,9 +46,11 @@ pub struct ModelSummary {
     pub name: String,
     /// `gbdt` or `logistic`.
     pub family: String,
+    /// `full` or `self`.
+    pub feature_set: FeatureSet,
     /// Registration time.
     pub registered_at: String,
-    /// Whether this is the active model.
+    /// Whether this is the active model of its feature set.
     pub active: bool,
 }
 
@@ -48,6 +60,7 @@ macro_rules! model_from_row {
             version: $r.try_get("version")?,
             name: $r.try_get("name")?,
             family: $r.try_get("family")?,
+            feature_set: feature_set($r.try_get::<&str, _>("feature_set")?)?,
             registered_at: $r.try_get("registered_at")?,
             active: $r.try_get::<i32, _>("active")? == 1,
             model_json: $r.try_get("model_json")?,
@@ -70,13 +83,14 @@ impl Store {
                 model.version
             )));
         }
-        let sql = "INSERT INTO models (version, name, family, registered_at, active, model_json, \
-                   card, metrics) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)";
+        let sql = "INSERT INTO models (version, name, family, feature_set, registered_at, active, \
+                   model_json, card, metrics) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8)";
         on_pool!(self, pool => {
             sqlx::query(sql)
                 .bind(&model.version)
                 .bind(&model.name)
                 .bind(&model.family)
+                .bind(model.feature_set.as_str())
                 .bind(&model.registered_at)
                 .bind(&model.model_json)
                 .bind(&model.card)
@@ -88,12 +102,17 @@ impl Store {
         Ok(())
     }
 
-    /// Makes `version` the active model (and no other), atomically.
-    pub async fn activate_model(&self, version: &str) -> Result<()> {
+    /// Makes `version` the active model of its feature set (and no other of that set),
+    /// atomically. Returns that feature set.
+    pub async fn activate_model(&self, version: &str) -> Result<FeatureSet> {
+        let Some(set) = self.model_feature_set(version).await? else {
+            return Err(Error::UnknownModel(version.to_owned()));
+        };
         let activated = on_pool!(self, pool => {
             async {
                 let mut tx = pool.begin().await?;
-                sqlx::query("UPDATE models SET active = 0 WHERE active = 1")
+                sqlx::query("UPDATE models SET active = 0 WHERE active = 1 AND feature_set = $1")
+                    .bind(set.as_str())
                     .execute(&mut *tx)
                     .await?;
                 let n = sqlx::query("UPDATE models SET active = 1 WHERE version = $1")
@@ -108,35 +127,60 @@ impl Store {
             }
             .await
         })?;
-        if activated { Ok(()) } else { Err(Error::UnknownModel(version.to_owned())) }
+        if activated { Ok(set) } else { Err(Error::UnknownModel(version.to_owned())) }
     }
 
-    /// The active model, if any.
+    /// The feature set of a registered model.
+    async fn model_feature_set(&self, version: &str) -> Result<Option<FeatureSet>> {
+        let set = on_pool!(self, pool => {
+            sqlx::query_scalar::<_, String>("SELECT feature_set FROM models WHERE version = $1")
+                .bind(version)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(set.and_then(|s| FeatureSet::parse(&s)))
+    }
+
+    /// The active model that scores companies (feature set `full`), if any.
     pub async fn active_model(&self) -> Result<Option<ModelRecord>> {
-        let sql = "SELECT version, name, family, registered_at, active, model_json, card, metrics \
-                   FROM models WHERE active = 1";
+        self.active_model_of(FeatureSet::Full).await
+    }
+
+    /// The active model of a feature set, if any.
+    pub async fn active_model_of(&self, set: FeatureSet) -> Result<Option<ModelRecord>> {
+        let sql = "SELECT version, name, family, feature_set, registered_at, active, model_json, \
+                   card, metrics FROM models WHERE active = 1 AND feature_set = $1";
         on_pool!(self, pool => {
             async {
-                let row = sqlx::query(sql).fetch_optional(pool).await?;
+                let row = sqlx::query(sql).bind(set.as_str()).fetch_optional(pool).await?;
                 row.map(|r| Ok(model_from_row!(r))).transpose()
             }
             .await
         })
     }
 
-    /// The version of the active model, if any (cheap: no model file).
+    /// The version of the active model that scores companies, if any (cheap: no model
+    /// file).
     pub async fn active_model_version(&self) -> Result<Option<String>> {
+        self.active_model_version_of(FeatureSet::Full).await
+    }
+
+    /// The version of the active model of a feature set, if any.
+    pub async fn active_model_version_of(&self, set: FeatureSet) -> Result<Option<String>> {
         on_pool!(self, pool => {
-            sqlx::query_scalar::<_, String>("SELECT version FROM models WHERE active = 1")
-                .fetch_optional(pool)
-                .await
+            sqlx::query_scalar::<_, String>(
+                "SELECT version FROM models WHERE active = 1 AND feature_set = $1",
+            )
+            .bind(set.as_str())
+            .fetch_optional(pool)
+            .await
         })
     }
 
     /// One registered model.
     pub async fn model(&self, version: &str) -> Result<Option<ModelRecord>> {
-        let sql = "SELECT version, name, family, registered_at, active, model_json, card, metrics \
-                   FROM models WHERE version = $1";
+        let sql = "SELECT version, name, family, feature_set, registered_at, active, model_json, \
+                   card, metrics FROM models WHERE version = $1";
         on_pool!(self, pool => {
             async {
                 let row = sqlx::query(sql).bind(version).fetch_optional(pool).await?;
@@ -148,7 +192,7 @@ impl Store {
 
     /// All registered models, newest registration first.
     pub async fn models(&self) -> Result<Vec<ModelSummary>> {
-        let sql = "SELECT version, name, family, registered_at, active FROM models \
+        let sql = "SELECT version, name, family, feature_set, registered_at, active FROM models \
                    ORDER BY registered_at DESC, version";
         on_pool!(self, pool => {
             async {
@@ -159,6 +203,7 @@ impl Store {
                             version: r.try_get("version")?,
                             name: r.try_get("name")?,
                             family: r.try_get("family")?,
+                            feature_set: feature_set(r.try_get::<&str, _>("feature_set")?)?,
                             registered_at: r.try_get("registered_at")?,
                             active: r.try_get::<i32, _>("active")? == 1,
                         })

@@ -188,6 +188,92 @@ pub const LINES: [Line; 16] = [
     },
 ];
 
+/// The French wording of every box [`LINES`] reads, as on the forms (2050–2054, 2058-C;
+/// 2033-A to D): what the self-diagnosis page shows beside each box.
+pub const BOX_LABELS: &[(&str, &str)] = &[
+    ("FL", "Chiffre d'affaires net (2052)"),
+    ("FM", "Production stockée (2052)"),
+    ("FN", "Production immobilisée (2052)"),
+    ("FO", "Subventions d'exploitation (2052)"),
+    ("FS", "Achats de marchandises (2052)"),
+    ("FT", "Variation de stock de marchandises (2052)"),
+    ("FU", "Achats de matières premières et autres approvisionnements (2052)"),
+    ("FV", "Variation de stock de matières premières et approvisionnements (2052)"),
+    ("FW", "Autres achats et charges externes (2052)"),
+    ("FX", "Impôts, taxes et versements assimilés (2052)"),
+    ("FY", "Salaires et traitements (2052)"),
+    ("FZ", "Charges sociales (2052)"),
+    ("GG", "Résultat d'exploitation (2052)"),
+    ("HN", "Bénéfice ou perte (2053)"),
+    ("EE", "Total général du passif (2051)"),
+    ("DL", "Capitaux propres, total I (2051)"),
+    ("DS", "Emprunts obligataires convertibles (2051)"),
+    ("DT", "Autres emprunts obligataires (2051)"),
+    ("DU", "Emprunts et dettes auprès des établissements de crédit (2051)"),
+    ("DV", "Emprunts et dettes financières divers (2051)"),
+    ("DX", "Dettes fournisseurs et comptes rattachés (2051)"),
+    ("DY", "Dettes fiscales et sociales (2051)"),
+    ("BX", "Clients et comptes rattachés, brut (2050)"),
+    ("BY", "Clients et comptes rattachés, dépréciations (2050)"),
+    ("BL", "Matières premières, approvisionnements, brut (2050)"),
+    ("BM", "Matières premières, approvisionnements, dépréciations (2050)"),
+    ("BN", "En-cours de production de biens, brut (2050)"),
+    ("BO", "En-cours de production de biens, dépréciations (2050)"),
+    ("BP", "En-cours de production de services, brut (2050)"),
+    ("BQ", "En-cours de production de services, dépréciations (2050)"),
+    ("BR", "Produits intermédiaires et finis, brut (2050)"),
+    ("BS", "Produits intermédiaires et finis, dépréciations (2050)"),
+    ("BT", "Marchandises, brut (2050)"),
+    ("BU", "Marchandises, dépréciations (2050)"),
+    ("CD", "Valeurs mobilières de placement, brut (2050)"),
+    ("CE", "Valeurs mobilières de placement, dépréciations (2050)"),
+    ("CF", "Disponibilités, brut (2050)"),
+    ("CG", "Disponibilités, dépréciations (2050)"),
+    ("0J", "Total des acquisitions d'immobilisations (2054)"),
+    ("YP", "Effectif moyen du personnel (2058-C)"),
+    ("210", "Ventes de marchandises (2033-B)"),
+    ("214", "Production vendue de biens (2033-B)"),
+    ("218", "Production vendue de services (2033-B)"),
+    ("222", "Production stockée (2033-B)"),
+    ("224", "Production immobilisée (2033-B)"),
+    ("226", "Subventions d'exploitation reçues (2033-B)"),
+    ("234", "Achats de marchandises (2033-B)"),
+    ("236", "Variation de stock de marchandises (2033-B)"),
+    ("238", "Achats de matières premières et autres approvisionnements (2033-B)"),
+    ("240", "Variation de stock de matières premières et approvisionnements (2033-B)"),
+    ("242", "Autres charges externes (2033-B)"),
+    ("244", "Impôts, taxes et versements assimilés (2033-B)"),
+    ("250", "Rémunérations du personnel (2033-B)"),
+    ("252", "Charges sociales (2033-B)"),
+    ("270", "Résultat d'exploitation (2033-B)"),
+    ("310", "Bénéfice ou perte (2033-B)"),
+    ("180", "Total général du bilan (2033-A)"),
+    ("142", "Total des capitaux propres (2033-A)"),
+    ("156", "Emprunts et dettes assimilées (2033-A)"),
+    ("169", "Dont comptes courants d'associés (2033-A)"),
+    ("173", "Autres dettes financières (2033-A, formulaires depuis 2026)"),
+    ("166", "Fournisseurs et comptes rattachés (2033-A)"),
+    ("172", "Autres dettes, dont dettes fiscales et sociales (2033-A)"),
+    ("068", "Clients et comptes rattachés, brut (2033-A)"),
+    ("070", "Clients et comptes rattachés, dépréciations (2033-A)"),
+    ("050", "Matières premières, approvisionnements, en cours, brut (2033-A)"),
+    ("052", "Matières premières, approvisionnements, en cours, dépréciations (2033-A)"),
+    ("060", "Marchandises, brut (2033-A)"),
+    ("062", "Marchandises, dépréciations (2033-A)"),
+    ("080", "Valeurs mobilières de placement, brut (2033-A)"),
+    ("082", "Valeurs mobilières de placement, dépréciations (2033-A)"),
+    ("084", "Disponibilités, brut (2033-A)"),
+    ("086", "Disponibilités, dépréciations (2033-A)"),
+    ("492", "Total des acquisitions d'immobilisations (2033-C)"),
+    ("376", "Effectif moyen du personnel (2033-D)"),
+];
+
+/// The wording of a box ([`BOX_LABELS`]).
+#[must_use]
+pub fn box_label(code: &str) -> Option<&'static str> {
+    BOX_LABELS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}
+
 /// The amounts of a filing from its boxes (`box_value(code)`: the box's amount in euros,
 /// `None` when absent), for a fiscal year of `months` months. Flows are annualised;
 /// `months` outside 1..=24 is refused (`None`): no fiscal year is that long.
@@ -327,5 +413,18 @@ mod tests {
         assert_eq!(regime_of("0J"), Some(Regime::Normal));
         assert_eq!(regime_of("21"), None);
         assert_eq!(regime_of("2100"), None);
+    }
+
+    #[test]
+    fn every_box_read_has_its_wording() {
+        for line in &LINES {
+            for (_, code) in line.normal.iter().chain(line.simplified) {
+                assert!(box_label(code).is_some(), "{code}");
+            }
+        }
+        let mut codes: Vec<&str> = BOX_LABELS.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), BOX_LABELS.len(), "each box once");
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod companies;
+pub mod diagnosis;
 pub mod models;
 pub mod monitoring;
 pub mod openapi;
@@ -54,6 +55,7 @@ impl Modify for BearerAuth {
 pub fn api() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(score::score))
+        .routes(routes!(diagnosis::self_assessment))
         .routes(routes!(companies::company))
         .routes(routes!(companies::follow_up))
         .routes(routes!(companies::feedback))

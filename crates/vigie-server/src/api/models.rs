@@ -19,9 +19,13 @@ pub struct ModelOut {
     pub name: String,
     /// Family.
     pub family: String,
+    /// What it serves, from its inputs: `full` scores companies, `self` answers the public
+    /// self-diagnosis (`POST /v1/self-assessment`). One active model per feature set.
+    #[schema(pattern = "^(full|self)$")]
+    pub feature_set: String,
     /// Registration time.
     pub registered_at: String,
-    /// Active.
+    /// The active model of its feature set.
     pub active: bool,
     /// Its last comparison with the model active then (`vigie models compare`), shown
     /// before activation; null when never compared.
@@ -33,8 +37,10 @@ pub struct ModelOut {
 pub struct ModelsResponse {
     /// Models, newest first.
     pub items: Vec<ModelOut>,
-    /// Version loaded by this instance.
+    /// Version of the company-scoring model loaded by this instance.
     pub loaded: Option<String>,
+    /// Version of the self-diagnosis model loaded by this instance.
+    pub loaded_self: Option<String>,
 }
 
 /// The model registry.
@@ -47,15 +53,21 @@ pub(crate) async fn models(State(state): St, _caller: Caller) -> ApiResult<Json<
             version: m.version,
             name: m.name,
             family: m.family,
+            feature_set: m.feature_set.as_str().to_owned(),
             registered_at: m.registered_at,
             active: m.active,
             comparison,
         });
     }
-    Ok(Json(ModelsResponse { items, loaded: state.model().map(|m| m.version.clone()) }))
+    Ok(Json(ModelsResponse {
+        items,
+        loaded: state.model().map(|m| m.version.clone()),
+        loaded_self: state.self_model().map(|m| m.version.clone()),
+    }))
 }
 
-/// Activate a registered model (admins), swapped in without dropping requests.
+/// Activate a registered model (admins) in place of the active model of its feature set,
+/// swapped in without dropping requests.
 #[utoipa::path(
     post, path = "/v1/models/{version}/activate", tag = "models",
     params(("version" = String, Path, description = "Model version")),
@@ -69,6 +81,7 @@ pub(crate) async fn activate(
     caller.require_admin()?;
     state.store.activate_model(&version).await?;
     state.refresh_model().await?;
+    state.refresh_self_model().await?;
     audit(&state, &caller, "POST /v1/models/{version}/activate", None, None, "ok", Some(&version))
         .await?;
     models(State(state), caller).await

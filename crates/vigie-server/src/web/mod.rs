@@ -51,6 +51,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/entreprises/{id}/avis", post(pages::entreprise::feedback))
         .route("/executions", get(pages::executions::runs))
         .route("/suivi", get(pages::suivi::page))
+        .route("/diagnostic", get(pages::diagnostic::form).post(pages::diagnostic::answer))
         .route("/static/vigie.css", get(css))
         .layer(middleware::from_fn_with_state(Arc::clone(state), headers))
 }

@@ -28,6 +28,7 @@ pub(crate) fn templates() -> &'static Environment<'static> {
             ("entreprise.html", include_str!("../../templates/entreprise.html")),
             ("executions.html", include_str!("../../templates/executions.html")),
             ("suivi.html", include_str!("../../templates/suivi.html")),
+            ("diagnostic.html", include_str!("../../templates/diagnostic.html")),
         ] {
             env.add_template(name, source).expect("the embedded templates parse");
         }
@@ -240,6 +241,7 @@ mod tests {
             "entreprise.html",
             "executions.html",
             "suivi.html",
+            "diagnostic.html",
         ] {
             assert!(templates().get_template(name).is_ok(), "{name}");
         }
