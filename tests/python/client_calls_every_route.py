@@ -18,8 +18,10 @@ from vigie_client.api.models import activate, models
 from vigie_client.api.operations import healthz, metrics, readyz
 from vigie_client.api.runs import monitoring, run, runs
 from vigie_client.api.scores import score
+from vigie_client.api.self_assessment import self_assessment
 from vigie_client.models import (
     AlertsResponse,
+    Answers,
     CompanyResponse,
     ErrorBody,
     FeedbackRequest,
@@ -33,6 +35,7 @@ from vigie_client.models import (
     ScoreBatch,
     ScoreOne,
     ScoreResponse,
+    SelfAssessmentResponse,
     Summary,
 )
 
@@ -87,5 +90,13 @@ check("models", models.sync_detailed(client=analyst), 200, ModelsResponse)
 check("activate", activate.sync_detailed(config["model"], client=admin), 200, ModelsResponse)
 check("activate (analyst)", activate.sync_detailed(config["model"], client=analyst), 403, ErrorBody)
 check("unauthorized", alerts.sync_detailed(client=client("vigie_not_a_token")), 401, ErrorBody)
+
+# The public self-diagnosis: no token.
+figures = {"fiscal_year_end": "2025-12-31", "accounts": {"turnover": 800000, "total_assets": 600000},
+           "tax_arrears": 60000, "created": "2019-05", "naf": "56.10A"}
+answer = check("self_assessment", self_assessment.sync_detailed(client=anonymous, body=Answers.from_dict(figures)), 200, SelfAssessmentResponse)
+assert answer.band and len(answer.help_) == 6, answer
+refused = self_assessment.sync_detailed(client=anonymous, body=Answers.from_dict({"accounts": {"turnover": -5}}))
+assert check("self_assessment (bad figures)", refused, 422, ErrorBody).fields, refused.parsed
 
 print(json.dumps({"called": called}))
