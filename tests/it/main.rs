@@ -6,6 +6,7 @@ mod common;
 mod dashboard;
 mod diagnosis;
 mod docs;
+mod import;
 mod ingest;
 mod lookahead;
 mod middleware;

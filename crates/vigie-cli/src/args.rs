@@ -67,6 +67,31 @@ pub(crate) enum Command {
         /// simplified, `code` the form box) → `filings`.
         #[arg(long, num_args = 1..)]
         liasse: Vec<PathBuf>,
+        /// Urssaf débits files (arrears events: `num_cpte`, `Siren`/`Siret`, `Periode`
+        /// AAAAXY, `Num_Ecn`, `Num_Hist_Ecn`, `Dt_trt_ecn` (A)AAMMJJ, `Mt_PO`/`Mt_PP` in
+        /// cents) → `social_monthly` (overdue shares).
+        #[arg(long = "urssaf-debits", num_args = 1..)]
+        urssaf_debits: Vec<PathBuf>,
+        /// Urssaf cotisations files (`Compte`, `Siret`, `periode`, `mer` called) →
+        /// `social_monthly` (contributions called).
+        #[arg(long = "urssaf-cotisations", num_args = 1..)]
+        urssaf_cotisations: Vec<PathBuf>,
+        /// Urssaf délais files (payment plans: `Siret`, `Date_creation`, `Date_echeance`
+        /// DD/MM/YYYY) → `social_monthly` (payment plan active).
+        #[arg(long = "urssaf-delais", num_args = 1..)]
+        urssaf_delais: Vec<PathBuf>,
+        /// Urssaf procedure files (`Siret`/`Siren`, `Dt_effet` 24FEB2014, `Lib_actx_stdx`)
+        /// → `events`.
+        #[arg(long, num_args = 1..)]
+        procol: Vec<PathBuf>,
+        /// BODACC exports of the "annonces" (CSV with `;`, or `.json`): collective
+        /// procedure notices → `events`, de-duplicated across notices and with --procol.
+        #[arg(long, num_args = 1..)]
+        bodacc: Vec<PathBuf>,
+        /// Encoding of the input files: auto (UTF-8 if valid, else Latin-1), utf-8 or
+        /// latin-1. Separators (`,` `;` tab `|`) are found from the header.
+        #[arg(long, default_value = "auto", value_parser = parse_encoding)]
+        encoding: vigie_data::import::Encoding,
         /// Leave out individual entrepreneurs (legal form 1000: natural persons), counted
         /// as skipped.
         #[arg(long)]
@@ -432,6 +457,10 @@ impl From<FamilyArg> for vigie_train::Family {
             FamilyArg::Gbdt => vigie_train::Family::Gbdt,
         }
     }
+}
+
+fn parse_encoding(s: &str) -> Result<vigie_data::import::Encoding, String> {
+    vigie_data::import::Encoding::parse(s).ok_or_else(|| format!("{s:?}: auto, utf-8 or latin-1"))
 }
 
 fn parse_feature_set(s: &str) -> Result<vigie_core::features::FeatureSet, String> {

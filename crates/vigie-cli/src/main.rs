@@ -92,43 +92,44 @@ fn run(cli: Cli) -> Result<()> {
             tracing::info!(seconds = started.elapsed().as_secs_f64(), dir = %out.display(), "generated");
             println!("{}", serde_json::to_string_pretty(&generated)?);
         }
-        Command::Import { sirene_ul, sirene_etab, liasse, legal_entities_only, out, format } => {
-            anyhow::ensure!(
-                !sirene_ul.is_empty() || !sirene_etab.is_empty() || !liasse.is_empty(),
-                "nothing to import: give --sirene-ul and --sirene-etab, or --liasse"
-            );
-            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let mut log = RejectLog::default();
-            let mut summaries = Vec::new();
-            let mut outputs = serde_json::Map::new();
-            let written = |path: &std::path::Path, rows: usize| serde_json::json!({"file": path, "rows": rows});
-            if !sirene_ul.is_empty() || !sirene_etab.is_empty() {
-                let inputs = vigie_data::import::sirene::SireneInputs {
+        Command::Import {
+            sirene_ul,
+            sirene_etab,
+            liasse,
+            urssaf_debits,
+            urssaf_cotisations,
+            urssaf_delais,
+            procol,
+            bodacc,
+            encoding,
+            legal_entities_only,
+            out,
+            format,
+        } => {
+            use vigie_data::import;
+            let inputs = import::Inputs {
+                sirene: import::sirene::SireneInputs {
                     legal_units: sirene_ul,
                     establishments: sirene_etab,
                     legal_entities_only,
-                };
-                let (companies, s) = vigie_data::import::sirene::companies(&inputs, &mut log)?;
-                let path = vigie_data::import::sirene::write(&companies, &out, format.into())?;
-                outputs.insert("companies".into(), written(&path, companies.siren.len()));
-                summaries.extend(s);
-            }
-            if !liasse.is_empty() {
-                let (filings, s) = vigie_data::import::liasse::filings(&liasse, &mut log)?;
-                let path = vigie_data::import::liasse::write(&filings, &out, format.into())?;
-                outputs.insert("filings".into(), written(&path, filings.siren.len()));
-                summaries.extend(s);
-            }
-            let rejects = out.join("import-rejects.csv");
-            log.write_csv(&rejects)?;
-            outputs.insert("rejects".into(), serde_json::json!(rejects));
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "inputs": summaries,
-                    "outputs": outputs,
-                }))?
+                },
+                liasse,
+                urssaf: import::urssaf::UrssafInputs {
+                    debits: urssaf_debits,
+                    cotisations: urssaf_cotisations,
+                    delais: urssaf_delais,
+                    encoding,
+                },
+                events: import::events::EventInputs { procol, bodacc, encoding },
+            };
+            anyhow::ensure!(
+                !inputs.is_empty(),
+                "nothing to import: give --sirene-ul and --sirene-etab, --liasse, \
+                 --urssaf-debits/--urssaf-cotisations/--urssaf-delais, --procol or --bodacc"
             );
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let report = import::run(&inputs, &out, format.into())?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Panel {
             input,

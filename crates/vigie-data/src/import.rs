@@ -3,10 +3,13 @@
 //! skipped with a reason; SIRENs kept as in the inputs (the pipeline pseudonymises them
 //! with the deployment's key) and never written to a log, a summary or the rejects.
 //!
-//! Read so far: the INSEE SIRENE stock files (`StockUniteLegale`, `StockEtablissement`)
-//! into `companies` ([`sirene`]); the liasse fiscale as a long table of amounts by box into
-//! `filings` ([`liasse`], through `vigie_core::accounts::liasse`). The other formats of
-//! `../shared/formats/README.md` (INPI accounts, Urssaf files, BODACC) come next.
+//! Read: the INSEE SIRENE stock files (`StockUniteLegale`, `StockEtablissement`) into
+//! `companies` ([`sirene`]); the liasse fiscale as a long table of amounts by box into
+//! `filings` ([`liasse`], through `vigie_core::accounts::liasse`); the Urssaf débits,
+//! cotisations and délais into `social_monthly` ([`urssaf`]); the Urssaf procedure file and
+//! the BODACC's notices into `events` ([`events`]). Files are read as real ones come
+//! ([`read_input`]: encodings, separators, header case) and dates, periods and amounts in
+//! the shapes the formats write them (`formats`).
 
 use std::collections::BTreeMap;
 
@@ -16,8 +19,103 @@ use serde::Serialize;
 use crate::rejects::{Reason, Reject, RejectLog};
 use crate::source::{ColumnSpec, Kind, RawTable};
 
+pub use crate::source::InputNotes;
+
+pub mod events;
+mod formats;
 pub mod liasse;
 pub mod sirene;
+pub mod urssaf;
+
+/// Every input of one `vigie import`, each optional.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// SIRENE legal units and establishments, and whether to leave out individual
+    /// entrepreneurs.
+    pub sirene: sirene::SireneInputs,
+    /// Long tables of the liasse fiscale.
+    pub liasse: Vec<std::path::PathBuf>,
+    /// Urssaf débits, cotisations and délais.
+    pub urssaf: urssaf::UrssafInputs,
+    /// Urssaf procedure files and BODACC exports.
+    pub events: events::EventInputs,
+}
+
+impl Inputs {
+    /// Whether there is nothing to import.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.sirene.legal_units.is_empty()
+            && self.sirene.establishments.is_empty()
+            && self.liasse.is_empty()
+            && self.urssaf.debits.is_empty()
+            && self.urssaf.cotisations.is_empty()
+            && self.urssaf.delais.is_empty()
+            && self.events.procol.is_empty()
+            && self.events.bodacc.is_empty()
+    }
+}
+
+/// One source file written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Written {
+    /// The file.
+    pub file: std::path::PathBuf,
+    /// Its rows.
+    pub rows: usize,
+}
+
+/// What `vigie import` did: one summary per input file, the sources written, the rejects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Per input file.
+    pub inputs: Vec<InputSummary>,
+    /// Per source written (`companies`, `filings`, `social_monthly`, `events`), and
+    /// `rejects`.
+    pub outputs: BTreeMap<&'static str, Written>,
+}
+
+/// Imports every input given into the sources of `out` (written in `format`), with the
+/// rejects in `out/import-rejects.csv`.
+pub fn run(
+    inputs: &Inputs,
+    out: &std::path::Path,
+    format: crate::source::Format,
+) -> crate::Result<Report> {
+    let mut log = RejectLog::default();
+    let mut summaries = Vec::new();
+    let mut outputs = BTreeMap::new();
+    let s = &inputs.sirene;
+    if !s.legal_units.is_empty() || !s.establishments.is_empty() {
+        let (companies, sums) = sirene::companies(s, &mut log)?;
+        let file = sirene::write(&companies, out, format)?;
+        outputs.insert("companies", Written { file, rows: companies.siren.len() });
+        summaries.extend(sums);
+    }
+    if !inputs.liasse.is_empty() {
+        let (filings, sums) = liasse::filings(&inputs.liasse, &mut log)?;
+        let file = liasse::write(&filings, out, format)?;
+        outputs.insert("filings", Written { file, rows: filings.siren.len() });
+        summaries.extend(sums);
+    }
+    let u = &inputs.urssaf;
+    if !u.debits.is_empty() || !u.cotisations.is_empty() || !u.delais.is_empty() {
+        let (social, sums) = urssaf::social(u, &mut log)?;
+        let file = urssaf::write(&social, out, format)?;
+        outputs.insert("social_monthly", Written { file, rows: social.siren.len() });
+        summaries.extend(sums);
+    }
+    if !inputs.events.procol.is_empty() || !inputs.events.bodacc.is_empty() {
+        let (events, sums) = events::events(&inputs.events, &mut log)?;
+        let file = events::write(&events, out, format)?;
+        outputs.insert("events", Written { file, rows: events.siren.len() });
+        summaries.extend(sums);
+    }
+    let rejects = out.join("import-rejects.csv");
+    log.write_csv(&rejects)?;
+    outputs.insert("rejects", Written { file: rejects, rows: log.len() });
+    Ok(Report { inputs: summaries, outputs })
+}
 
 /// What happened to the rows of one input file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -34,6 +132,15 @@ pub struct InputSummary {
     pub rejects_by_reason: BTreeMap<&'static str, usize>,
     /// Rows left out on purpose, by reason (not a company; not the head office; …).
     pub skipped: BTreeMap<&'static str, usize>,
+    /// How the file's text was read (`utf-8`, `utf-8 with BOM`, `latin-1`), when detected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<&'static str>,
+    /// The field separator found in its header, when detected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub separator: Option<char>,
+    /// Columns of the file that no field of the format reads, listed once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_columns: Vec<String>,
 }
 
 impl InputSummary {
@@ -42,6 +149,89 @@ impl InputSummary {
     pub fn rows_skipped(&self) -> usize {
         self.skipped.values().sum()
     }
+}
+
+/// How an input file's text is encoded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 when the whole file is valid UTF-8, Latin-1 otherwise.
+    #[default]
+    Auto,
+    /// UTF-8 (a record that is not is rejected as malformed).
+    Utf8,
+    /// ISO-8859-1 (every byte is a character).
+    Latin1,
+}
+
+impl Encoding {
+    /// Parses `auto`, `utf-8` (or `utf8`) or `latin-1` (or `latin1`, `iso-8859-1`).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Some(Self::Auto),
+            "utf-8" | "utf8" => Some(Self::Utf8),
+            "latin-1" | "latin1" | "iso-8859-1" => Some(Self::Latin1),
+            _ => None,
+        }
+    }
+}
+
+/// Reads an input file as real files come: UTF-8 with or without a byte-order mark, or
+/// Latin-1 (declared, or detected when the file is not UTF-8); `,`, `;`, tab or `|` between
+/// fields (the one the header holds most of); column names in any case (the header is
+/// read in lower case: the formats' specs name their columns in lower case) and in any
+/// order; unknown columns listed in the summary. Returns the table and the summary's
+/// opening (file, counts, encoding, separator, ignored columns).
+pub(crate) fn read_input(
+    spec: &'static crate::source::SourceSpec,
+    path: &std::path::Path,
+    encoding: Encoding,
+) -> crate::Result<RawTable> {
+    let unreadable = |m: String| crate::Error::Unreadable { path: path.to_owned(), message: m };
+    let mut bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    if bom {
+        bytes.drain(..3);
+    }
+    let latin1 = match encoding {
+        Encoding::Latin1 => true,
+        Encoding::Utf8 => false,
+        Encoding::Auto => std::str::from_utf8(&bytes).is_err(),
+    };
+    if latin1 {
+        // Every Latin-1 byte is the character of the same number.
+        bytes = bytes.iter().map(|&b| char::from(b)).collect::<String>().into_bytes();
+    }
+    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let header = String::from_utf8_lossy(&bytes[..header_end]).to_lowercase();
+    let sep = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|&c| header.bytes().filter(|&b| b == c).count())
+        .unwrap_or(b',');
+    let names: Vec<String> = header
+        .trim_end_matches(['\r', '\n'])
+        .split(char::from(sep))
+        .map(|n| n.trim().trim_matches('"').to_owned())
+        .collect();
+    let mut lowered = names.join(&char::from(sep).to_string()).into_bytes();
+    if bytes.get(header_end) == Some(&b'\n') {
+        lowered.push(b'\n');
+    }
+    lowered.extend_from_slice(bytes.get(header_end + 1..).unwrap_or_default());
+    let mut raw = crate::source::read_csv_bytes(spec, path, lowered, sep)?;
+    raw.notes = InputNotes {
+        encoding: Some(match (latin1, bom) {
+            (true, _) => "latin-1",
+            (false, true) => "utf-8 with BOM",
+            (false, false) => "utf-8",
+        }),
+        separator: Some(char::from(sep)),
+        ignored_columns: names
+            .into_iter()
+            .filter(|n| !n.is_empty() && spec.column(n).is_none())
+            .collect(),
+    };
+    Ok(raw)
 }
 
 /// A text column of an input format (CSV is read as text, parsed per cell).
@@ -65,6 +255,9 @@ impl<'r> Tally<'r> {
             summary: InputSummary {
                 file: raw.path.display().to_string(),
                 rows_read: raw.df.height() + raw.malformed.len(),
+                encoding: raw.notes.encoding,
+                separator: raw.notes.separator,
+                ignored_columns: raw.notes.ignored_columns.clone(),
                 ..InputSummary::default()
             },
             ragged: raw.ragged.iter().map(|(row, _)| *row).collect(),
@@ -85,6 +278,26 @@ impl<'r> Tally<'r> {
             );
         }
         t
+    }
+
+    /// The counts of a file read otherwise than as a table (a JSON document of `rows`
+    /// records).
+    pub(crate) fn plain(
+        source: &'static str,
+        file: &std::path::Path,
+        rows: usize,
+        log: &'r mut RejectLog,
+    ) -> Self {
+        Self {
+            source,
+            summary: InputSummary {
+                file: file.display().to_string(),
+                rows_read: rows,
+                ..InputSummary::default()
+            },
+            ragged: std::collections::HashSet::new(),
+            log,
+        }
     }
 
     /// Whether a row was rejected as malformed when read (its values are not to be used).

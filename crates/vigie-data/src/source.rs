@@ -13,7 +13,7 @@ use polars::prelude::*;
 use crate::{Error, Result};
 
 mod csv_split;
-pub use csv_split::{CsvSplit, split_csv};
+pub use csv_split::{CsvSplit, split_csv, split_with};
 
 /// What a column holds; decides both its parsing and its accepted storage types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,8 +293,9 @@ pub static SOCIAL_MONTHLY: SourceSpec = SourceSpec {
             "contributions_called",
             UNSIGNED,
             true,
-            false,
-            "social contributions called for the month (€)",
+            true,
+            "social contributions called for the month (€); empty when unknown (the social \
+             debt ratio is then missing)",
             "31000",
         ),
         spec_col(
@@ -397,6 +398,20 @@ pub struct RawTable {
     pub header_fields: usize,
     /// Rows of the file not read because they lie outside the requested month window.
     pub rows_outside_window: usize,
+    /// How an imported file was read (encoding, separator, ignored columns).
+    pub notes: InputNotes,
+}
+
+/// What `vigie import`'s reader found out about an input file (empty for the sources'
+/// own reader).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputNotes {
+    /// Encoding.
+    pub encoding: Option<&'static str>,
+    /// Separator.
+    pub separator: Option<char>,
+    /// Columns no field reads.
+    pub ignored_columns: Vec<String>,
 }
 
 /// A month window restricting which rows of a monthly source are read (Parquet inputs):
@@ -483,7 +498,22 @@ fn read_csv(
     unreadable: &dyn Fn(&dyn std::fmt::Display) -> Error,
 ) -> Result<RawTable> {
     let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
-    let mut shape = split_csv(&bytes).map_err(|e| unreadable(&e))?;
+    read_csv_bytes(spec, path, bytes, b',')
+}
+
+/// Reads the bytes of a CSV file (UTF-8) whose separator is `sep`, checking its columns;
+/// `path` names it in errors. What [`read`] does with a file's bytes.
+pub fn read_csv_bytes(
+    spec: &'static SourceSpec,
+    path: &Path,
+    bytes: Vec<u8>,
+    sep: u8,
+) -> Result<RawTable> {
+    let unreadable = |e: &dyn std::fmt::Display| Error::Unreadable {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let mut shape = split_with(&bytes, sep).map_err(|e| unreadable(&e))?;
     let Some(header_fields) = shape.header_fields else {
         return Err(unreadable(&"empty file: no header line"));
     };
@@ -494,7 +524,9 @@ fn read_csv(
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_raise_if_empty(false)
-        .map_parse_options(|o| o.with_truncate_ragged_lines(true).with_missing_is_null(true))
+        .map_parse_options(|o| {
+            o.with_separator(sep).with_truncate_ragged_lines(true).with_missing_is_null(true)
+        })
         .into_reader_with_file_handle(std::io::Cursor::new(bytes))
         .finish()
         .map_err(|e| unreadable(&e))?;
@@ -515,6 +547,7 @@ fn read_csv(
         malformed: shape.malformed,
         header_fields,
         rows_outside_window: 0,
+        notes: InputNotes::default(),
     })
 }
 
@@ -591,6 +624,7 @@ fn read_parquet(
         malformed: Vec::new(),
         header_fields: spec.columns.len(),
         rows_outside_window,
+        notes: InputNotes::default(),
     })
 }
 

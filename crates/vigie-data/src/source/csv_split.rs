@@ -18,8 +18,8 @@ pub struct CsvSplit {
     /// Unreadable records: (1-based row, what is wrong). A quote inside an unquoted field,
     /// text after a closing quote, a quote never closed, bytes that are not UTF-8.
     pub malformed: Vec<(u32, String)>,
-    /// The header and the readable records, when some records are unreadable (otherwise
-    /// the file's bytes are parsed as they are).
+    /// The header and the readable records, when some records are unreadable or some
+    /// lines blank (otherwise the file's bytes are parsed as they are).
     pub cleaned: Option<Vec<u8>>,
 }
 
@@ -38,9 +38,9 @@ fn line_end(bytes: &[u8], i: usize) -> usize {
     bytes[i.min(bytes.len())..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| i + p + 1)
 }
 
-/// Scans the record starting at `start` (RFC 4180: comma separator, `"` quoting with `""`
-/// escapes, LF or CRLF line ends, quoted fields may span lines).
-fn scan_record(bytes: &[u8], start: usize) -> Record {
+/// Scans the record starting at `start` (RFC 4180 with separator `sep`: `"` quoting with
+/// `""` escapes, LF or CRLF line ends, quoted fields may span lines).
+fn scan_record(bytes: &[u8], start: usize, sep: u8) -> Record {
     let mut i = start;
     let mut fields = 1;
     let mut content = false;
@@ -73,7 +73,7 @@ fn scan_record(bytes: &[u8], start: usize) -> Record {
             }
             match bytes.get(i) {
                 None => return Record { end: i, fields, blank: false, problem: None },
-                Some(b',') => {
+                Some(&b) if b == sep => {
                     fields += 1;
                     i += 1;
                     continue;
@@ -95,7 +95,8 @@ fn scan_record(bytes: &[u8], start: usize) -> Record {
         let mut quote = false;
         while let Some(&b) = bytes.get(i) {
             match b {
-                b',' | b'\n' => break,
+                b'\n' => break,
+                b if b == sep => break,
                 b'"' => quote = true,
                 b'\r' => {}
                 _ => content = true,
@@ -110,7 +111,7 @@ fn scan_record(bytes: &[u8], start: usize) -> Record {
             );
         }
         match bytes.get(i) {
-            Some(b',') => {
+            Some(&b) if b == sep => {
                 fields += 1;
                 content = true;
                 i += 1;
@@ -121,17 +122,25 @@ fn scan_record(bytes: &[u8], start: usize) -> Record {
     }
 }
 
-/// Splits CSV bytes into records; see [`CsvSplit`]. An unreadable header is an error.
+/// Splits comma-separated bytes into records; see [`CsvSplit`]. An unreadable header is an
+/// error.
 pub fn split_csv(bytes: &[u8]) -> std::result::Result<CsvSplit, String> {
+    split_with(bytes, b',')
+}
+
+/// Splits CSV bytes whose separator is `sep` into records; see [`CsvSplit`].
+pub fn split_with(bytes: &[u8], sep: u8) -> std::result::Result<CsvSplit, String> {
     let mut split = CsvSplit::default();
     let utf8 = std::str::from_utf8(bytes).is_ok();
     let mut cleaned: Vec<(usize, usize)> = Vec::new();
+    let mut blank_lines = false;
     let mut pos = 0;
     while pos < bytes.len() {
-        let mut r = scan_record(bytes, pos);
+        let mut r = scan_record(bytes, pos, sep);
         let span = pos..r.end;
         pos = r.end;
         if r.blank {
+            blank_lines = true;
             continue;
         }
         if r.problem.is_none()
@@ -164,7 +173,9 @@ pub fn split_csv(bytes: &[u8]) -> std::result::Result<CsvSplit, String> {
             split.ragged.push((row, r.fields));
         }
     }
-    if !split.malformed.is_empty() {
+    // Without the records no parser reads, and without blank lines (which a parser may
+    // take for a record of empty fields): the record numbers stay those of the scan.
+    if !split.malformed.is_empty() || blank_lines {
         let mut out = Vec::with_capacity(bytes.len());
         for (a, b) in cleaned {
             out.extend_from_slice(&bytes[a..b]);

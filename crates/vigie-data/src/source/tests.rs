@@ -9,8 +9,17 @@ fn csv_split_counts_records_and_ragged_rows() {
     assert_eq!(s.records, 4);
     assert_eq!(s.readable, vec![1, 2, 3, 4]);
     assert_eq!(s.ragged, vec![(2, 2), (4, 4)]);
-    assert!(s.malformed.is_empty() && s.cleaned.is_none());
+    // The blank line is no record, and is left out of what the parser reads.
+    assert!(s.malformed.is_empty());
+    assert_eq!(
+        s.cleaned.as_deref(),
+        Some(&b"a,b,c\n1,2,3\n4,5\n\"x,y\",\"q\"\"\n\",z\r\n7,8,9,10\n"[..])
+    );
+    assert!(split_csv(b"a,b\n1,2\n").unwrap().cleaned.is_none(), "parsed as it is");
     assert_eq!(split_csv(b"").unwrap().header_fields, None);
+    // Another separator.
+    let s = split_with(b"a;b\n\"1;2\";3\n", b';').unwrap();
+    assert_eq!((s.header_fields, s.readable.clone(), s.ragged.clone()), (Some(2), vec![1], vec![]));
 }
 
 #[test]

@@ -1,0 +1,372 @@
+//! The Urssaf files exchanged for the state's early-warning work (semicolon CSV, one file
+//! per kind; `../shared/formats/README.md`, section 3) into `social_monthly`, aggregated
+//! from accounts and establishments to the company (SIREN):
+//!
+//! - **débits**: each debt (account, period, `Num_Ecn`) is a series of operations; its
+//!   remaining employee and employer shares (`Mt_PO`, `Mt_PP`, in **cents**) after the
+//!   latest operation processed by the end of a month are what it owes then, until another
+//!   operation changes them. A company's overdue shares in a month are the sum over its
+//!   debts, in euros;
+//! - **cotisations**: contributions called (`mer`, euros) by period (`AAAAXY`/`AAXY`; a
+//!   quarter's amount, `Y` = 0, is spread evenly over its three months), summed over
+//!   accounts;
+//! - **délais**: a payment plan is active from the month of `Date_creation` to the month of
+//!   `Date_echeance`.
+//!
+//! A company's rows run from its first month in any of the files to the last month the
+//! files cover; contributions are empty in the months no cotisation row covers (the social
+//! debt ratio is then missing, not infinite).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use vigie_core::{Date, Month};
+
+use super::{Encoding, InputSummary, Tally, cell, column, formats, read_input, text};
+use crate::ingest::MAX_AMOUNT;
+use crate::rejects::{Reason, RejectLog};
+use crate::source::{Format, SourceSpec};
+use crate::{Error, Result};
+
+/// Débits (arrears events).
+pub static DEBITS: SourceSpec = SourceSpec {
+    name: "urssaf_debits",
+    grain: "one row per operation on a debt",
+    optional: true,
+    key: &["num_cpte", "periode", "num_ecn", "num_hist_ecn"],
+    columns: &[
+        text("num_cpte", true),
+        text("siren", false),
+        text("siret", false),
+        text("periode", true),
+        text("num_ecn", true),
+        text("num_hist_ecn", true),
+        text("dt_trt_ecn", true),
+        text("mt_po", true),
+        text("mt_pp", true),
+        text("cd_op_ecn", false),
+        text("etat_cpte", false),
+        text("cd_pro_col", false),
+        text("motif_ecn", false),
+    ],
+};
+
+/// Cotisations (contributions called).
+pub static COTISATIONS: SourceSpec = SourceSpec {
+    name: "urssaf_cotisations",
+    grain: "one row per account × period",
+    optional: true,
+    key: &["compte", "periode"],
+    columns: &[
+        text("compte", true),
+        text("siren", false),
+        text("siret", false),
+        text("periode", true),
+        text("mer", true),
+        text("enc_direct", false),
+        text("cotis_due", false),
+    ],
+};
+
+/// Délais (payment plans).
+pub static DELAIS: SourceSpec = SourceSpec {
+    name: "urssaf_delais",
+    grain: "one row per payment plan",
+    optional: true,
+    key: &["numero_compte_externe", "date_creation"],
+    columns: &[
+        text("numero_compte_externe", false),
+        text("siren", false),
+        text("siret", false),
+        text("date_creation", true),
+        text("date_echeance", true),
+        text("duree_delai", false),
+        text("montant_global_echeancier", false),
+    ],
+};
+
+/// The Urssaf files of one import.
+#[derive(Debug, Clone, Default)]
+pub struct UrssafInputs {
+    /// Débits files.
+    pub debits: Vec<PathBuf>,
+    /// Cotisations files.
+    pub cotisations: Vec<PathBuf>,
+    /// Délais files.
+    pub delais: Vec<PathBuf>,
+    /// Their encoding.
+    pub encoding: Encoding,
+}
+
+/// The `social_monthly` rows built, by SIREN then month.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Social {
+    /// SIRENs, as in the inputs.
+    pub siren: Vec<String>,
+    /// Months.
+    pub month: Vec<Month>,
+    /// Contributions called (€), `None` when no cotisation row covers the month.
+    pub contributions_called: Vec<Option<f64>>,
+    /// Overdue employee share at the end of the month (€).
+    pub overdue_employee: Vec<f64>,
+    /// Overdue employer share (€).
+    pub overdue_employer: Vec<f64>,
+    /// A payment plan is active.
+    pub payment_plan: Vec<bool>,
+}
+
+impl Social {
+    /// The rows as a `social_monthly` source frame.
+    pub fn frame(&self) -> Result<DataFrame> {
+        let months: Vec<String> = self.month.iter().map(ToString::to_string).collect();
+        let plan: Vec<i32> = self.payment_plan.iter().map(|&p| i32::from(p)).collect();
+        DataFrame::new(
+            self.siren.len(),
+            vec![
+                Column::new("siren".into(), &self.siren),
+                Column::new("month".into(), months),
+                Column::new("contributions_called".into(), &self.contributions_called),
+                Column::new("overdue_employee".into(), &self.overdue_employee),
+                Column::new("overdue_employer".into(), &self.overdue_employer),
+                Column::new("payment_plan".into(), plan),
+            ],
+        )
+        .map_err(|e| Error::Unreadable {
+            path: PathBuf::from("social_monthly"),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// One operation on a debt: when, its order, the remaining shares in cents.
+#[derive(Debug, Clone, Copy)]
+struct Operation {
+    date: Date,
+    order: i64,
+    employee: f64,
+    employer: f64,
+}
+
+/// Per company: its debts' operations, its contributions by month, its plans.
+#[derive(Default)]
+struct Company {
+    debts: HashMap<(String, String, String), Vec<Operation>>,
+    called: BTreeMap<Month, f64>,
+    plans: Vec<(Month, Month)>,
+}
+
+/// A whole number in a cell, or the row's rejection.
+fn whole(t: &mut Tally<'_>, row: u32, name: &'static str, v: &str) -> Option<i64> {
+    let parsed = v.trim().parse::<i64>().ok();
+    if parsed.is_none() {
+        t.reject(row, name, v, Reason::NotANumber, "not a whole number".into());
+    }
+    parsed
+}
+
+/// An amount in a cell, in euros (`cents`: the file's are in cents), not negative, or the
+/// row's rejection.
+fn euros(t: &mut Tally<'_>, row: u32, name: &'static str, v: &str, cents: bool) -> Option<f64> {
+    let Some(x) = formats::amount(v) else {
+        t.reject(row, name, v, Reason::NotANumber, "not a number".into());
+        return None;
+    };
+    let x = if cents { x / 100.0 } else { x };
+    if x < 0.0 {
+        t.reject(row, name, v, Reason::NegativeAmount, "an amount owed or called is ≥ 0".into());
+        return None;
+    }
+    if x > MAX_AMOUNT {
+        t.reject(row, name, v, Reason::AbsurdAmount, "over 10^12 €".into());
+        return None;
+    }
+    Some(x)
+}
+
+fn period(t: &mut Tally<'_>, row: u32, v: &str) -> Option<Vec<Month>> {
+    let p = formats::period(v);
+    if p.is_none() {
+        t.reject(
+            row,
+            "periode",
+            v,
+            Reason::InvalidMonth,
+            "expected AAAAXY or AAXY (year, quarter 1-4, month of the quarter 0-3)".into(),
+        );
+    }
+    p
+}
+
+fn date(
+    t: &mut Tally<'_>,
+    row: u32,
+    name: &'static str,
+    v: &str,
+    urssaf_1900: bool,
+) -> Option<Date> {
+    let d = formats::date(v, urssaf_1900);
+    if d.is_none() {
+        let expected = if urssaf_1900 { "(A)AAMMJJ, the year minus 1900" } else { "DD/MM/YYYY" };
+        t.reject(row, name, v, Reason::InvalidDate, format!("expected a date as {expected}"));
+    }
+    d
+}
+
+/// Reads the Urssaf files into `social_monthly` rows; one summary per input file.
+#[allow(clippy::too_many_lines)] // three file kinds read one after the other
+pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec<InputSummary>)> {
+    let mut companies: BTreeMap<String, Company> = BTreeMap::new();
+    let mut summaries = Vec::new();
+    let mut last: Option<Month> = None;
+    for path in &inputs.debits {
+        let raw = read_input(&DEBITS, path, inputs.encoding)?;
+        let mut t = Tally::new(&raw, log);
+        let c = |n| column(&raw, n);
+        let (account, siren, siret, per, ecn, hist, when, po, pp) = (
+            c("num_cpte"),
+            c("siren"),
+            c("siret"),
+            c("periode"),
+            c("num_ecn"),
+            c("num_hist_ecn"),
+            c("dt_trt_ecn"),
+            c("mt_po"),
+            c("mt_pp"),
+        );
+        for i in 0..raw.df.height() {
+            let row = raw.row_numbers[i];
+            if t.malformed(row) {
+                continue;
+            }
+            let s = formats::siren(cell(siren, i), cell(siret, i));
+            if !t.siren_ok(row, &s) {
+                continue;
+            }
+            let p = cell(per, i);
+            let Some(_) = period(&mut t, row, p) else { continue };
+            let Some(_) = whole(&mut t, row, "num_ecn", cell(ecn, i)) else { continue };
+            let Some(order) = whole(&mut t, row, "num_hist_ecn", cell(hist, i)) else { continue };
+            let Some(d) = date(&mut t, row, "dt_trt_ecn", cell(when, i), true) else { continue };
+            let Some(employee) = euros(&mut t, row, "mt_po", cell(po, i), true) else { continue };
+            let Some(employer) = euros(&mut t, row, "mt_pp", cell(pp, i), true) else { continue };
+            let key = (cell(account, i).to_owned(), p.to_owned(), cell(ecn, i).to_owned());
+            companies.entry(s).or_default().debts.entry(key).or_default().push(Operation {
+                date: d,
+                order,
+                employee,
+                employer,
+            });
+            last = last.max(Some(d.month()));
+            t.summary.rows_accepted += 1;
+        }
+        summaries.push(t.summary);
+    }
+    for path in &inputs.cotisations {
+        let raw = read_input(&COTISATIONS, path, inputs.encoding)?;
+        let mut t = Tally::new(&raw, log);
+        let c = |n| column(&raw, n);
+        let (siren, siret, per, mer) = (c("siren"), c("siret"), c("periode"), c("mer"));
+        for i in 0..raw.df.height() {
+            let row = raw.row_numbers[i];
+            if t.malformed(row) {
+                continue;
+            }
+            let s = formats::siren(cell(siren, i), cell(siret, i));
+            if !t.siren_ok(row, &s) {
+                continue;
+            }
+            let Some(months) = period(&mut t, row, cell(per, i)) else { continue };
+            let Some(called) = euros(&mut t, row, "mer", cell(mer, i), false) else { continue };
+            let company = companies.entry(s).or_default();
+            let share = called / months.len() as f64;
+            for m in &months {
+                *company.called.entry(*m).or_default() += share;
+            }
+            last = last.max(months.last().copied());
+            t.summary.rows_accepted += 1;
+        }
+        summaries.push(t.summary);
+    }
+    for path in &inputs.delais {
+        let raw = read_input(&DELAIS, path, inputs.encoding)?;
+        let mut t = Tally::new(&raw, log);
+        let c = |n| column(&raw, n);
+        let (siren, siret, start, end) =
+            (c("siren"), c("siret"), c("date_creation"), c("date_echeance"));
+        for i in 0..raw.df.height() {
+            let row = raw.row_numbers[i];
+            if t.malformed(row) {
+                continue;
+            }
+            let s = formats::siren(cell(siren, i), cell(siret, i));
+            if !t.siren_ok(row, &s) {
+                continue;
+            }
+            let Some(a) = date(&mut t, row, "date_creation", cell(start, i), false) else {
+                continue;
+            };
+            let Some(b) = date(&mut t, row, "date_echeance", cell(end, i), false) else { continue };
+            if b < a {
+                let v = cell(end, i).to_owned();
+                t.reject(
+                    row,
+                    "date_echeance",
+                    &v,
+                    Reason::ImpossibleDate,
+                    "the plan ends before it starts".into(),
+                );
+                continue;
+            }
+            companies.entry(s).or_default().plans.push((a.month(), b.month()));
+            t.summary.rows_accepted += 1;
+        }
+        summaries.push(t.summary);
+    }
+    // A plan's months count towards the files' coverage only where no other file says
+    // more (a plan's end is a due date, often in the future).
+    if last.is_none() {
+        last = companies.values().flat_map(|c| c.plans.iter().map(|p| p.0)).max();
+    }
+    let mut out = Social::default();
+    let Some(last) = last else { return Ok((out, summaries)) };
+    for (siren, mut company) in companies {
+        for ops in company.debts.values_mut() {
+            ops.sort_by_key(|o| (o.date, o.order));
+        }
+        let first = company
+            .debts
+            .values()
+            .filter_map(|ops| ops.first().map(|o| o.date.month()))
+            .chain(company.called.keys().copied())
+            .chain(company.plans.iter().map(|p| p.0))
+            .min();
+        let Some(first) = first.filter(|f| *f <= last) else { continue };
+        for m in first.through(last) {
+            let (mut employee, mut employer) = (0.0, 0.0);
+            for ops in company.debts.values() {
+                // The state after the latest operation processed by the end of the month.
+                let done = ops.partition_point(|o| o.date.month() <= m);
+                if let Some(o) = done.checked_sub(1).map(|k| ops[k]) {
+                    employee += o.employee;
+                    employer += o.employer;
+                }
+            }
+            out.siren.push(siren.clone());
+            out.month.push(m);
+            out.contributions_called.push(company.called.get(&m).copied());
+            out.overdue_employee.push(employee);
+            out.overdue_employer.push(employer);
+            out.payment_plan.push(company.plans.iter().any(|&(a, b)| a <= m && m <= b));
+        }
+    }
+    Ok((out, summaries))
+}
+
+/// Writes `social_monthly.<ext>` into `dir`; returns its path.
+pub fn write(social: &Social, dir: &Path, format: Format) -> Result<PathBuf> {
+    let path = dir.join(format!("social_monthly.{}", format.extension()));
+    let mut df = social.frame()?;
+    crate::table::write_frame(&mut df, &path, format)?;
+    Ok(path)
+}
