@@ -255,3 +255,221 @@ fn the_public_parser_test_files_import_with_their_corrupt_rows_rejected() {
     assert!(social.contains("000000000,2000-01,,1959.07,8644.97,1"), "{social}");
     assert_eq!(report.outputs["rejects"].rows, 9);
 }
+
+/// An INPI document's `<bilan>`: identity fields, then pages of rows `(code, [m1..m4])`.
+/// A page of an INPI document: its number and its rows `(code, [m1..m4])`.
+type Page<'a> = (&'a str, &'a [(&'a str, [i64; 4])]);
+
+fn bilan(identity: &[(&str, &str)], pages: &[Page<'_>]) -> String {
+    use std::fmt::Write as _;
+    let mut x = String::from("<bilan><identite>");
+    for (k, v) in identity {
+        let _ = write!(x, "<{k}>{v}</{k}>");
+    }
+    x.push_str("</identite><detail>");
+    for (page, rows) in pages {
+        let _ = write!(x, "<page numero=\"{page}\">");
+        for (code, m) in *rows {
+            // Zero-padded signed text, as the documents write amounts.
+            let f = |v: i64| format!("{v:015}");
+            let _ = write!(
+                x,
+                "<liasse code=\"{code}\" m1=\"{}\" m2=\"{}\" m3=\"{}\" m4=\"{}\"/>",
+                f(m[0]),
+                f(m[1]),
+                f(m[2]),
+                f(m[3])
+            );
+        }
+        x.push_str("</page>");
+    }
+    x.push_str("</detail></bilan>");
+    x
+}
+
+fn identity<'a>(
+    siren: &'a str,
+    kind: &'a str,
+    months: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut v = vec![
+        ("siren", siren),
+        ("date_cloture_exercice", "20241231"),
+        ("duree_exercice_n", months),
+        ("date_depot", "20250715"),
+        ("code_type_bilan", kind),
+        ("code_confidentialite", "0"),
+        ("code_motif", "00"),
+    ];
+    for (k, val) in extra {
+        v.retain(|(key, _)| key != k);
+        v.push((k, val));
+    }
+    v
+}
+
+#[test]
+fn inpi_accounts_satisfy_the_accounting_identities() {
+    use vigie_core::accounts::amount;
+    // A complete (type C) filing written from the layout: page 01 assets (gross,
+    // depreciation, net N, net N−1), 02 liabilities (N, N−1), 03 the income statement
+    // (sales rows: France, export, total N, N−1; other rows N in m3), 04 (N, N−1).
+    let assets: &[(&str, [i64; 4])] = &[
+        ("AN", [500_000, 200_000, 300_000, 0]),
+        ("BL", [40_000, 0, 40_000, 0]),
+        ("BT", [60_000, 10_000, 50_000, 0]),
+        ("BX", [220_000, 20_000, 200_000, 0]),
+        ("CD", [30_000, 0, 30_000, 0]),
+        ("CF", [80_000, 0, 80_000, 0]),
+        ("CO", [930_000, 230_000, 700_000, 0]),
+    ];
+    let liabilities: &[(&str, [i64; 4])] = &[
+        ("DA", [100_000, 0, 0, 0]),
+        ("DD", [105_000, 0, 0, 0]),
+        ("DI", [45_000, 0, 0, 0]),
+        ("DL", [250_000, 0, 0, 0]),
+        ("DU", [200_000, 0, 0, 0]),
+        ("DV", [20_000, 0, 0, 0]),
+        ("DX", [150_000, 0, 0, 0]),
+        ("DY", [60_000, 0, 0, 0]),
+        ("EA", [20_000, 0, 0, 0]),
+        ("EE", [700_000, 0, 0, 0]),
+    ];
+    let n = |v: i64| [0, 0, v, 0];
+    let income: Vec<(&str, [i64; 4])> = vec![
+        ("FA", [300_000, 0, 300_000, 0]),
+        ("FG", [600_000, 100_000, 700_000, 0]),
+        ("FJ", [900_000, 100_000, 1_000_000, 0]),
+        ("FM", n(10_000)),
+        ("FO", n(5_000)),
+        ("FP", n(3_000)),
+        ("FQ", n(2_000)),
+        ("FS", n(180_000)),
+        ("FT", n(-5_000)),
+        ("FU", n(100_000)),
+        ("FV", n(2_000)),
+        ("FW", n(230_000)),
+        ("FX", n(20_000)),
+        ("FY", n(250_000)),
+        ("FZ", n(100_000)),
+        ("GA", n(40_000)),
+        ("GB", n(5_000)),
+        ("GE", n(3_000)),
+        ("GG", n(95_000)),
+    ];
+    let result: &[(&str, [i64; 4])] = &[("HN", [45_000, 0, 0, 0])];
+    let complete = bilan(
+        &identity("552032534", "C", "12", &[]),
+        &[("01", assets), ("02", liabilities), ("03", &income), ("04", result)],
+    );
+    // A simplified one of six months, and filings to skip or reject.
+    let simplified = bilan(
+        &identity("732829320", "S", "6", &[]),
+        &[
+            (
+                "01",
+                &[
+                    ("068", [100_000, 10_000, 90_000, 0]),
+                    ("142", [0, 0, 50_000, 0]),
+                    ("180", [0, 0, 300_000, 0]),
+                ],
+            ),
+            ("02", &[("210", [400_000, 0, 0, 0]), ("310", [20_000, 0, 0, 0])]),
+        ],
+    );
+    let confidential =
+        bilan(&identity("482309382", "C", "12", &[("code_confidentialite", "1")]), &[]);
+    let consolidated = bilan(&identity("443061841", "K", "12", &[]), &[]);
+    let not_keyed = bilan(&identity("130025265", "C", "12", &[("code_motif", "01")]), &[]);
+    let bad_siren = bilan(&identity("552032535", "C", "12", &[]), &[]);
+    let early = bilan(&identity("542065479", "C", "12", &[("date_depot", "20241130")]), &[]);
+    let dir = common::tempdir();
+    write(
+        dir.path(),
+        "a.xml",
+        format!("<?xml version=\"1.0\"?><bilans>{complete}{simplified}</bilans>").as_bytes(),
+    );
+    write(
+        dir.path(),
+        "b.xml",
+        format!("<bilans>{confidential}{consolidated}{not_keyed}{bad_siren}{early}</bilans>")
+            .as_bytes(),
+    );
+    write(dir.path(), "notes.txt", b"not read");
+    let mut log = RejectLog::default();
+    let (filings, summaries) = import::inpi::inpi(&[dir.path().to_owned()], &mut log).unwrap();
+    let counts: Vec<(usize, usize, usize, usize)> = summaries
+        .iter()
+        .map(|s| (s.rows_read, s.rows_accepted, s.rows_rejected, s.rows_skipped()))
+        .collect();
+    assert_eq!(counts, [(2, 2, 0, 0), (5, 0, 2, 3)]);
+    let b = &summaries[1];
+    assert_eq!(reasons(b), [("impossible_date", 1), ("invalid_siren", 1)]);
+    for why in ["confidential_accounts", "consolidated_accounts", "accounts_not_keyed_in"] {
+        assert_eq!(b.skipped.get(why), Some(&1), "{why}");
+    }
+    assert_eq!(filings.siren, ["552032534", "732829320"]);
+    assert_eq!(
+        (filings.fiscal_year_end[0].as_str(), filings.filing_date[0].as_str()),
+        ("2024-12-31", "2025-07-15")
+    );
+    let a = &filings.amounts[0];
+    let at = |name: &str| a[amount(name)];
+    assert_eq!(at("turnover"), 1_000_000.0, "FL is the total (m3) of the row FJ");
+    // EBITDA plus the other operating items (reversals and other income, less
+    // depreciation, provisions and other charges) is the operating income.
+    let other_items = (3_000.0 + 2_000.0) - (40_000.0 + 5_000.0 + 3_000.0);
+    assert_eq!(at("ebitda") + other_items, at("operating_income"));
+    assert_eq!((at("ebitda"), at("operating_income")), (138_000.0, 95_000.0));
+    // The balance sheet balances: the liabilities' total is the assets' net total (CO, m3).
+    assert_eq!(at("total_assets"), 700_000.0);
+    assert_eq!(at("equity"), 250_000.0);
+    assert_eq!(at("net_income"), 45_000.0, "as DI, the liabilities' result");
+    assert_eq!(at("cash"), 110_000.0);
+    assert_eq!(at("trade_receivables"), 200_000.0, "gross less depreciation (m1 − m2)");
+    assert_eq!(at("inventory"), 90_000.0);
+    assert_eq!(at("financial_debt"), 220_000.0);
+    assert_eq!(at("tax_social_liabilities"), 60_000.0);
+    // The simplified one: six months of flows brought to twelve, stocks as they are.
+    let s = &filings.amounts[1];
+    assert_eq!(s[amount("turnover")], 800_000.0);
+    assert_eq!(s[amount("net_income")], 40_000.0);
+    assert_eq!(s[amount("trade_receivables")], 90_000.0);
+    assert_eq!((s[amount("equity")], s[amount("total_assets")]), (50_000.0, 300_000.0));
+}
+
+#[test]
+fn ratios_inpi_carry_four_amounts_and_an_assumed_filing_date() {
+    use vigie_core::accounts::amount;
+    let dir = common::tempdir();
+    let path = write(
+        dir.path(),
+        "ratios.csv",
+        b"siren;date_cloture_exercice;chiffre_d_affaires;marge_brute;ebe;ebit;resultat_net;taux_d_endettement;type_bilan;confidentiality\n\
+          552032534;2024-12-31;1000000;400000;138000;95000;45000;12,5;C;Public\n\
+          552032534;2024-12-31;1100000;;;;;;K;Public\n\
+          732829320;2023-06-30;;;;;;;S;Confidentiel\n\
+          482309382;2024-12-31;abc;;;;;;C;Public\n\
+          552032534;2024-12-31;1000000;;138000;95000;45000;;S;Public\n",
+    );
+    let mut log = RejectLog::default();
+    let (f, summaries) = import::inpi::ratios(&[path], Encoding::Auto, &mut log).unwrap();
+    let s = &summaries[0];
+    assert_eq!((s.rows_read, s.rows_accepted, s.rows_rejected, s.rows_skipped()), (5, 1, 1, 3));
+    assert_eq!(reasons(s), [("not_a_number", 1)]);
+    assert_eq!(s.ignored_columns, ["marge_brute", "taux_d_endettement"]);
+    assert_eq!(f.siren, ["552032534"]);
+    assert_eq!(f.filing_date, ["2025-09-01"], "at least eight months after the closing");
+    let a = &f.amounts[0];
+    assert_eq!(
+        [
+            a[amount("turnover")],
+            a[amount("ebitda")],
+            a[amount("operating_income")],
+            a[amount("net_income")]
+        ],
+        [1_000_000.0, 138_000.0, 95_000.0, 45_000.0]
+    );
+    assert!(a[amount("total_assets")].is_nan() && a[amount("equity")].is_nan(), "not in the file");
+}

@@ -67,6 +67,15 @@ pub(crate) enum Command {
         /// simplified, `code` the form box) → `filings`.
         #[arg(long, num_args = 1..)]
         liasse: Vec<PathBuf>,
+        /// INPI "bilans saisis" XML documents, or directories of them (page / m1–m4
+        /// layout, types C and S) → `filings`, through the same box mapping; confidential,
+        /// not keyed in, consolidated, bank and insurance accounts skipped.
+        #[arg(long, num_args = 1..)]
+        inpi: Vec<PathBuf>,
+        /// ratios_inpi_bce CSV files → `filings` with turnover, EBITDA, operating income and
+        /// net income (the other amounts missing; filed 8 months after closing, assumed).
+        #[arg(long = "ratios-inpi", num_args = 1..)]
+        ratios_inpi: Vec<PathBuf>,
         /// Urssaf débits files (arrears events: `num_cpte`, `Siren`/`Siret`, `Periode`
         /// AAAAXY, `Num_Ecn`, `Num_Hist_Ecn`, `Dt_trt_ecn` (A)AAMMJJ, `Mt_PO`/`Mt_PP` in
         /// cents) → `social_monthly` (overdue shares).

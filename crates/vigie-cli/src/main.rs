@@ -96,6 +96,8 @@ fn run(cli: Cli) -> Result<()> {
             sirene_ul,
             sirene_etab,
             liasse,
+            inpi,
+            ratios_inpi,
             urssaf_debits,
             urssaf_cotisations,
             urssaf_delais,
@@ -114,6 +116,9 @@ fn run(cli: Cli) -> Result<()> {
                     legal_entities_only,
                 },
                 liasse,
+                inpi,
+                ratios_inpi,
+                encoding,
                 urssaf: import::urssaf::UrssafInputs {
                     debits: urssaf_debits,
                     cotisations: urssaf_cotisations,
@@ -124,7 +129,8 @@ fn run(cli: Cli) -> Result<()> {
             };
             anyhow::ensure!(
                 !inputs.is_empty(),
-                "nothing to import: give --sirene-ul and --sirene-etab, --liasse, \
+                "nothing to import: give --sirene-ul and --sirene-etab, --liasse, --inpi, \
+                 --ratios-inpi, \
                  --urssaf-debits/--urssaf-cotisations/--urssaf-delais, --procol or --bodacc"
             );
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;

@@ -23,6 +23,7 @@ pub use crate::source::InputNotes;
 
 pub mod events;
 mod formats;
+pub mod inpi;
 pub mod liasse;
 pub mod sirene;
 pub mod urssaf;
@@ -35,6 +36,12 @@ pub struct Inputs {
     pub sirene: sirene::SireneInputs,
     /// Long tables of the liasse fiscale.
     pub liasse: Vec<std::path::PathBuf>,
+    /// INPI accounts (XML files or directories of them).
+    pub inpi: Vec<std::path::PathBuf>,
+    /// ratios_inpi_bce files.
+    pub ratios_inpi: Vec<std::path::PathBuf>,
+    /// The encoding of the CSV inputs of the formats above.
+    pub encoding: Encoding,
     /// Urssaf débits, cotisations and délais.
     pub urssaf: urssaf::UrssafInputs,
     /// Urssaf procedure files and BODACC exports.
@@ -48,6 +55,8 @@ impl Inputs {
         self.sirene.legal_units.is_empty()
             && self.sirene.establishments.is_empty()
             && self.liasse.is_empty()
+            && self.inpi.is_empty()
+            && self.ratios_inpi.is_empty()
             && self.urssaf.debits.is_empty()
             && self.urssaf.cotisations.is_empty()
             && self.urssaf.delais.is_empty()
@@ -92,11 +101,27 @@ pub fn run(
         outputs.insert("companies", Written { file, rows: companies.siren.len() });
         summaries.extend(sums);
     }
-    if !inputs.liasse.is_empty() {
-        let (filings, sums) = liasse::filings(&inputs.liasse, &mut log)?;
+    if !inputs.liasse.is_empty() || !inputs.inpi.is_empty() || !inputs.ratios_inpi.is_empty() {
+        // One `filings` from every form of accounts; a return given twice is one filing
+        // filed twice, which ingestion resolves (the earliest filed is kept).
+        let mut filings = liasse::Filings::default();
+        if !inputs.liasse.is_empty() {
+            let (f, sums) = liasse::filings(&inputs.liasse, &mut log)?;
+            filings.extend(f);
+            summaries.extend(sums);
+        }
+        if !inputs.inpi.is_empty() {
+            let (f, sums) = inpi::inpi(&inputs.inpi, &mut log)?;
+            filings.extend(f);
+            summaries.extend(sums);
+        }
+        if !inputs.ratios_inpi.is_empty() {
+            let (f, sums) = inpi::ratios(&inputs.ratios_inpi, inputs.encoding, &mut log)?;
+            filings.extend(f);
+            summaries.extend(sums);
+        }
         let file = liasse::write(&filings, out, format)?;
         outputs.insert("filings", Written { file, rows: filings.siren.len() });
-        summaries.extend(sums);
     }
     let u = &inputs.urssaf;
     if !u.debits.is_empty() || !u.cotisations.is_empty() || !u.delais.is_empty() {

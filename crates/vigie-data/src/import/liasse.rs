@@ -50,6 +50,14 @@ pub struct Filings {
 }
 
 impl Filings {
+    /// Appends the rows of `other`.
+    pub fn extend(&mut self, other: Self) {
+        self.siren.extend(other.siren);
+        self.fiscal_year_end.extend(other.fiscal_year_end);
+        self.filing_date.extend(other.filing_date);
+        self.amounts.extend(other.amounts);
+    }
+
     /// The rows as a `filings` source frame (a missing amount is null).
     pub fn frame(&self) -> Result<DataFrame> {
         let mut cols = vec![
