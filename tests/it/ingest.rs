@@ -202,15 +202,21 @@ fn missing_required_column_stops_the_run_naming_file_and_column() {
 
 #[test]
 fn missing_source_stops_the_run_before_anything_is_read() {
+    // Companies are the universe: without them nothing is read.
     let dir = copy_dir(&broken());
-    std::fs::remove_file(dir.path().join("events.csv")).expect("removed");
+    std::fs::remove_file(dir.path().join("companies.csv")).expect("removed");
     let err = build(dir.path(), &PanelOptions::default()).err().expect("must fail");
-    assert!(matches!(err, Error::SourceMissing { source_name: "events", .. }), "{err}");
-    // The social source is optional: without it the run goes on.
-    let dir = copy_dir(&broken());
-    std::fs::remove_file(dir.path().join("social_monthly.csv")).expect("removed");
-    let (panel, _) = build(dir.path(), &PanelOptions::default()).expect("optional source");
-    assert_eq!(panel.summary.sources["social_monthly"].rows_read, 0);
+    assert!(matches!(err, Error::SourceMissing { source_name: "companies", .. }), "{err}");
+    // The others may be absent: the run goes on, their features missing, and the summary
+    // says which were present.
+    for absent in ["social_monthly", "events", "filings"] {
+        let dir = copy_dir(&broken());
+        std::fs::remove_file(dir.path().join(format!("{absent}.csv"))).expect("removed");
+        let (panel, _) = build(dir.path(), &PanelOptions::default()).expect("optional source");
+        assert_eq!(panel.summary.sources[absent].rows_read, 0);
+        assert!(!panel.summary.sources_present.contains(&absent));
+        assert_eq!(panel.summary.sources_present.len(), 4);
+    }
 }
 
 #[test]

@@ -412,3 +412,85 @@ fn a_self_assessment_model_uses_its_features_only_and_says_what_it_loses() {
     let full_metrics = std::fs::read_to_string(full.dir.join("metrics.json")).unwrap();
     assert!(!full_metrics.contains("feature_set"));
 }
+
+/// The demo sources without some of them: a panel, a model and a nightly run each, the
+/// absent sources' features missing (never zero), the card naming what the model never saw.
+#[test]
+fn models_train_and_score_with_sources_absent() {
+    use vigie_core::features::{CATALOGUE, FeatureGroup};
+    let demo = root().join("data-samples/demo");
+    for absent in [&["social_monthly"][..], &["tax_monthly"], &["tax_monthly", "social_monthly"]] {
+        let dir = common::copy_dir(&demo);
+        for s in absent {
+            for ext in ["csv", "parquet"] {
+                let _ = std::fs::remove_file(dir.path().join(format!("{s}.{ext}")));
+            }
+        }
+        let opts = PanelOptions { keep_in_procedure: true, ..PanelOptions::default() };
+        let mut log = vigie_data::rejects::RejectLog::default();
+        let built = vigie_data::panel::build(dir.path(), &Pseudonymiser::demo(), &opts, &mut log)
+            .unwrap_or_else(|e| panic!("{absent:?}: {e}"));
+        let s = &built.summary;
+        assert!(absent.iter().all(|a| !s.sources_present.contains(a)), "{absent:?}");
+        assert!(s.sources_present.contains(&"filings") && s.sources_present.contains(&"events"));
+        // The absent sources' groups have no value at all; the others have.
+        let absent_groups: Vec<FeatureGroup> = FeatureGroup::ALL
+            .into_iter()
+            .filter(|g| match g {
+                FeatureGroup::Tax | FeatureGroup::Activity => absent.contains(&"tax_monthly"),
+                FeatureGroup::Social => absent.contains(&"social_monthly"),
+                _ => false,
+            })
+            .collect();
+        let out = common::tempdir();
+        let path = out.path().join("panel.parquet");
+        built.table.write(&path, Format::Parquet).unwrap();
+        let t = vigie_data::tabular::read(&path).unwrap();
+        for f in CATALOGUE {
+            let values = t.numeric(f.name).unwrap();
+            let any = values.iter().any(|v| !v.is_nan());
+            assert_eq!(any, !absent_groups.contains(&f.group), "{absent:?}: {}", f.name);
+        }
+        assert!(
+            absent_groups.iter().all(|g| !s.feature_groups_present.contains(&g.as_str())),
+            "{absent:?}: {:?}",
+            s.feature_groups_present
+        );
+        // A model trains; its card names the features it never saw.
+        let train_opts = TrainOptions {
+            gbdt: GbdtParams { iterations: 60, learning_rate: 0.1, ..GbdtParams::default() },
+            ..options(Family::Gbdt)
+        };
+        let outcome =
+            train(&path, out.path(), &train_opts).unwrap_or_else(|e| panic!("{absent:?}: {e}"));
+        let card = std::fs::read_to_string(outcome.dir.join("card.md")).unwrap();
+        assert!(card.contains("### Sources"), "{absent:?}");
+        let unseen = CATALOGUE.iter().filter(|f| absent_groups.contains(&f.group));
+        for f in unseen {
+            assert!(card.contains(&format!("`{}`", f.name)), "{absent:?}: {} not named", f.name);
+        }
+        let metrics: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(outcome.dir.join("metrics.json")).unwrap(),
+        )
+        .unwrap();
+        // Better than chance with what is left (0.5 is a random ranking; with 875 failures
+        // in the test window its standard error is about 0.01).
+        let auc = metrics["summary"]["roc_auc"].as_f64().unwrap();
+        eprintln!("without {absent:?}: out-of-time ROC AUC {auc:.3}");
+        assert!(auc > 0.55, "{absent:?}: {}", metrics["summary"]);
+        // And the nightly run scores every company with it.
+        let store_dir = common::tempdir();
+        let url = format!("sqlite://{}", store_dir.path().join("vigie.db").display());
+        let rescored = crate::store::rt().block_on(async {
+            let store = vigie_store::Store::open(&url).await.unwrap();
+            let mut o =
+                crate::rescore::options(dir.path(), "2025-12", &store_dir.path().join("r"), false);
+            o.model = Some(outcome.dir.clone());
+            let out = vigie_batch::rescore(&store, &o, &|_| {}).await;
+            store.close().await;
+            out
+        });
+        let rescored = rescored.unwrap_or_else(|e| panic!("{absent:?}: {e}"));
+        assert!(rescored.summary.scored > 3000, "{absent:?}: {}", rescored.summary.scored);
+    }
+}

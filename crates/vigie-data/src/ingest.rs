@@ -211,12 +211,16 @@ pub struct Dataset {
     pub events: Vec<Event>,
     /// `events[event_offsets[c]..event_offsets[c + 1]]` are the judgments of company `c`.
     pub event_offsets: Vec<usize>,
-    /// Monthly tax data.
+    /// Monthly tax data (a grid of no month when the source is absent).
     pub tax: MonthlyGrid,
     /// Monthly social data, if the source was given.
     pub social: Option<MonthlyGrid>,
-    /// Latest valid month found in `tax_monthly` (the extraction month).
-    pub latest_tax_month: Option<Month>,
+    /// The extraction month: the latest valid month of `tax_monthly`, else of
+    /// `social_monthly`, else the latest filing or judgment date's.
+    pub latest_month: Option<Month>,
+    /// The sources found, in `source::ALL` order (the others are absent: their features
+    /// are missing).
+    pub present: Vec<&'static str>,
     /// Counts per source.
     pub counts: BTreeMap<&'static str, SourceCounts>,
 }
@@ -262,6 +266,8 @@ pub fn ingest(
     };
     // Locate everything first: a missing source fails before any work is done.
     let found: Vec<_> = source::ALL.iter().map(|s| locate(s)).collect::<Result<_>>()?;
+    let present: Vec<&'static str> =
+        source::ALL.iter().zip(&found).filter(|(_, f)| f.is_some()).map(|(s, _)| s.name).collect();
     let [companies_f, filings_f, tax_f, social_f, events_f] =
         <[_; 5]>::try_from(found).expect("five sources");
     let (companies_path, companies_fmt) = companies_f.expect("required");
@@ -271,98 +277,119 @@ pub fn ingest(
     counts.insert("companies", c.finish());
     drop(raw);
 
-    let (filings_path, filings_fmt) = filings_f.expect("required");
-    let mut c = Counter::start(&source::FILINGS, &filings_path, rejects);
-    // For the nightly panel (its months known) a Parquet file is read twice: first the keys
-    // of every return, to choose the few that can matter, then the amounts of those only
-    // (holding every return's amounts cost 1.2 GB for 1,000,000 companies × 8 years).
-    let two_reads = opts.panel_months.is_some() && matches!(filings_fmt, Format::Parquet);
-    let (mut keys, mut first_values) = (Vec::new(), Vec::new());
-    source::read_batches(
-        &source::FILINGS,
-        &filings_path,
-        filings_fmt,
-        None,
-        opts.batch_rows,
-        &mut |raw| {
-            c.add(&raw);
-            filing_keys(
-                &raw,
-                &companies,
-                &mut c,
-                &mut keys,
-                (!two_reads).then_some(&mut first_values),
-            )
-        },
-    )?;
-    let chosen = choose_filings(keys, opts.panel_months, &mut c);
-    let values = if two_reads {
-        let mut by_row: Vec<(u32, u32)> =
-            chosen.iter().zip(0u32..).map(|(k, i)| (k.row, i)).collect();
-        by_row.sort_unstable();
-        let mut values = vec![[f64::NAN; 16]; chosen.len()];
-        let mut found = 0;
+    let (filings, filing_offsets) = if let Some((filings_path, filings_fmt)) = filings_f {
+        let mut c = Counter::start(&source::FILINGS, &filings_path, rejects);
+        // For the nightly panel (its months known) a Parquet file is read twice: first the keys
+        // of every return, to choose the few that can matter, then the amounts of those only
+        // (holding every return's amounts cost 1.2 GB for 1,000,000 companies × 8 years).
+        let two_reads = opts.panel_months.is_some() && matches!(filings_fmt, Format::Parquet);
+        let (mut keys, mut first_values) = (Vec::new(), Vec::new());
         source::read_batches(
             &source::FILINGS,
             &filings_path,
             filings_fmt,
             None,
             opts.batch_rows,
-            &mut |raw| filing_values(&raw, &by_row, &mut values, &mut found),
+            &mut |raw| {
+                c.add(&raw);
+                filing_keys(
+                    &raw,
+                    &companies,
+                    &mut c,
+                    &mut keys,
+                    (!two_reads).then_some(&mut first_values),
+                )
+            },
         )?;
-        if found != chosen.len() {
-            return Err(Error::Unreadable {
-                path: filings_path,
-                message: "the file changed while it was read".into(),
-            });
-        }
-        values
+        let chosen = choose_filings(keys, opts.panel_months, &mut c);
+        let values = if two_reads {
+            let mut by_row: Vec<(u32, u32)> =
+                chosen.iter().zip(0u32..).map(|(k, i)| (k.row, i)).collect();
+            by_row.sort_unstable();
+            let mut values = vec![[f64::NAN; 16]; chosen.len()];
+            let mut found = 0;
+            source::read_batches(
+                &source::FILINGS,
+                &filings_path,
+                filings_fmt,
+                None,
+                opts.batch_rows,
+                &mut |raw| filing_values(&raw, &by_row, &mut values, &mut found),
+            )?;
+            if found != chosen.len() {
+                return Err(Error::Unreadable {
+                    path: filings_path,
+                    message: "the file changed while it was read".into(),
+                });
+            }
+            values
+        } else {
+            first_values
+        };
+        let out = filings_of(&chosen, &values, companies.len());
+        counts.insert("filings", c.finish());
+        out
     } else {
-        first_values
+        counts.insert("filings", SourceCounts::default());
+        (Vec::new(), vec![0; companies.len() + 1])
     };
-    let (filings, filing_offsets) = filings_of(&chosen, &values, companies.len());
-    drop((chosen, values));
-    counts.insert("filings", c.finish());
 
-    let (events_path, events_fmt) = events_f.expect("required");
-    let raw = source::read(&source::EVENTS, &events_path, events_fmt, None)?;
-    let mut c = Counter::new(&raw, rejects);
-    let (events, event_offsets) = validate_events(&raw, &companies, &mut c)?;
-    counts.insert("events", c.finish());
-    drop(raw);
+    let (events, event_offsets) = if let Some((events_path, events_fmt)) = events_f {
+        let raw = source::read(&source::EVENTS, &events_path, events_fmt, None)?;
+        let mut c = Counter::new(&raw, rejects);
+        let out = validate_events(&raw, &companies, &mut c)?;
+        counts.insert("events", c.finish());
+        out
+    } else {
+        counts.insert("events", SourceCounts::default());
+        (Vec::new(), vec![0; companies.len() + 1])
+    };
 
-    let (tax_path, tax_fmt) = tax_f.expect("required");
-    let profile = month_profile(&tax_path, tax_fmt)?;
-    let latest_tax_month = profile.range.map(|r| r.1);
+    // The extraction's months: those of `tax_monthly`, else of `social_monthly`, else the
+    // filing and judgment dates.
+    let tax_profile = tax_f.as_ref().map(|(p, f)| month_profile(p, *f)).transpose()?;
+    let social_profile = social_f.as_ref().map(|(p, f)| month_profile(p, *f)).transpose()?;
+    let extraction = tax_profile
+        .as_ref()
+        .and_then(|p| p.range)
+        .or_else(|| social_profile.as_ref().and_then(|p| p.range))
+        .or_else(|| dated_range(&filings, &events));
+    let latest_month = extraction.map(|r| r.1);
     let window = opts
         .monthly_window
-        .or(profile.range)
+        .or(extraction)
         .unwrap_or((Month::new(2000, 1).expect("valid"), Month::new(2000, 1).expect("valid")));
     let also = |p: &MonthProfile| {
         p.malformed.iter().cloned().chain(p.stray.iter().map(ToString::to_string)).collect()
     };
-    let mw =
-        MonthWindow { from: window.0.to_string(), to: window.1.to_string(), also: also(&profile) };
+    let mw = MonthWindow { from: window.0.to_string(), to: window.1.to_string(), also: vec![] };
     let len = (window.1.since(window.0) + 1).max(0) as usize;
 
-    let (tax, c) = read_monthly(
-        (&source::TAX_MONTHLY, &tax_path, tax_fmt),
-        &mw,
-        (MonthlyKind::Tax, &profile),
-        &companies,
-        MonthlyGrid::new(window.0, len, companies.len()),
-        opts.batch_rows,
-        rejects,
-    )?;
-    counts.insert("tax_monthly", c);
+    // An absent monthly source is a grid of no month: its features are missing.
+    let tax = if let (Some((path, fmt)), Some(profile)) = (tax_f, &tax_profile) {
+        let mw = MonthWindow { also: also(profile), ..mw.clone() };
+        let (grid, c) = read_monthly(
+            (&source::TAX_MONTHLY, &path, fmt),
+            &mw,
+            (MonthlyKind::Tax, profile),
+            &companies,
+            MonthlyGrid::new(window.0, len, companies.len()),
+            opts.batch_rows,
+            rejects,
+        )?;
+        counts.insert("tax_monthly", c);
+        grid
+    } else {
+        counts.insert("tax_monthly", SourceCounts::default());
+        MonthlyGrid::new(window.0, 0, companies.len())
+    };
 
-    let social = if let Some((path, fmt)) = social_f {
-        let profile = month_profile(&path, fmt)?;
-        let mw = MonthWindow { also: also(&profile), ..mw };
+    let social = if let (Some((path, fmt)), Some(profile)) = (social_f, &social_profile) {
+        let mw = MonthWindow { also: also(profile), ..mw };
         let (grid, c) = read_monthly(
             (&source::SOCIAL_MONTHLY, &path, fmt),
             &mw,
-            (MonthlyKind::Social, &profile),
+            (MonthlyKind::Social, profile),
             &companies,
             MonthlyGrid::new(window.0, len, companies.len()),
             opts.batch_rows,
@@ -383,9 +410,22 @@ pub fn ingest(
         event_offsets,
         tax,
         social,
-        latest_tax_month,
+        latest_month,
+        present,
         counts,
     })
+}
+
+/// The months from the earliest filing date to the latest filing or judgment date (the
+/// extraction's, when no monthly source gives it).
+fn dated_range(filings: &[Filing], events: &[Event]) -> Option<(Month, Month)> {
+    let first = filings.iter().map(|f| f.filed.month()).min()?;
+    let last = filings
+        .iter()
+        .map(|f| f.filed.month())
+        .chain(events.iter().map(|e| e.date.month()))
+        .max()?;
+    Some((first, last))
 }
 
 /// Validates a monthly source (its spec, file and format) batch by batch into `grid`.

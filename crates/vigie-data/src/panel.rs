@@ -35,9 +35,11 @@ pub const LOOKBACK_MONTHS: i32 = 23;
 /// Panel options.
 #[derive(Debug, Clone)]
 pub struct PanelOptions {
-    /// First month of the panel; default: the first month of `tax_monthly` plus its lag.
+    /// First month of the panel; default: the first month of `tax_monthly` plus its lag
+    /// (of `social_monthly` without it, else the first filing's month).
     pub from: Option<Month>,
-    /// Last month; default: the latest month of `tax_monthly`.
+    /// Last month; default: the extraction month (the latest month of `tax_monthly`, else
+    /// of `social_monthly`, else the latest filing or judgment date's).
     pub to: Option<Month>,
     /// Keep one month in `step` (1 = every month; 3 = quarterly snapshots from `from`).
     pub step: u32,
@@ -45,7 +47,7 @@ pub struct PanelOptions {
     pub tax_lag: u32,
     /// Publication lag of `social_monthly`, in months.
     pub social_lag: u32,
-    /// Observation end for labels; default: the latest month of `tax_monthly`.
+    /// Observation end for labels; default: the extraction month.
     pub as_of: Option<Month>,
     /// Keep the company-months already in procedure, flagged in an `in_procedure`
     /// column, instead of leaving them out (to measure what excluding them changes; never
@@ -97,6 +99,11 @@ pub struct Excluded {
 pub struct PanelSummary {
     /// Counts per source.
     pub sources: BTreeMap<&'static str, SourceCounts>,
+    /// The sources found; the others were absent, and their features are missing.
+    pub sources_present: Vec<&'static str>,
+    /// The feature groups whose source was present (`financial`: filings; `tax` and
+    /// `activity`: tax_monthly; `social`: social_monthly; `profile`: companies).
+    pub feature_groups_present: Vec<&'static str>,
     /// Total rows rejected, all sources.
     pub rows_rejected: usize,
     /// First and last month of the panel.
@@ -173,17 +180,45 @@ pub fn build(
         &IngestOptions { monthly_window: window, panel_months, batch_rows: opts.batch_rows },
         rejects,
     )?;
-    let latest = data.latest_tax_month.ok_or_else(|| {
-        Error::Arguments("tax_monthly has no valid month: cannot place the panel in time".into())
+    let latest = data.latest_month.ok_or_else(|| {
+        Error::Arguments(
+            "no month to place the panel in time: tax_monthly and social_monthly have no \
+             valid month, and there is no filing or judgment"
+                .into(),
+        )
     })?;
     let to = opts.to.unwrap_or(latest);
-    let from = opts.from.unwrap_or_else(|| data.tax.start.plus(opts.tax_lag as i32));
+    // The first month the monthly sources can describe (their lag past their first month);
+    // without any, the first month with a filing.
+    let lag = if data.tax.len > 0 {
+        opts.tax_lag
+    } else if data.social.is_some() {
+        opts.social_lag
+    } else {
+        0
+    };
+    let from = opts.from.unwrap_or_else(|| data.tax.start.plus(lag as i32));
     if from > to {
         return Err(Error::Arguments(format!("empty month range: {from} to {to}")));
     }
     let as_of = opts.as_of.unwrap_or(latest);
     let months: Vec<Month> = from.through(to).step_by(opts.step as usize).collect();
     Ok(assemble(&data, &months, opts, as_of, rejects.len()))
+}
+
+/// The feature groups the sources `present` feed.
+fn groups_present(present: &[&str]) -> Vec<&'static str> {
+    let has = |s: &str| present.contains(&s);
+    [
+        ("financial", has("filings")),
+        ("tax", has("tax_monthly")),
+        ("activity", has("tax_monthly")),
+        ("social", has("social_monthly")),
+        ("profile", has("companies")),
+    ]
+    .into_iter()
+    .filter_map(|(g, p)| p.then_some(g))
+    .collect()
 }
 
 /// Per-company output of the panel builder.
@@ -290,6 +325,8 @@ fn assemble(
     let table = Table::new(cols);
     let summary = PanelSummary {
         sources: data.counts.clone(),
+        sources_present: data.present.clone(),
+        feature_groups_present: groups_present(&data.present),
         rows_rejected: rejected,
         from: months[0].to_string(),
         to: months[months.len() - 1].to_string(),

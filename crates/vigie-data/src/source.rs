@@ -176,7 +176,7 @@ pub static COMPANIES: SourceSpec = SourceSpec {
 pub static FILINGS: SourceSpec = SourceSpec {
     name: "filings",
     grain: "one row per company × fiscal year",
-    optional: false,
+    optional: true,
     key: &["siren", "fiscal_year_end"],
     columns: &[
         SIREN_COL,
@@ -247,7 +247,7 @@ pub static FILINGS: SourceSpec = SourceSpec {
 pub static TAX_MONTHLY: SourceSpec = SourceSpec {
     name: "tax_monthly",
     grain: "one row per company × month",
-    optional: false,
+    optional: true,
     key: &["siren", "month"],
     columns: &[
         SIREN_COL,
@@ -283,7 +283,7 @@ pub static TAX_MONTHLY: SourceSpec = SourceSpec {
 /// `social_monthly`: one row per company and month (optional source).
 pub static SOCIAL_MONTHLY: SourceSpec = SourceSpec {
     name: "social_monthly",
-    grain: "one row per company × month (optional source)",
+    grain: "one row per company × month",
     optional: true,
     key: &["siren", "month"],
     columns: &[
@@ -329,7 +329,7 @@ pub static SOCIAL_MONTHLY: SourceSpec = SourceSpec {
 pub static EVENTS: SourceSpec = SourceSpec {
     name: "events",
     grain: "one row per company × judgment",
-    optional: false,
+    optional: true,
     key: &["siren", "date", "kind"],
     columns: &[
         SIREN_COL,

@@ -375,6 +375,8 @@ pub(crate) struct Card<'a> {
     pub production: Option<&'a WindowsText>,
     /// For a reduced feature set: the full set's 18-month test summary (same windows).
     pub full_set: Option<&'a vigie_eval::metrics::Summary>,
+    /// Features without any value in the panel (an absent source).
+    pub never_seen: &'a [String],
 }
 
 impl Card<'_> {
@@ -407,6 +409,7 @@ impl Card<'_> {
     }
 
     /// The model card.
+    #[allow(clippy::too_many_lines)] // one section after another
     pub fn card(&self) -> String {
         let m = self.model;
         let mut s = format!("# Model card: {} {}\n\n", m.name, m.version);
@@ -436,6 +439,9 @@ impl Card<'_> {
         s.push_str(&headline(m, self.evaluated, self.test));
         if let Some(full) = self.full_set {
             s.push_str(&against_full(m.features.len(), &self.test.summary, full));
+        }
+        if !self.never_seen.is_empty() {
+            s.push_str(&never_seen(m, self.never_seen));
         }
         s.push_str("## By group (test window, 18 months)\n\n");
         s.push_str(&group_table("Sector (NAF section)", &self.test.by_sector));
@@ -480,5 +486,32 @@ fn against_full(
         f(full.average_precision),
         d(own.roc_auc, full.roc_auc),
         d(own.average_precision, full.average_precision),
+    )
+}
+
+/// The card's section on features the panel had no value of: an absent source.
+fn never_seen(m: &ModelFile, names: &[String]) -> String {
+    use vigie_core::features::FeatureGroup;
+    let in_group = |g: FeatureGroup| m.features.iter().filter(move |f| f.group == Some(g));
+    let (mut present, mut absent) = (Vec::new(), Vec::new());
+    for g in FeatureGroup::ALL {
+        if in_group(g).next().is_none() {
+            continue;
+        }
+        if in_group(g).all(|f| names.contains(&f.name)) {
+            absent.push(g.as_str());
+        } else {
+            present.push(g.as_str());
+        }
+    }
+    let words = |v: &[&str]| if v.is_empty() { "none".to_owned() } else { v.join(", ") };
+    let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    format!(
+        "### Sources\n\nThe panel had no value of {} of the {} features: their source was absent or empty, and the model never saw them. It scores rows that carry them without refusing them, having learnt nothing from them. Feature groups with data: {}; without any: {}.\n\nNever seen: {}.\n\n",
+        names.len(),
+        m.features.len(),
+        words(&present),
+        words(&absent),
+        list.join(", ")
     )
 }

@@ -88,6 +88,16 @@ fn text_column(t: &mut Tabular, name: &str) -> Result<Vec<String>> {
     }
 }
 
+/// The features of a design without any value (their source was absent or empty).
+fn never_seen(d: &Design) -> Vec<String> {
+    d.features
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| d.x[j * d.n..(j + 1) * d.n].iter().all(|v| v.is_nan()))
+        .map(|(_, f)| f.name.clone())
+        .collect()
+}
+
 pub(crate) fn read_panel(path: &Path, set: FeatureSet) -> Result<PanelData> {
     // Columns are taken out of the table as they are converted: a panel of millions of
     // rows is not held twice.
@@ -325,6 +335,10 @@ struct MetricsFile<'a> {
     /// For a reduced set: the full feature set's 18-month test summary, same windows.
     #[serde(skip_serializing_if = "Option::is_none")]
     full_feature_set: Option<&'a Summary>,
+    /// Features without any value in the panel (their source was absent or empty): the
+    /// model never saw them.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    never_seen: &'a [String],
 }
 
 /// Windows of a model, months as `YYYY-MM`.
@@ -405,6 +419,13 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         FeatureSet::SelfAssessment => Some(full_set_summary(panel, opts)?),
     };
     let p = read_panel(panel, opts.feature_set)?;
+    let never_seen = never_seen(&p.design);
+    if !never_seen.is_empty() {
+        tracing::warn!(
+            features = never_seen.len(),
+            "features without any value in the panel (an absent source): the model never sees them"
+        );
+    }
     let plan = walk::plan(&p.months, &p.labels[2], opts.test_from, opts.train_months)?;
     let fingerprint = tabular::fingerprint(panel)?;
     let seeded = GbdtParams { seed: opts.seed, ..opts.gbdt.clone() };
@@ -497,6 +518,7 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         production: production.clone(),
         feature_set: (opts.feature_set != FeatureSet::Full).then(|| opts.feature_set.as_str()),
         full_feature_set: full_set.as_ref(),
+        never_seen: &never_seen,
     };
     write(
         "metrics.json",
@@ -513,6 +535,7 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
         summary: &summary,
         production: production.as_ref(),
         full_set: full_set.as_ref(),
+        never_seen: &never_seen,
     };
     write("card.md", &card.card())?;
     write("report.md", &card.report(&charts))?;
