@@ -11,6 +11,7 @@ mod ingest;
 mod lookahead;
 mod middleware;
 mod models;
+mod open_data;
 mod panel;
 mod polish;
 mod rescore;

@@ -20,6 +20,14 @@ pub(crate) enum FormatArg {
     Csv,
 }
 
+/// What `vigie generate` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum GenerateFormat {
+    Parquet,
+    Csv,
+    OpenData,
+}
+
 impl From<FormatArg> for Format {
     fn from(f: FormatArg) -> Self {
         match f {
@@ -45,15 +53,18 @@ pub(crate) enum Command {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
-        /// File format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
-        format: FormatArg,
+        /// File format: Vigie's five sources in Parquet or CSV, or `open-data`: the same
+        /// companies as the public can download them (SIRENE stock files, INPI accounts in
+        /// XML, BODACC notices; `docs/open-data.md`), Vigie's sources beside them in
+        /// `<out>/sources`.
+        #[arg(long, value_enum, default_value_t = GenerateFormat::Parquet)]
+        format: GenerateFormat,
     },
-    /// Convert the files administrations and the public hold into Vigie's sources: so far
-    /// the INSEE SIRENE stock files into `companies` and the liasse fiscale by box into
-    /// `filings` (SIRENs kept as in the inputs, for
-    /// `panel` and `rescore` to pseudonymise). Prints a JSON summary per input file; the
-    /// rejected rows, with their reasons, go to `<out>/import-rejects.csv`.
+    /// Convert the files administrations and the public hold into Vigie's sources: SIRENE,
+    /// the liasse fiscale by box, INPI accounts, ratios_inpi_bce, the Urssaf files and the
+    /// judgments (procol, BODACC) — SIRENs kept as in the inputs, for `panel` and `rescore`
+    /// to pseudonymise. Prints a JSON summary per input file; the rejected rows, with their
+    /// reasons, go to `<out>/import-rejects.csv`. Formats: `docs/data-format.md`.
     Import {
         /// `StockUniteLegale` CSV files (creation, activity, headcount band, closure).
         #[arg(long = "sirene-ul", num_args = 1..)]

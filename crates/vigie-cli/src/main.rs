@@ -17,7 +17,7 @@ mod args;
 mod demo;
 mod progress;
 
-use args::{AuditCommand, Cli, Command, ModelsCommand, RunsCommand, TokenCommand};
+use args::{AuditCommand, Cli, Command, GenerateFormat, ModelsCommand, RunsCommand, TokenCommand};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -86,11 +86,25 @@ fn pseudonymiser(demo_key: bool, key_file: Option<&std::path::Path>) -> Result<P
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Generate { companies, years, seed, out, format } => {
-            let opts = GenerateOptions { companies, years, seed, format: format.into() };
+            let (sources, file_format) = match format {
+                GenerateFormat::Parquet => (out.clone(), Format::Parquet),
+                GenerateFormat::Csv => (out.clone(), Format::Csv),
+                GenerateFormat::OpenData => (out.join("sources"), Format::Parquet),
+            };
+            let opts = GenerateOptions { companies, years, seed, format: file_format };
             let started = std::time::Instant::now();
-            let generated = vigie_synth::generate(&opts, &out)?;
+            let generated = vigie_synth::generate(&opts, &sources)?;
+            let open = if format == GenerateFormat::OpenData {
+                Some(vigie_synth::open_data::write(&sources, &out)?)
+            } else {
+                None
+            };
             tracing::info!(seconds = started.elapsed().as_secs_f64(), dir = %out.display(), "generated");
-            println!("{}", serde_json::to_string_pretty(&generated)?);
+            let mut summary = serde_json::to_value(&generated)?;
+            if let Some(open) = open {
+                summary["open_data"] = serde_json::to_value(open)?;
+            }
+            println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Import {
             sirene_ul,
