@@ -446,6 +446,7 @@ fn sirene_stock_files_become_companies_with_every_row_accounted_for() {
         legal_units: vec![dir.path().join("ul.csv")],
         establishments: vec![dir.path().join("etab.csv")],
         legal_entities_only: only,
+        encoding: vigie_data::import::Encoding::Auto,
     };
     let mut log = vigie_data::rejects::RejectLog::default();
     let (out, summaries) = companies(&inputs(true), &mut log).unwrap();
@@ -509,6 +510,7 @@ fn the_public_sirene_test_files_are_read_with_every_row_accounted_for() {
         legal_units: vec![dir.join("sirene_ul-sireneULTestData.csv")],
         establishments: vec![dir.join("sirene-sireneTestData.csv")],
         legal_entities_only: false,
+        encoding: vigie_data::import::Encoding::Auto,
     };
     let mut log = vigie_data::rejects::RejectLog::default();
     let (_, summaries) = vigie_data::import::sirene::companies(&inputs, &mut log).unwrap();
@@ -544,7 +546,9 @@ fn a_long_table_of_the_liasse_becomes_filings_that_ingestion_reads() {
     let path = dir.path().join("liasse.csv");
     std::fs::write(&path, table).unwrap();
     let mut log = vigie_data::rejects::RejectLog::default();
-    let (filings, summaries) = vigie_data::import::liasse::filings(&[path], &mut log).unwrap();
+    let (filings, summaries) =
+        vigie_data::import::liasse::filings(&[path], vigie_data::import::Encoding::Auto, &mut log)
+            .unwrap();
     assert_eq!(filings.siren, [a.clone(), b.clone()]);
     let at = |k: usize, n: &str| filings.amounts[k][vigie_core::accounts::amount(n)];
     assert_eq!(at(0, "turnover"), 2_000_000.0, "the first FL is kept");

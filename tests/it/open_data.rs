@@ -34,6 +34,7 @@ fn the_open_data_route_runs_end_to_end() {
             legal_units: vec![dir.path().join("StockUniteLegale.csv")],
             establishments: vec![dir.path().join("StockEtablissement.csv")],
             legal_entities_only: false,
+            encoding: vigie_data::import::Encoding::Auto,
         },
         inpi: vec![dir.path().join("inpi")],
         events: vigie_data::import::events::EventInputs {

@@ -128,6 +128,7 @@ fn run(cli: Cli) -> Result<()> {
                     legal_units: sirene_ul,
                     establishments: sirene_etab,
                     legal_entities_only,
+                    encoding,
                 },
                 liasse,
                 inpi,

@@ -106,7 +106,7 @@ pub fn run(
         // filed twice, which ingestion resolves (the earliest filed is kept).
         let mut filings = liasse::Filings::default();
         if !inputs.liasse.is_empty() {
-            let (f, sums) = liasse::filings(&inputs.liasse, &mut log)?;
+            let (f, sums) = liasse::filings(&inputs.liasse, inputs.encoding, &mut log)?;
             filings.extend(f);
             summaries.extend(sums);
         }

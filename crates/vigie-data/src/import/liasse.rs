@@ -16,7 +16,7 @@ use vigie_core::accounts::liasse::{self, LINES, Regime};
 use super::{InputSummary, Tally, cell, column, text};
 use crate::ingest::MAX_AMOUNT;
 use crate::rejects::{Reason, RejectLog};
-use crate::source::{self, Format, SourceSpec};
+use crate::source::{Format, SourceSpec};
 use crate::{Error, Result};
 
 /// The columns of the long table.
@@ -85,14 +85,18 @@ struct Return {
 }
 
 /// Reads long tables of the liasse into `filings` rows; one summary per input file.
-pub fn filings(paths: &[PathBuf], log: &mut RejectLog) -> Result<(Filings, Vec<InputSummary>)> {
+pub fn filings(
+    paths: &[PathBuf],
+    encoding: super::Encoding,
+    log: &mut RejectLog,
+) -> Result<(Filings, Vec<InputSummary>)> {
     let used: std::collections::HashSet<&str> =
         LINES.iter().flat_map(|l| l.normal.iter().chain(l.simplified).map(|(_, c)| *c)).collect();
     let mut order: Vec<(String, Date, Date)> = Vec::new();
     let mut returns: HashMap<(String, Date, Date), Return> = HashMap::new();
     let mut summaries = Vec::new();
     for path in paths {
-        let raw = source::read(&LIASSE, path, Format::Csv, None)?;
+        let raw = super::read_input(&LIASSE, path, encoding)?;
         let mut t = Tally::new(&raw, log);
         let col = |n| column(&raw, n);
         let (siren, closing, duration, filed, regime, code, value) = (

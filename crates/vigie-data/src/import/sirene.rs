@@ -15,7 +15,7 @@ use vigie_core::{Date, Departement, HeadcountBand, Naf};
 
 use super::{InputSummary, Tally, cell, column, text};
 use crate::rejects::{Reason, RejectLog};
-use crate::source::{self, Format, SourceSpec};
+use crate::source::{Format, SourceSpec};
 use crate::{Error, Result};
 
 /// The columns of `StockUniteLegale` read.
@@ -26,13 +26,13 @@ pub static LEGAL_UNITS: SourceSpec = SourceSpec {
     key: &["siren"],
     columns: &[
         text("siren", true),
-        text("dateCreationUniteLegale", true),
-        text("trancheEffectifsUniteLegale", true),
-        text("etatAdministratifUniteLegale", true),
-        text("dateDebut", true),
-        text("categorieJuridiqueUniteLegale", true),
-        text("activitePrincipaleUniteLegale", true),
-        text("nomenclatureActivitePrincipaleUniteLegale", false),
+        text("datecreationunitelegale", true),
+        text("trancheeffectifsunitelegale", true),
+        text("etatadministratifunitelegale", true),
+        text("datedebut", true),
+        text("categoriejuridiqueunitelegale", true),
+        text("activiteprincipaleunitelegale", true),
+        text("nomenclatureactiviteprincipaleunitelegale", false),
     ],
 };
 
@@ -44,8 +44,8 @@ pub static ESTABLISHMENTS: SourceSpec = SourceSpec {
     key: &["siret"],
     columns: &[
         text("siren", true),
-        text("etablissementSiege", true),
-        text("codeCommuneEtablissement", true),
+        text("etablissementsiege", true),
+        text("codecommuneetablissement", true),
     ],
 };
 
@@ -61,6 +61,8 @@ pub struct SireneInputs {
     pub establishments: Vec<PathBuf>,
     /// Leave out individual entrepreneurs (legal form 1000), counted as skipped.
     pub legal_entities_only: bool,
+    /// The files' encoding.
+    pub encoding: super::Encoding,
 }
 
 /// The `companies` rows built, in input order.
@@ -127,12 +129,12 @@ pub fn companies(
     let mut heads: HashMap<String, (std::result::Result<String, String>, usize, u32)> =
         HashMap::new();
     for (k, path) in inputs.establishments.iter().enumerate() {
-        let raw = source::read(&ESTABLISHMENTS, path, Format::Csv, None)?;
+        let raw = super::read_input(&ESTABLISHMENTS, path, inputs.encoding)?;
         let mut t = Tally::new(&raw, log);
         let (siren, head, commune) = (
             column(&raw, "siren"),
-            column(&raw, "etablissementSiege"),
-            column(&raw, "codeCommuneEtablissement"),
+            column(&raw, "etablissementsiege"),
+            column(&raw, "codecommuneetablissement"),
         );
         for i in 0..raw.df.height() {
             let row = raw.row_numbers[i];
@@ -154,7 +156,7 @@ pub fn companies(
             if let Err(why) = &dep {
                 t.reject(
                     row,
-                    "codeCommuneEtablissement",
+                    "codecommuneetablissement",
                     c,
                     Reason::UnknownDepartement,
                     why.clone(),
@@ -172,7 +174,7 @@ pub fn companies(
                     if dep.is_ok() {
                         t.reject(
                             row,
-                            "etablissementSiege",
+                            "etablissementsiege",
                             "true",
                             Reason::DuplicateKey,
                             "another head office of this company was read before; the first \
@@ -195,18 +197,18 @@ pub fn companies(
     let mut seen: HashSet<String> = HashSet::new();
     let mut read: HashSet<String> = HashSet::new();
     for path in &inputs.legal_units {
-        let raw = source::read(&LEGAL_UNITS, path, Format::Csv, None)?;
+        let raw = super::read_input(&LEGAL_UNITS, path, inputs.encoding)?;
         let mut t = Tally::new(&raw, log);
         let col = |n| column(&raw, n);
         let (siren, created, band, state, since, form, naf, nomenclature) = (
             col("siren"),
-            col("dateCreationUniteLegale"),
-            col("trancheEffectifsUniteLegale"),
-            col("etatAdministratifUniteLegale"),
-            col("dateDebut"),
-            col("categorieJuridiqueUniteLegale"),
-            col("activitePrincipaleUniteLegale"),
-            col("nomenclatureActivitePrincipaleUniteLegale"),
+            col("datecreationunitelegale"),
+            col("trancheeffectifsunitelegale"),
+            col("etatadministratifunitelegale"),
+            col("datedebut"),
+            col("categoriejuridiqueunitelegale"),
+            col("activiteprincipaleunitelegale"),
+            col("nomenclatureactiviteprincipaleunitelegale"),
         );
         for i in 0..raw.df.height() {
             let row = raw.row_numbers[i];
@@ -240,7 +242,7 @@ pub fn companies(
                 } else {
                     (Reason::InvalidDate, "not a YYYY-MM-DD date")
                 };
-                t.reject(row, "dateCreationUniteLegale", creation, reason, why.into());
+                t.reject(row, "datecreationunitelegale", creation, reason, why.into());
                 continue;
             };
             let closure = match cell(state, i) {
@@ -251,7 +253,7 @@ pub fn companies(
                         Ok(c) if c < creation_date => {
                             t.reject(
                                 row,
-                                "dateDebut",
+                                "datedebut",
                                 d,
                                 Reason::ImpossibleDate,
                                 "ceased before its creation".into(),
@@ -262,7 +264,7 @@ pub fn companies(
                         Err(_) => {
                             t.reject(
                                 row,
-                                "dateDebut",
+                                "datedebut",
                                 d,
                                 Reason::InvalidDate,
                                 "a ceased unit's closure date (dateDebut) is not a YYYY-MM-DD date"
@@ -275,7 +277,7 @@ pub fn companies(
                 other => {
                     t.reject(
                         row,
-                        "etatAdministratifUniteLegale",
+                        "etatadministratifunitelegale",
                         other,
                         Reason::InvalidFlag,
                         "expected A (active) or C (ceased)".into(),
@@ -288,7 +290,7 @@ pub fn companies(
             if !(nom.is_empty() || nom == "NAFRev2") {
                 t.reject(
                     row,
-                    "nomenclatureActivitePrincipaleUniteLegale",
+                    "nomenclatureactiviteprincipaleunitelegale",
                     nom,
                     Reason::InvalidNaf,
                     format!("activity coded in {nom}: only NAF rév. 2 codes are read"),
@@ -298,7 +300,7 @@ pub fn companies(
             let Ok(naf_code) = Naf::parse(code) else {
                 t.reject(
                     row,
-                    "activitePrincipaleUniteLegale",
+                    "activiteprincipaleunitelegale",
                     code,
                     Reason::InvalidNaf,
                     "not a NAF rév. 2 code NN.NNL".into(),
@@ -313,7 +315,7 @@ pub fn companies(
             } else {
                 t.reject(
                     row,
-                    "trancheEffectifsUniteLegale",
+                    "trancheeffectifsunitelegale",
                     b,
                     Reason::InvalidHeadcountBand,
                     "not an INSEE headcount band".into(),
