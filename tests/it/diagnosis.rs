@@ -193,7 +193,16 @@ fn bad_figures_get_field_errors_in_french() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let names: Vec<&str> =
         r.body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
-    assert_eq!(names, ["fiscal_year_end", "accounts.turnover", "accounts.total_assets", "created"]);
+    assert_eq!(
+        names,
+        ["fiscal_year_end", "accounts.turnover", "accounts.total_assets", "created", "naf"]
+    );
+    // Text that is not a code, whatever its characters: a French 422, never a crash.
+    let mut body = distressed();
+    body["naf"] = json!("aé12");
+    let r = assess(&a, &body);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["fields"][0]["field"], "naf");
     // Not JSON of this shape: 400, as everywhere in the API.
     for bad in [r#"{"tax_arrears": "douze"}"#, r#"{"surprise": 1}"#, "[1"] {
         let r = a.call("POST", "/v1/self-assessment", None, Some(bad));
@@ -218,8 +227,10 @@ fn the_public_routes_are_rate_limited_per_client_address() {
         } else {
             "saisie=libelles&accounts.turnover=douze".to_owned()
         };
+        // A line the client wrote, then the proxy's own (its address with a port).
         let req = Request::post(path)
-            .header("x-forwarded-for", format!("203.0.113.9, {from}"))
+            .header("x-forwarded-for", "192.0.2.77")
+            .header("x-forwarded-for", format!("203.0.113.9, {from}:4242"))
             .header(
                 header::CONTENT_TYPE,
                 if json { "application/json" } else { "application/x-www-form-urlencoded" },
@@ -247,7 +258,7 @@ fn the_public_routes_are_rate_limited_per_client_address() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(retry.is_some());
     assert!(page.contains("Trop de diagnostics demandés") && page.contains("value=\"douze\""));
-    // Another address (the proxy's last one counts, not the first one a client may write).
+    // Another address (the proxy's last one counts, not what a client may write before).
     assert_eq!(send("198.51.100.2", "/v1/self-assessment", true).0, StatusCode::OK);
     // The agents' API is not limited by it.
     let r = a.call("GET", "/v1/runs", Some(&a.analyst), None);
@@ -399,6 +410,8 @@ fn the_page_answers_in_french_and_keeps_what_was_typed() {
     assert!(html.contains("Parmi 100 entreprises aux chiffres comparables"));
     assert!(html.contains("Ce qui pèse le plus"));
     assert!(html.contains("Ce qui ferait baisser le risque"), "levers shown");
+    // The arrears in euros, from the figures typed.
+    assert!(html.contains("ramenées de") || html.contains("ramenés de"), "{html}");
     assert!(html.contains("aire sous la courbe ROC"), "the self model's loss is shown");
     assert!(html.contains("value=\"800 000\"") && html.contains("value=\"5610A\""));
     assert!(

@@ -86,10 +86,11 @@ pub struct Answers {
     /// Creation of the company (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`). Needed.
     #[schema(example = "2015-03")]
     pub created: Option<String>,
-    /// NAF code of the main activity (`56.10A` or `5610A`).
+    /// NAF code of the main activity (`56.10A` or `5610A`). Needed.
     #[schema(example = "56.10A")]
     pub naf: Option<String>,
-    /// The company went through a collective procedure (safeguard, receivership) before.
+    /// The company went through a collective procedure (safeguard, receivership) before
+    /// (absent: no).
     pub past_procedure: Option<bool>,
 }
 
@@ -459,7 +460,15 @@ impl Answers {
             },
         };
         let naf = match self.naf.as_deref().map(str::trim) {
-            None | Some("") => None,
+            None | Some("") => {
+                problem(
+                    "naf",
+                    "Indiquez le code NAF de votre activité principale (par exemple 56.10A) : il \
+                     figure sur l'avis de situation au répertoire SIRENE et sur l'extrait Kbis."
+                        .into(),
+                );
+                None
+            }
             Some(t) => {
                 let n = parse_naf(t);
                 if n.is_none() {
@@ -501,7 +510,8 @@ impl Answers {
             // NAF sections are the consecutive letters A to U.
             set!("prof_sector", f64::from(n.section() as u8 - b'A'));
         }
-        set!("prof_past_procedure", flag(self.past_procedure));
+        // As the panel: a procedure not known of is none (0), not a missing value.
+        set!("prof_past_procedure", f64::from(u8::from(self.past_procedure == Some(true))));
         let band = if headcount.is_nan() {
             HeadcountBand::parse("NN").expect("the unknown band").size_band()
         } else {

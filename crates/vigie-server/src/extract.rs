@@ -137,9 +137,13 @@ pub fn client_address(
     extensions: &axum::http::Extensions,
 ) -> String {
     use std::net::IpAddr;
+    // The last address of the last line: the one the proxy added (a client may write
+    // lines and addresses of its own before it). With a port (`1.2.3.4:5678`,
+    // `[2001:db8::1]:443`) or without.
     let from_header = state.config.client_address_header.as_deref().and_then(|h| {
-        let v = headers.get(h)?.to_str().ok()?;
-        v.rsplit(',').next().map(str::trim).and_then(|a| a.parse::<IpAddr>().ok())
+        let v = headers.get_all(h).iter().next_back()?.to_str().ok()?;
+        let a = v.rsplit(',').next()?.trim();
+        a.parse::<IpAddr>().ok().or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
     });
     let ip = from_header.or_else(|| {
         extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())

@@ -1,5 +1,5 @@
-//! Design matrices: features in column-major order (the layout both linfa, through
-//! ndarray's Fortran order, and forust-ml read without copying).
+//! Design matrices: features in column-major order (the layout the logistic regression's
+//! blocks and forust-ml read without copying).
 
 use vigie_core::features::FeatureGroup;
 use vigie_score::Scorer;

@@ -75,7 +75,7 @@ impl Default for GbdtParams {
     }
 }
 
-/// Checked hyperparameters (the linfa lifecycle: unchecked → checked → fitted).
+/// Checked hyperparameters (unchecked → checked → fitted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidGbdtParams(GbdtParams);
 

@@ -2,7 +2,7 @@
 //! failure-risk model.
 //!
 //! - [`design`]: feature matrices (column-major) built from tables;
-//! - [`logistic`]: L2 logistic regression (linfa) on rank-to-normal features with
+//! - [`logistic`]: L2 logistic regression (our L-BFGS) on rank-to-normal features with
 //!   missing-value indicators — the interpretable baseline;
 //! - [`gbdt`]: gradient-boosted trees (forust-ml, converted to Vigie's portable trees so
 //!   that scoring and exact TreeSHAP need no training dependency);

@@ -128,11 +128,12 @@ fn classify(text: &str) -> std::result::Result<EventKind, &'static str> {
     if t.contains("inclusion") {
         return Err("included_in_another_procedure");
     }
+    // A closure first: "prononçant la clôture de la liquidation" closes, it does not open.
+    if t.contains("cloture") || t.contains("solde") || t.contains("mettant fin") {
+        return Ok(EventKind::Closure);
+    }
     if opening {
         return procedure.ok_or("opening_of_another_procedure");
-    }
-    if t.contains("cloture") || t.contains("solde") {
-        return Ok(EventKind::Closure);
     }
     let plan = t.contains("arretant le plan")
         || t.contains("plan continuation")
@@ -376,6 +377,11 @@ mod tests {
                 Ok(Receivership),
             ),
             ("Jugement de clôture Jugement de clôture pour insuffisance d'actif", Ok(Closure)),
+            (
+                "Jugement de clôture Jugement prononçant la clôture de la liquidation judiciaire",
+                Ok(Closure),
+            ),
+            ("Autres jugements Jugement mettant fin à la procédure de sauvegarde", Ok(Closure)),
             (
                 "Jugement arrêtant le plan Jugement arrêtant le plan de redressement",
                 Ok(PlanAdoption),

@@ -9,6 +9,10 @@ use vigie_core::{Date, Month};
 /// 18 March 2016, `990612` 12 June 1999) when `urssaf_1900` is set.
 pub(crate) fn date(s: &str, urssaf_1900: bool) -> Option<Date> {
     let t = s.trim();
+    // Every format is ASCII (and the cuts below are by bytes).
+    if !t.is_ascii() {
+        return None;
+    }
     if let Ok(d) = Date::parse(t) {
         return Some(d);
     }
@@ -103,7 +107,16 @@ mod tests {
         assert_eq!(date("23/01/2019", false), Some(d("2019-01-23")));
         assert_eq!(date("20190123", false), Some(d("2019-01-23")));
         assert_eq!(date("2019-01-23", false), Some(d("2019-01-23")));
-        for bad in ["1161318", "31/02/2019", "2019", "32JAN2014", "24FOO2014", "1/2/19"] {
+        for bad in [
+            "1161318",
+            "31/02/2019",
+            "2019",
+            "32JAN2014",
+            "24FOO2014",
+            "1/2/19",
+            "12é€x",
+            "2é/01/2019",
+        ] {
             assert_eq!(date(bad, true), None, "{bad}");
         }
     }

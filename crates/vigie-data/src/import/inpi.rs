@@ -372,8 +372,19 @@ pub fn ratios(
                     t.skip("consolidated_accounts");
                     continue;
                 }
-                _ => {
+                "A" | "B" => {
                     t.skip("bank_or_insurance_accounts");
+                    continue;
+                }
+                other => {
+                    let other = other.to_owned();
+                    t.reject(
+                        row,
+                        "type_bilan",
+                        &other,
+                        Reason::InvalidFlag,
+                        "expected C (complete), S (simplified), K, A or B".into(),
+                    );
                     continue;
                 }
             }

@@ -67,6 +67,10 @@ pub(super) fn parse_month(text: &str) -> Option<Month> {
 /// A NAF code as typed (`56.10A`, `5610A`, `56.10 a`).
 pub(super) fn parse_naf(text: &str) -> Option<Naf> {
     let t: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    // Cut by bytes below: a code is ASCII, anything else is not a code.
+    if !t.is_ascii() {
+        return None;
+    }
     let t = if t.len() == 5 && !t.contains('.') { format!("{}.{}", &t[..2], &t[2..]) } else { t };
     Naf::parse(&t).ok()
 }
@@ -102,5 +106,8 @@ mod tests {
         assert_eq!(parse_month("2015"), Month::parse("2015-01").ok());
         assert_eq!(parse_date("31/12/2025"), Date::parse("2025-12-31").ok());
         assert_eq!(parse_naf("56.10 a").map(|n| n.as_str().to_owned()), Some("56.10A".into()));
+        for bad in ["aé12", "5é10A", "56.1é", "€€€€€"] {
+            assert!(parse_naf(bad).is_none(), "{bad}");
+        }
     }
 }

@@ -154,9 +154,9 @@ pub(crate) async fn assess(
         (status = 200, body = SelfAssessmentResponse),
         (status = 400, body = ErrorBody, description = "invalid_json"),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "`fields` names each figure, with a French message; also for a body the schema allows whose figures do not hold together (a total below the amounts it holds, a date in the future, a needed figure missing)"),
-        (status = 429, body = ErrorBody, description = "per client address"),
-        (status = 503, body = ErrorBody, description = "no self-diagnosis model is active"),
+        (status = 422, body = ErrorBody, description = "validation_failed: `fields` names each figure, with a French message; also for a body the schema allows whose figures do not hold together (a total below the amounts it holds, a date in the future, a needed figure missing)"),
+        (status = 429, body = ErrorBody, description = "rate_limited, per client address"),
+        (status = 503, body = ErrorBody, description = "no_active_model: no self-diagnosis model is active"),
     )
 )]
 pub(crate) async fn self_assessment(

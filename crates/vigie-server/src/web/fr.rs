@@ -287,33 +287,39 @@ fn value_of(feature: &str, v: f64) -> String {
 /// orange."
 #[must_use]
 pub fn lever_set(set: &vigie_score::levers::LeverSet) -> String {
-    let parts: Vec<String> = set
-        .changes
-        .iter()
-        .map(|c| {
-            let Some(lever) = vigie_core::features::lever_of(&c.feature) else {
-                return c.feature.clone();
-            };
-            if lever.direction == vigie_core::features::Direction::Set {
-                return lever.action_fr.to_owned();
-            }
-            let of = match c.feature.as_str() {
-                "tax_arrears_ratio" => " du chiffre d'affaires annuel",
-                "fin_tax_social_liab_to_turnover" | "fin_net_debt_to_turnover" => {
-                    " du chiffre d'affaires"
-                }
-                "fin_cash_to_assets" | "fin_debt_to_assets" => " du total du bilan",
-                _ => "",
-            };
-            format!(
-                "{} de {} à {}{of}",
-                lever.action_fr,
-                value_of(&c.feature, c.from),
-                value_of(&c.feature, c.to)
-            )
-        })
-        .collect();
-    let joined = match parts.as_slice() {
+    let parts: Vec<String> = set.changes.iter().map(lever_clause).collect();
+    lever_sentence(&parts)
+}
+
+/// One change of a lever set in words ("les restes à recouvrer fiscaux de 4,2 % à 0,3 % du
+/// chiffre d'affaires annuel").
+#[must_use]
+pub fn lever_clause(c: &vigie_score::levers::LeverChange) -> String {
+    let Some(lever) = vigie_core::features::lever_of(&c.feature) else {
+        return c.feature.clone();
+    };
+    if lever.direction == vigie_core::features::Direction::Set {
+        return lever.action_fr.to_owned();
+    }
+    let of = match c.feature.as_str() {
+        "tax_arrears_ratio" => " du chiffre d'affaires annuel",
+        "fin_tax_social_liab_to_turnover" | "fin_net_debt_to_turnover" => " du chiffre d'affaires",
+        "fin_cash_to_assets" | "fin_debt_to_assets" => " du total du bilan",
+        _ => "",
+    };
+    format!(
+        "{} de {} à {}{of}",
+        lever.action_fr,
+        value_of(&c.feature, c.from),
+        value_of(&c.feature, c.to)
+    )
+}
+
+/// The clauses of a lever set as one sentence, ending "feraient passer le risque sous le
+/// seuil orange".
+#[must_use]
+pub fn lever_sentence(parts: &[String]) -> String {
+    let joined = match parts {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} et {last}", init.join(", ")),
@@ -322,8 +328,7 @@ pub fn lever_set(set: &vigie_score::levers::LeverSet) -> String {
     if let Some(first) = sentence.get(..1) {
         sentence = first.to_uppercase() + &sentence[1..];
     }
-    let verb =
-        if set.changes.len() > 1 || sentence.starts_with("Les ") { "feraient" } else { "ferait" };
+    let verb = if parts.len() > 1 || sentence.starts_with("Les ") { "feraient" } else { "ferait" };
     format!("{sentence} {verb} passer le risque sous le seuil orange.")
 }
 
@@ -350,7 +355,9 @@ fn signed_percent(v: f64) -> String {
     if v >= 0.0 { format!("+{}", percent(v)) } else { format!("−{}", percent(-v)) }
 }
 
-fn euros(x: f64) -> String {
+/// Euros, rounded to the unit that reads best (`42 k€`).
+#[must_use]
+pub fn euros(x: f64) -> String {
     if x >= 1e6 {
         format!("{}{NNBSP}M€", number(x / 1e6, 1))
     } else if x >= 1e3 {

@@ -207,7 +207,9 @@ fn groups(mode: Mode, typed: &BTreeMap<String, String>, problems: &[Problem]) ->
                 plain(
                     "naf",
                     "Code NAF (activité principale)",
-                    Some("Par exemple 56.10A ; il figure sur votre avis de situation SIRENE."),
+                    Some(
+                        "Nécessaire. Par exemple 56.10A ; il figure sur votre avis de situation SIRENE et votre extrait Kbis.",
+                    ),
                     "text",
                 ),
                 plain(
@@ -278,8 +280,38 @@ fn answers_of(typed: &BTreeMap<String, String>, mode: Mode) -> (Answers, Vec<Pro
     (a, problems)
 }
 
+/// A lever set in French for a company head: the arrears in euros, from the figures they
+/// typed (the model moves ratios: arrears over the year's turnover, social debt in months of
+/// contributions), the other changes as the agents' page words them.
+fn lever_in_euros(set: &vigie_score::levers::LeverSet, answers: &Answers) -> String {
+    let annual = match (answers.turnover_last_6_months, answers.turnover_previous_6_months) {
+        (Some(a), Some(b)) => Some(a + b),
+        _ => answers.accounts.get("turnover").copied(),
+    }
+    .filter(|t| *t > 0.0);
+    let monthly = answers.social_monthly_contributions.filter(|c| *c > 0.0);
+    let parts: Vec<String> = set
+        .changes
+        .iter()
+        .map(|c| match (c.feature.as_str(), annual, monthly) {
+            ("tax_arrears_ratio", Some(t), _) => format!(
+                "les impôts et taxes échus ramenés de {} à {}",
+                fr::euros(c.from * t),
+                fr::euros(c.to * t)
+            ),
+            ("soc_debt_ratio", _, Some(m)) => format!(
+                "les cotisations sociales échues ramenées de {} à {}",
+                fr::euros(c.from * m),
+                fr::euros(c.to * m)
+            ),
+            _ => fr::lever_clause(c),
+        })
+        .collect();
+    fr::lever_sentence(&parts)
+}
+
 /// The answer in French, for the template.
-fn answer_view(r: &SelfAssessmentResponse) -> minijinja::Value {
+fn answer_view(r: &SelfAssessmentResponse, answers: &Answers) -> minijinja::Value {
     // A figure left empty weighs too (the model knows what an unknown value usually
     // means): say so, and that typing it would sharpen the answer.
     let factors = |list: &[vigie_score::explanation::Factor]| -> Vec<String> {
@@ -296,7 +328,9 @@ fn answer_view(r: &SelfAssessmentResponse) -> minijinja::Value {
     let levers: Vec<_> = r
         .levers
         .iter()
-        .map(|l| context! { sentence => fr::lever_set(l), after => fr::percent(l.p_18m_after) })
+        .map(|l| {
+            context! { sentence => lever_in_euros(l, answers), after => fr::percent(l.p_18m_after) }
+        })
         .collect();
     let per_100 = (r.p.m18 * 100.0).round().max(if r.p.m18 > 0.0 { 1.0 } else { 0.0 });
     let against = r.against_full.map(|a| {
@@ -325,7 +359,7 @@ fn page(
     mode: Mode,
     typed: &BTreeMap<String, String>,
     problems: &[Problem],
-    answer: Option<&SelfAssessmentResponse>,
+    answer: Option<(&SelfAssessmentResponse, &Answers)>,
     notice: Option<&str>,
 ) -> Response {
     let groups = groups(mode, typed, problems);
@@ -358,7 +392,7 @@ fn page(
             groups => ser(&groups),
             errors,
             notice,
-            answer => answer.map(answer_view),
+            answer => answer.map(|(r, a)| answer_view(r, a)),
             help => ser(HELP),
         },
     )
@@ -406,7 +440,7 @@ pub(crate) async fn answer(
         return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, mode, &typed, &problems, None, None));
     }
     match assess(&state, &answers).await {
-        Ok(r) => Ok(page(StatusCode::OK, mode, &typed, &[], Some(&r), None)),
+        Ok(r) => Ok(page(StatusCode::OK, mode, &typed, &[], Some((&r, &answers)), None)),
         Err(Refused::Figures(p)) => {
             Ok(page(StatusCode::UNPROCESSABLE_ENTITY, mode, &typed, &p, None, None))
         }
