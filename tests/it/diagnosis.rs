@@ -527,3 +527,38 @@ fn in_headless_chromium_with_and_without_javascript() {
     });
     live.stop();
 }
+
+#[test]
+fn a_model_reading_more_than_a_company_head_types_never_answers_the_public() {
+    // A store can say `self` of a model that reads the full catalogue (a column filled in
+    // by hand, or before it existed): the server refuses to load it, and keeps its model.
+    let a = api();
+    let before = a.state.self_model().unwrap().version.clone();
+    let mut m = vigie_score::ModelFile::load(&common::demo_model_dir()).unwrap();
+    m.version = "vmislabelled".into();
+    rt().block_on(async {
+        a.state
+            .store
+            .register_model(&vigie_store::ModelRecord {
+                version: m.version.clone(),
+                name: m.name.clone(),
+                family: "gbdt".into(),
+                feature_set: vigie_core::features::FeatureSet::SelfAssessment,
+                registered_at: vigie_store::now_utc(),
+                active: false,
+                model_json: m.to_json(),
+                card: None,
+                metrics: None,
+            })
+            .await
+            .unwrap();
+        a.state.store.activate_model("vmislabelled").await.unwrap();
+        assert!(a.state.refresh_self_model().await.is_err());
+    });
+    assert_eq!(a.state.self_model().unwrap().version, before);
+    let r = assess(&a, &distressed());
+    assert_eq!(
+        (r.status, r.body["model_version"].as_str()),
+        (StatusCode::OK, Some(before.as_str()))
+    );
+}

@@ -258,6 +258,16 @@ impl AppState {
         .await
         .map_err(|e| ApiError::internal(&e))?
         .map_err(|e| ApiError::internal(&e))?;
+        // The registry's column against the model's inputs (a store registered before the
+        // column existed says `full` of every model): a model that reads more than a
+        // company head can type never answers the public self-diagnosis.
+        let inputs = FeatureSet::of(scorer.model().features.iter().map(|f| f.name.as_str()));
+        if set == FeatureSet::SelfAssessment && inputs != set {
+            return Err(ApiError::internal(&format!(
+                "model {version} is registered as a self-diagnosis model but reads features a \
+                 company head cannot type"
+            )));
+        }
         tracing::info!(model = %version, feature_set = set.as_str(), "active model loaded");
         *slot.write().expect("not poisoned") =
             Some(Arc::new(LoadedModel { version: version.clone(), scorer, against_full }));
