@@ -494,3 +494,27 @@ fn models_train_and_score_with_sources_absent() {
         assert!(rescored.summary.scored > 3000, "{absent:?}: {}", rescored.summary.scored);
     }
 }
+
+/// `vigie train` says where it is: every step once, in order, the count known from the
+/// first fit on, ending with the artifact.
+#[test]
+fn training_reports_its_steps() {
+    let steps = std::sync::Mutex::new(Vec::new());
+    let dir = common::tempdir();
+    let opts = TrainOptions {
+        gbdt: GbdtParams { iterations: 30, learning_rate: 0.1, ..GbdtParams::default() },
+        ..options(Family::Gbdt)
+    };
+    vigie_train::train::train_with_progress(panel(), dir.path(), &opts, &|s| {
+        steps.lock().unwrap().push(s);
+    })
+    .unwrap();
+    let steps = steps.into_inner().unwrap();
+    let numbers: Vec<usize> = steps.iter().map(|s| s.step).collect();
+    assert_eq!(numbers, (1..=steps.len()).collect::<Vec<_>>());
+    let last = steps.last().unwrap();
+    assert_eq!((last.of, last.what.as_str()), (steps.len(), "writing the artifact"));
+    assert!(steps[1..].iter().all(|s| s.of == last.of), "the count is known from the first fit");
+    assert!(steps.iter().any(|s| s.what.starts_with("walk-forward window 1 of")));
+    assert!(steps.iter().any(|s| s.what.starts_with("the shipped model")));
+}

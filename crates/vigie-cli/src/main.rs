@@ -238,7 +238,12 @@ fn run(cli: Cli) -> Result<()> {
                 feature_set,
             };
             let started = std::time::Instant::now();
-            let outcome = vigie_train::train::train(&panel, &root, &opts)?;
+            let progress = progress::TrainProgress::new();
+            let outcome = vigie_train::train::train_with_progress(&panel, &root, &opts, &|s| {
+                progress.step(&s)
+            });
+            progress.finish();
+            let outcome = outcome?;
             tracing::info!(seconds = started.elapsed().as_secs_f64(), dir = %outcome.dir.display(), "model written");
             println!("{}", outcome.report.display());
             println!("{}", serde_json::to_string_pretty(&outcome)?);

@@ -1,4 +1,5 @@
-//! Progress of a rescore: a bar on a terminal, structured log lines otherwise.
+//! Progress of a rescore and of a training: a bar on a terminal, structured log lines
+//! otherwise.
 
 use std::io::IsTerminal as _;
 use std::sync::Mutex;
@@ -59,6 +60,66 @@ impl Progress {
                 }
             }
         }
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Renders the steps of `vigie train`, with a rough estimate of the time left (the mean
+/// time of the steps done so far, times the steps left: fits grow with their windows, so
+/// it is a floor more than an estimate).
+pub struct TrainProgress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    last: Mutex<Instant>,
+}
+
+impl TrainProgress {
+    /// A bar when stderr is a terminal, logs otherwise.
+    pub fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(1);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+                )
+                .expect("valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        let now = Instant::now();
+        Self { bar, started: now, last: Mutex::new(now) }
+    }
+
+    /// Shows a step as it starts.
+    pub fn step(&self, s: &vigie_train::train::Step) {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let done = s.step.saturating_sub(1);
+        let left = (done > 0).then(|| elapsed / done as f64 * (s.of - done) as f64);
+        let mut last = self.last.lock().expect("not poisoned");
+        if let Some(bar) = &self.bar {
+            bar.set_length(s.of as u64);
+            bar.set_position(done as u64);
+            let eta = left.map_or_else(String::new, |l| format!(" (about {l:.0} s left)"));
+            bar.set_message(format!("{}{eta}", s.what));
+        } else {
+            tracing::info!(
+                step = s.step,
+                of = s.of,
+                previous_seconds = last.elapsed().as_secs_f64(),
+                elapsed_seconds = elapsed,
+                about_seconds_left = left,
+                "training: {}",
+                s.what
+            );
+        }
+        *last = Instant::now();
     }
 
     /// Clears the bar.

@@ -410,14 +410,48 @@ fn version_of(parts: &[&str]) -> String {
 /// shipped model, refitted on the latest labelled data with the evaluated settings and
 /// number of trees (unless `refit` is off).
 pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<TrainOutcome> {
+    train_with_progress(panel, out_root, opts, &|_| {})
+}
+
+/// Where a training is: about to start step `step` of `of` (each fit, the evaluation, the
+/// writing of the artifact), `what` in words. Steps are not of equal length: a walk-forward
+/// window's fit grows with its rows, the evaluation holds the grouped cross-validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// This step, from 1.
+    pub step: usize,
+    /// Steps in all.
+    pub of: usize,
+    /// What it does.
+    pub what: String,
+}
+
+/// [`train`], telling `on` each step as it starts (what `vigie train` shows as a progress
+/// bar, or as log lines when its output is not a terminal).
+pub fn train_with_progress(
+    panel: &Path,
+    out_root: &Path,
+    opts: &TrainOptions,
+    on: &dyn Fn(Step),
+) -> Result<TrainOutcome> {
+    let step = std::cell::Cell::new(0);
+    let total = std::cell::Cell::new(1);
+    let start = |what: String| {
+        step.set(step.get() + 1);
+        on(Step { step: step.get(), of: total.get().max(step.get()), what });
+    };
     // A reduced feature set is compared with the full one: the same family, settings and
     // windows (the plan depends on the rows only), fitted on every feature (the
     // administrations' model), on the same test rows. First, so that the two panels are
     // never in memory together.
     let full_set = match opts.feature_set {
         FeatureSet::Full => None,
-        FeatureSet::SelfAssessment => Some(full_set_summary(panel, opts)?),
+        FeatureSet::SelfAssessment => {
+            start("the full feature set on the last window, for comparison".into());
+            Some(full_set_summary(panel, opts)?)
+        }
     };
+    start("reading the panel".into());
     let p = read_panel(panel, opts.feature_set)?;
     let never_seen = never_seen(&p.design);
     if !never_seen.is_empty() {
@@ -435,7 +469,15 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
     let mut series = Vec::new();
     let mut window_models = Vec::new();
     let mut evaluated = None;
-    for (layout, to) in &plan.windows {
+    // The steps left: each window, the evaluation, the refit, the artifact.
+    total.set(step.get() + plan.windows.len() + 1 + usize::from(opts.refit) + 1);
+    for (k, (layout, to)) in plan.windows.iter().enumerate() {
+        start(format!(
+            "walk-forward window {} of {} (tested from {})",
+            k + 1,
+            plan.windows.len(),
+            layout.cutoff
+        ));
         let mut fitted = walk::fit_at(&p, layout, opts, None)?;
         fitted.file.name = format!("{}-walk-forward", opts.name);
         fitted.file.training.test_window = [layout.cutoff.to_string(), to.to_string()];
@@ -471,10 +513,19 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
     let summary = WalkSummary::of(&series);
 
     // The full evaluation of the last window's model (the model card's figures).
+    start(if opts.cv_folds >= 2 {
+        format!(
+            "evaluation of the last window's model, with {}-fold grouped cross-validation",
+            opts.cv_folds
+        )
+    } else {
+        "evaluation of the last window's model".into()
+    });
     let (test_metrics, p18, y18) = evaluate(&p, &w, &efit.file, opts)?;
 
     // The shipped model.
     let (layout, mut shipped) = if opts.refit {
+        start("the shipped model, refitted on the latest labelled data".into());
         let iterations = match opts.family {
             Family::Gbdt => efit.trees,
             Family::Logistic => None,
@@ -503,6 +554,7 @@ pub fn train(panel: &Path, out_root: &Path, opts: &TrainOptions) -> Result<Train
     let production = opts.refit.then(|| WindowsText::of(&plan.production, &shipped));
 
     // The artifact.
+    start("writing the artifact".into());
     let dir = out_root.join(&opts.name).join(&version);
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
     let write = |name: &str, text: &str| -> Result<()> {
