@@ -240,7 +240,7 @@ fn run(cli: Cli) -> Result<()> {
             let started = std::time::Instant::now();
             let progress = progress::TrainProgress::new();
             let outcome = vigie_train::train::train_with_progress(&panel, &root, &opts, &|s| {
-                progress.step(&s)
+                progress.step(&s);
             });
             progress.finish();
             let outcome = outcome?;
