@@ -498,7 +498,10 @@ fn in_headless_chromium_with_and_without_javascript() {
                 .click()
                 .await
                 .unwrap();
-            let title = c.find(Locator::Id("resultat-titre")).await.unwrap().text().await.unwrap();
+            // The answer is another page: wait for it to load (10 s at most).
+            let wait = || c.wait().at_most(std::time::Duration::from_secs(10));
+            let title = wait().for_element(Locator::Id("resultat-titre")).await.unwrap();
+            let title = title.text().await.unwrap();
             assert!(title.starts_with("Votre résultat"), "{title}");
             assert!(!c.find_all(Locator::Css("ol.leviers li")).await.unwrap().is_empty());
             let kept = c.find(Locator::Id("f-accounts-turnover")).await.unwrap();
@@ -515,7 +518,8 @@ fn in_headless_chromium_with_and_without_javascript() {
                 .click()
                 .await
                 .unwrap();
-            let errors = c.find(Locator::Id("erreurs")).await.unwrap().text().await.unwrap();
+            let errors = wait().for_element(Locator::Id("erreurs")).await.unwrap();
+            let errors = errors.text().await.unwrap();
             assert!(errors.contains("Saisissez un nombre"), "{errors}");
             let kept = c.find(Locator::Id("f-tax_arrears")).await.unwrap();
             assert_eq!(kept.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
