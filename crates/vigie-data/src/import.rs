@@ -238,12 +238,10 @@ pub(crate) fn read_input(
         .split(char::from(sep))
         .map(|n| n.trim().trim_matches('"').to_owned())
         .collect();
-    let mut lowered = names.join(&char::from(sep).to_string()).into_bytes();
-    if bytes.get(header_end) == Some(&b'\n') {
-        lowered.push(b'\n');
-    }
-    lowered.extend_from_slice(bytes.get(header_end + 1..).unwrap_or_default());
-    let mut raw = crate::source::read_csv_bytes(spec, path, lowered, sep)?;
+    // The header line replaced in place (the file is not copied again).
+    let lowered = names.join(&char::from(sep).to_string()).into_bytes();
+    bytes.splice(..header_end, lowered);
+    let mut raw = crate::source::read_csv_bytes(spec, path, bytes, sep)?;
     raw.notes = InputNotes {
         encoding: Some(match (latin1, bom) {
             (true, _) => "latin-1",
@@ -355,6 +353,24 @@ impl<'r> Tally<'r> {
             self.reject(row, "siren", value, Reason::InvalidSiren, "not a valid SIREN".into());
         }
         ok
+    }
+
+    /// The row number and SIREN of data row `i` of `raw`: the `siren` cell, else the first
+    /// nine digits of the `siret` cell (`formats::siren`). `None` when the row was rejected
+    /// as malformed when read, or its SIREN is invalid (rejected now).
+    pub(crate) fn company(
+        &mut self,
+        raw: &RawTable,
+        i: usize,
+        siren: Option<&StringChunked>,
+        siret: Option<&StringChunked>,
+    ) -> Option<(u32, String)> {
+        let row = raw.row_numbers[i];
+        if self.malformed(row) {
+            return None;
+        }
+        let s = formats::siren(cell(siren, i), cell(siret, i));
+        self.siren_ok(row, &s).then_some((row, s))
     }
 
     pub(crate) fn skip(&mut self, why: &'static str) {

@@ -151,24 +151,6 @@ fn regime(name: &str) -> Option<Regime> {
     }
 }
 
-/// Every box of a regime that an amount reads, once, in the order of the amounts.
-#[must_use]
-pub fn boxes_of(regime: Regime) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::new();
-    for line in &liasse::LINES {
-        let boxes = match regime {
-            Regime::Normal => line.normal,
-            Regime::Simplified => line.simplified,
-        };
-        for &(_, code) in boxes {
-            if !out.contains(&code) {
-                out.push(code);
-            }
-        }
-    }
-    out
-}
-
 /// The checked figures: the model row, and what the answer page needs of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -273,7 +255,7 @@ impl Answers {
                         .into(),
                 ),
                 Some(r) => {
-                    let known = boxes_of(r);
+                    let known = liasse::boxes(r);
                     for (code, v) in &self.boxes {
                         if !known.contains(&code.as_str()) {
                             problem(
@@ -289,12 +271,8 @@ impl Answers {
                         latest = a;
                     }
                     for (i, line) in liasse::LINES.iter().enumerate() {
-                        let boxes = match r {
-                            Regime::Normal => line.normal,
-                            Regime::Simplified => line.simplified,
-                        };
                         if let Some((_, code)) =
-                            boxes.iter().find(|(_, c)| self.boxes.contains_key(*c))
+                            line.boxes(r).iter().find(|(_, c)| self.boxes.contains_key(*c))
                         {
                             amount_field[i] = format!("boxes.{code}");
                         }
@@ -674,10 +652,10 @@ mod tests {
 
     #[test]
     fn every_box_read_by_a_regime_is_listed_once() {
-        let normal = boxes_of(Regime::Normal);
+        let normal = liasse::boxes(Regime::Normal);
         assert!(normal.contains(&"FL") && normal.contains(&"EE") && normal.contains(&"YP"));
         assert_eq!(normal.iter().filter(|b| **b == "FL").count(), 1, "FL reads into two amounts");
-        let simplified = boxes_of(Regime::Simplified);
+        let simplified = liasse::boxes(Regime::Simplified);
         assert!(simplified.iter().all(|b| b.len() == 3));
     }
 }

@@ -213,12 +213,6 @@ impl RateLimiter {
             Err(((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64)
         }
     }
-
-    /// How many keys hold a bucket.
-    #[must_use]
-    pub fn keys(&self) -> usize {
-        self.buckets.lock().expect("not poisoned").len()
-    }
 }
 
 /// A JSON body, with API errors for every way it can be wrong.

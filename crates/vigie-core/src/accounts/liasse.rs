@@ -38,6 +38,31 @@ pub struct Line {
     pub plus_value_added: bool,
 }
 
+impl Line {
+    /// Its signed boxes in a regime.
+    #[must_use]
+    pub fn boxes(&self, regime: Regime) -> &'static [(i8, &'static str)] {
+        match regime {
+            Regime::Normal => self.normal,
+            Regime::Simplified => self.simplified,
+        }
+    }
+}
+
+/// Every box of a regime that an amount reads, once, in the order of the amounts.
+#[must_use]
+pub fn boxes(regime: Regime) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for line in &LINES {
+        for &(_, code) in line.boxes(regime) {
+            if !out.contains(&code) {
+                out.push(code);
+            }
+        }
+    }
+    out
+}
+
 const P: i8 = 1;
 const M: i8 = -1;
 
@@ -286,16 +311,12 @@ pub fn amounts(
         return None;
     }
     let mut out = [f64::NAN; 16];
-    let boxes = |line: &Line| match regime {
-        Regime::Normal => line.normal,
-        Regime::Simplified => line.simplified,
-    };
-    let value_added = boxes(&LINES[super::amount("value_added")]);
+    let value_added = LINES[super::amount("value_added")].boxes(regime);
     for (slot, line) in out.iter_mut().zip(&LINES) {
         let before: &[(i8, &str)] = if line.plus_value_added { value_added } else { &[] };
         let mut any = false;
         let mut sum = 0.0;
-        for &(sign, code) in before.iter().chain(boxes(line)) {
+        for &(sign, code) in before.iter().chain(line.boxes(regime)) {
             if let Some(v) = box_value(code).filter(|v| v.is_finite()) {
                 any = true;
                 sum += f64::from(sign) * v;

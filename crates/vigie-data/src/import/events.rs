@@ -176,14 +176,7 @@ pub fn events(inputs: &EventInputs, log: &mut RejectLog) -> Result<(Events, Vec<
         let (siren, siret, when, what) =
             (c("siren"), c("siret"), c("dt_effet"), c("lib_actx_stdx"));
         for i in 0..raw.df.height() {
-            let row = raw.row_numbers[i];
-            if t.malformed(row) {
-                continue;
-            }
-            let s = formats::siren(cell(siren, i), cell(siret, i));
-            if !t.siren_ok(row, &s) {
-                continue;
-            }
+            let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
             let d = cell(when, i);
             let Some(date) = formats::date(d, false) else {
                 t.reject(

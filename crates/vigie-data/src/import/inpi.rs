@@ -179,6 +179,33 @@ fn read_xml(path: &Path) -> Result<Vec<Bilan>> {
     Ok(out)
 }
 
+/// Whether accounts of type `code` are a company's own (C complete, S simplified); skips
+/// consolidated (K), bank and insurance (A, B) accounts with their reason, rejects any
+/// other code.
+fn company_accounts(t: &mut Tally<'_>, row: u32, column: &'static str, code: &str) -> bool {
+    match code {
+        "C" | "S" => true,
+        "K" => {
+            t.skip("consolidated_accounts");
+            false
+        }
+        "A" | "B" => {
+            t.skip("bank_or_insurance_accounts");
+            false
+        }
+        other => {
+            t.reject(
+                row,
+                column,
+                other,
+                Reason::InvalidFlag,
+                "expected C (complete), S (simplified), K, A or B".into(),
+            );
+            false
+        }
+    }
+}
+
 /// The XML files of `path`: the file, or every `.xml` file of the directory (sorted).
 fn xml_files(path: &Path) -> Result<Vec<PathBuf>> {
     if !path.is_dir() {
@@ -211,26 +238,8 @@ pub fn inpi(paths: &[PathBuf], log: &mut RejectLog) -> Result<(Filings, Vec<Inpu
                 if !t.siren_ok(row, &s) {
                     continue;
                 }
-                match id("code_type_bilan") {
-                    "C" | "S" => {}
-                    "K" => {
-                        t.skip("consolidated_accounts");
-                        continue;
-                    }
-                    "A" | "B" => {
-                        t.skip("bank_or_insurance_accounts");
-                        continue;
-                    }
-                    other => {
-                        t.reject(
-                            row,
-                            "code_type_bilan",
-                            other,
-                            Reason::InvalidFlag,
-                            "expected C (complete), S (simplified), K, A or B".into(),
-                        );
-                        continue;
-                    }
+                if !company_accounts(&mut t, row, "code_type_bilan", id("code_type_bilan")) {
+                    continue;
                 }
                 if id("code_confidentialite") == "1" {
                     t.skip("confidential_accounts");
@@ -358,35 +367,11 @@ pub fn ratios(
         let (siren, closing, kind) = (c("siren"), c("date_cloture_exercice"), c("type_bilan"));
         let values: Vec<_> = fields.iter().map(|(f, _)| c(f)).collect();
         'rows: for i in 0..raw.df.height() {
-            let row = raw.row_numbers[i];
-            if t.malformed(row) {
+            let Some((row, s)) = t.company(&raw, i, siren, None) else { continue };
+            // The type may be left empty in this file: a company's own accounts.
+            let kind = cell(kind, i);
+            if !kind.is_empty() && !company_accounts(&mut t, row, "type_bilan", kind) {
                 continue;
-            }
-            let s = formats::siren(cell(siren, i), "");
-            if !t.siren_ok(row, &s) {
-                continue;
-            }
-            match cell(kind, i) {
-                "" | "C" | "S" => {}
-                "K" => {
-                    t.skip("consolidated_accounts");
-                    continue;
-                }
-                "A" | "B" => {
-                    t.skip("bank_or_insurance_accounts");
-                    continue;
-                }
-                other => {
-                    let other = other.to_owned();
-                    t.reject(
-                        row,
-                        "type_bilan",
-                        &other,
-                        Reason::InvalidFlag,
-                        "expected C (complete), S (simplified), K, A or B".into(),
-                    );
-                    continue;
-                }
             }
             let d = cell(closing, i);
             let Some(end) = formats::date(d, false) else {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use vigie_core::Date;
 use vigie_core::accounts::AMOUNTS;
-use vigie_core::accounts::liasse::{self, LINES, Regime};
+use vigie_core::accounts::liasse::{self, Regime};
 
 use super::{InputSummary, Tally, cell, column, text};
 use crate::ingest::MAX_AMOUNT;
@@ -90,8 +90,10 @@ pub fn filings(
     encoding: super::Encoding,
     log: &mut RejectLog,
 ) -> Result<(Filings, Vec<InputSummary>)> {
-    let used: std::collections::HashSet<&str> =
-        LINES.iter().flat_map(|l| l.normal.iter().chain(l.simplified).map(|(_, c)| *c)).collect();
+    let used: std::collections::HashSet<&str> = liasse::boxes(Regime::Normal)
+        .into_iter()
+        .chain(liasse::boxes(Regime::Simplified))
+        .collect();
     let mut order: Vec<(String, Date, Date)> = Vec::new();
     let mut returns: HashMap<(String, Date, Date), Return> = HashMap::new();
     let mut summaries = Vec::new();

@@ -235,14 +235,7 @@ pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec
             c("mt_pp"),
         );
         for i in 0..raw.df.height() {
-            let row = raw.row_numbers[i];
-            if t.malformed(row) {
-                continue;
-            }
-            let s = formats::siren(cell(siren, i), cell(siret, i));
-            if !t.siren_ok(row, &s) {
-                continue;
-            }
+            let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
             let p = cell(per, i);
             let Some(_) = period(&mut t, row, p) else { continue };
             let Some(_) = whole(&mut t, row, "num_ecn", cell(ecn, i)) else { continue };
@@ -268,14 +261,7 @@ pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec
         let c = |n| column(&raw, n);
         let (siren, siret, per, mer) = (c("siren"), c("siret"), c("periode"), c("mer"));
         for i in 0..raw.df.height() {
-            let row = raw.row_numbers[i];
-            if t.malformed(row) {
-                continue;
-            }
-            let s = formats::siren(cell(siren, i), cell(siret, i));
-            if !t.siren_ok(row, &s) {
-                continue;
-            }
+            let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
             let Some(months) = period(&mut t, row, cell(per, i)) else { continue };
             let Some(called) = euros(&mut t, row, "mer", cell(mer, i), false) else { continue };
             let company = companies.entry(s).or_default();
@@ -295,14 +281,7 @@ pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec
         let (siren, siret, start, end) =
             (c("siren"), c("siret"), c("date_creation"), c("date_echeance"));
         for i in 0..raw.df.height() {
-            let row = raw.row_numbers[i];
-            if t.malformed(row) {
-                continue;
-            }
-            let s = formats::siren(cell(siren, i), cell(siret, i));
-            if !t.siren_ok(row, &s) {
-                continue;
-            }
+            let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
             let Some(a) = date(&mut t, row, "date_creation", cell(start, i), false) else {
                 continue;
             };

@@ -18,8 +18,8 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use vigie_core::AlertLevel;
 use vigie_core::accounts::AMOUNTS;
-use vigie_core::accounts::liasse::{Regime, box_label};
-use vigie_score::diagnosis::{Answers, HELP, Problem, amount_label, boxes_of, parse_number};
+use vigie_core::accounts::liasse::{Regime, box_label, boxes};
+use vigie_score::diagnosis::{Answers, HELP, Problem, amount_label, parse_number};
 
 use crate::api::diagnosis::{Refused, SelfAssessmentResponse, assess, limit};
 use crate::web::render::{PageError, PageResult, WebForm, WebQuery, render, ser};
@@ -101,7 +101,7 @@ fn groups(mode: Mode, typed: &BTreeMap<String, String>, problems: &[Problem]) ->
                 field(format!("accounts.{a}"), amount_label(a).to_owned(), hint, "amount")
             })
             .collect(),
-        Mode::Boxes(r) => boxes_of(r)
+        Mode::Boxes(r) => boxes(r)
             .into_iter()
             .map(|code| {
                 let label = format!("Case {code} — {}", box_label(code).unwrap_or(""));
@@ -248,7 +248,7 @@ fn answers_of(typed: &BTreeMap<String, String>, mode: Mode) -> (Answers, Vec<Pro
         }
         Mode::Boxes(r) => {
             a.regime = Some(if r == Regime::Normal { "normal" } else { "simplified" }.to_owned());
-            for code in boxes_of(r) {
+            for code in boxes(r) {
                 if let Some(v) = number(&format!("boxes.{code}")) {
                     a.boxes.insert(code.to_owned(), v);
                 }
@@ -283,13 +283,13 @@ fn answers_of(typed: &BTreeMap<String, String>, mode: Mode) -> (Answers, Vec<Pro
 /// A lever set in French for a company head: the arrears in euros, from the figures they
 /// typed (the model moves ratios: arrears over the year's turnover, social debt in months of
 /// contributions), the other changes as the agents' page words them.
-fn lever_in_euros(set: &vigie_score::levers::LeverSet, answers: &Answers) -> String {
-    let annual = match (answers.turnover_last_6_months, answers.turnover_previous_6_months) {
-        (Some(a), Some(b)) => Some(a + b),
-        _ => answers.accounts.get("turnover").copied(),
-    }
-    .filter(|t| *t > 0.0);
-    let monthly = answers.social_monthly_contributions.filter(|c| *c > 0.0);
+/// `annual`: the turnover the arrears were measured against; `monthly`: the contributions
+/// the social debt was.
+fn lever_in_euros(
+    set: &vigie_score::levers::LeverSet,
+    annual: Option<f64>,
+    monthly: Option<f64>,
+) -> String {
     let parts: Vec<String> = set
         .changes
         .iter()
@@ -325,11 +325,19 @@ fn answer_view(r: &SelfAssessmentResponse, answers: &Answers) -> minijinja::Valu
             })
             .collect()
     };
+    // The denominators of the arrears' ratios, by the row's own formula (once).
+    let annual = answers
+        .row(crate::api::diagnosis::this_month())
+        .ok()
+        .map(|row| row.annual_turnover)
+        .filter(|t| *t > 0.0);
+    let monthly = answers.social_monthly_contributions.filter(|c| *c > 0.0);
     let levers: Vec<_> = r
         .levers
         .iter()
         .map(|l| {
-            context! { sentence => lever_in_euros(l, answers), after => fr::percent(l.p_18m_after) }
+            let sentence = lever_in_euros(l, annual, monthly);
+            context! { sentence, after => fr::percent(l.p_18m_after) }
         })
         .collect();
     let per_100 = (r.p.m18 * 100.0).round().max(if r.p.m18 > 0.0 { 1.0 } else { 0.0 });
