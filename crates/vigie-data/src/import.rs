@@ -7,9 +7,9 @@
 //! `companies` ([`sirene`]); the liasse fiscale as a long table of amounts by box into
 //! `filings` ([`liasse`], through `vigie_core::accounts::liasse`); the Urssaf débits,
 //! cotisations and délais into `social_monthly` ([`urssaf`]); the Urssaf procedure file and
-//! the BODACC's notices into `events` ([`events`]). Files are read as real ones come
-//! ([`read_input`]: encodings, separators, header case) and dates, periods and amounts in
-//! the shapes the formats write them (`formats`).
+//! the BODACC's notices into `events` ([`events`]). Files are read as real ones come, and
+//! block by block whatever their size (`reader`: encodings, separators, header case), and
+//! dates, periods and amounts in the shapes the formats write them (`formats`).
 
 use std::collections::BTreeMap;
 
@@ -20,11 +20,14 @@ use crate::rejects::{Reason, Reject, RejectLog};
 use crate::source::{ColumnSpec, Kind, RawTable};
 
 pub use crate::source::InputNotes;
+pub use reader::Encoding;
+pub(crate) use reader::Input;
 
 pub mod events;
 mod formats;
 pub mod inpi;
 pub mod liasse;
+mod reader;
 pub mod sirene;
 pub mod urssaf;
 
@@ -176,87 +179,6 @@ impl InputSummary {
     }
 }
 
-/// How an input file's text is encoded.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Encoding {
-    /// UTF-8 when the whole file is valid UTF-8, Latin-1 otherwise.
-    #[default]
-    Auto,
-    /// UTF-8 (a record that is not is rejected as malformed).
-    Utf8,
-    /// ISO-8859-1 (every byte is a character).
-    Latin1,
-}
-
-impl Encoding {
-    /// Parses `auto`, `utf-8` (or `utf8`) or `latin-1` (or `latin1`, `iso-8859-1`).
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Some(Self::Auto),
-            "utf-8" | "utf8" => Some(Self::Utf8),
-            "latin-1" | "latin1" | "iso-8859-1" => Some(Self::Latin1),
-            _ => None,
-        }
-    }
-}
-
-/// Reads an input file as real files come: UTF-8 with or without a byte-order mark, or
-/// Latin-1 (declared, or detected when the file is not UTF-8); `,`, `;`, tab or `|` between
-/// fields (the one the header holds most of); column names in any case (the header is
-/// read in lower case: the formats' specs name their columns in lower case) and in any
-/// order; unknown columns listed in the summary. Returns the table and the summary's
-/// opening (file, counts, encoding, separator, ignored columns).
-pub(crate) fn read_input(
-    spec: &'static crate::source::SourceSpec,
-    path: &std::path::Path,
-    encoding: Encoding,
-) -> crate::Result<RawTable> {
-    let unreadable = |m: String| crate::Error::Unreadable { path: path.to_owned(), message: m };
-    let mut bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
-    let bom = bytes.starts_with(b"\xEF\xBB\xBF");
-    if bom {
-        bytes.drain(..3);
-    }
-    let latin1 = match encoding {
-        Encoding::Latin1 => true,
-        Encoding::Utf8 => false,
-        Encoding::Auto => std::str::from_utf8(&bytes).is_err(),
-    };
-    if latin1 {
-        // Every Latin-1 byte is the character of the same number.
-        bytes = bytes.iter().map(|&b| char::from(b)).collect::<String>().into_bytes();
-    }
-    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
-    let header = String::from_utf8_lossy(&bytes[..header_end]).to_lowercase();
-    let sep = [b',', b';', b'\t', b'|']
-        .into_iter()
-        .max_by_key(|&c| header.bytes().filter(|&b| b == c).count())
-        .unwrap_or(b',');
-    let names: Vec<String> = header
-        .trim_end_matches(['\r', '\n'])
-        .split(char::from(sep))
-        .map(|n| n.trim().trim_matches('"').to_owned())
-        .collect();
-    // The header line replaced in place (the file is not copied again).
-    let lowered = names.join(&char::from(sep).to_string()).into_bytes();
-    bytes.splice(..header_end, lowered);
-    let mut raw = crate::source::read_csv_bytes(spec, path, bytes, sep)?;
-    raw.notes = InputNotes {
-        encoding: Some(match (latin1, bom) {
-            (true, _) => "latin-1",
-            (false, true) => "utf-8 with BOM",
-            (false, false) => "utf-8",
-        }),
-        separator: Some(char::from(sep)),
-        ignored_columns: names
-            .into_iter()
-            .filter(|n| !n.is_empty() && spec.column(n).is_none())
-            .collect(),
-    };
-    Ok(raw)
-}
-
 /// A text column of an input format (CSV is read as text, parsed per cell).
 pub(crate) const fn text(name: &'static str, required: bool) -> ColumnSpec {
     ColumnSpec { name, kind: Kind::Text, required, nullable: true, meaning: "", example: "" }
@@ -266,33 +188,39 @@ pub(crate) const fn text(name: &'static str, required: bool) -> ColumnSpec {
 pub(crate) struct Tally<'r> {
     source: &'static str,
     pub(crate) summary: InputSummary,
-    /// Rows with the wrong number of fields (rejected on creation).
+    /// Rows of the current block with the wrong number of fields (rejected when counted).
     ragged: std::collections::HashSet<u32>,
     log: &'r mut RejectLog,
 }
 
 impl<'r> Tally<'r> {
-    pub(crate) fn new(raw: &RawTable, log: &'r mut RejectLog) -> Self {
-        let mut t = Self {
-            source: raw.spec.name,
+    /// The counts of `input`, before its first block.
+    pub(crate) fn open(input: &Input, log: &'r mut RejectLog) -> Self {
+        Self {
+            source: input.spec().name,
             summary: InputSummary {
-                file: raw.path.display().to_string(),
-                rows_read: raw.df.height() + raw.malformed.len(),
-                encoding: raw.notes.encoding,
-                separator: raw.notes.separator,
-                ignored_columns: raw.notes.ignored_columns.clone(),
+                file: input.path().display().to_string(),
+                encoding: input.notes.encoding,
+                separator: input.notes.separator,
+                ignored_columns: input.notes.ignored_columns.clone(),
                 ..InputSummary::default()
             },
-            ragged: raw.ragged.iter().map(|(row, _)| *row).collect(),
+            ragged: std::collections::HashSet::new(),
             log,
-        };
+        }
+    }
+
+    /// Counts a block of the file and rejects its unreadable records.
+    pub(crate) fn block(&mut self, raw: &RawTable) {
+        self.summary.rows_read += raw.df.height() + raw.malformed.len();
+        self.ragged = raw.ragged.iter().map(|(row, _)| *row).collect();
         for (row, problem) in &raw.malformed {
-            t.reject(*row, "", "", Reason::MalformedRow, format!("unreadable record: {problem}"));
+            self.reject(*row, "", "", Reason::MalformedRow, format!("unreadable record: {problem}"));
         }
         // Rows with more or fewer fields than the header: their values may be shifted, so
         // none is read (nor shown: a shifted SIREN would not be redacted).
         for (row, fields) in &raw.ragged {
-            t.reject(
+            self.reject(
                 *row,
                 "",
                 "",
@@ -300,7 +228,6 @@ impl<'r> Tally<'r> {
                 format!("{fields} fields where the header has {}", raw.header_fields),
             );
         }
-        t
     }
 
     /// The counts of a file read otherwise than as a table (a JSON document of `rows`

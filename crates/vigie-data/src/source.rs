@@ -13,7 +13,7 @@ use polars::prelude::*;
 use crate::{Error, Result};
 
 mod csv_split;
-pub use csv_split::{CsvSplit, split_csv, split_with};
+pub use csv_split::{CsvSplit, first_line, split_csv, split_with, whole_records};
 
 /// What a column holds; decides both its parsing and its accepted storage types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

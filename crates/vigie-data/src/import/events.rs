@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use vigie_core::Date;
 
-use super::{Encoding, InputSummary, Tally, cell, column, formats, read_input, text};
+use super::{Encoding, InputSummary, Tally, cell, column, formats, text};
 use crate::ingest::EventKind;
 use crate::rejects::{Reason, RejectLog};
 use crate::source::{Format, SourceSpec};
@@ -170,37 +170,40 @@ pub fn events(inputs: &EventInputs, log: &mut RejectLog) -> Result<(Events, Vec<
     let mut kept = Kept::default();
     let mut summaries = Vec::new();
     for path in &inputs.procol {
-        let raw = read_input(&PROCOL, path, inputs.encoding)?;
-        let mut t = Tally::new(&raw, log);
-        let c = |n| column(&raw, n);
-        let (siren, siret, when, what) =
-            (c("siren"), c("siret"), c("dt_effet"), c("lib_actx_stdx"));
-        for i in 0..raw.df.height() {
-            let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
-            let d = cell(when, i);
-            let Some(date) = formats::date(d, false) else {
-                t.reject(
-                    row,
-                    "dt_effet",
-                    d,
-                    Reason::InvalidDate,
-                    "expected a date as 24FEB2014".into(),
-                );
-                continue;
-            };
-            let w = cell(what, i);
-            match classify(w) {
-                Ok(kind) => kept.add(&mut t, s, date, kind),
-                Err("other_judgment") => t.reject(
-                    row,
-                    "lib_actx_stdx",
-                    w,
-                    Reason::UnknownEventKind,
-                    "expected an action (liquidation, redressement, sauvegarde) × a stage \
-                     (ouverture, plan_continuation, solde_procedure, inclusion_autre_procedure)"
-                        .into(),
-                ),
-                Err(why) => t.skip(why),
+        let mut input = super::Input::open(&PROCOL, path, inputs.encoding)?;
+        let mut t = Tally::open(&input, log);
+        while let Some(raw) = input.next_block()? {
+            t.block(&raw);
+            let c = |n| column(&raw, n);
+            let (siren, siret, when, what) =
+                (c("siren"), c("siret"), c("dt_effet"), c("lib_actx_stdx"));
+            for i in 0..raw.df.height() {
+                let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
+                let d = cell(when, i);
+                let Some(date) = formats::date(d, false) else {
+                    t.reject(
+                        row,
+                        "dt_effet",
+                        d,
+                        Reason::InvalidDate,
+                        "expected a date as 24FEB2014".into(),
+                    );
+                    continue;
+                };
+                let w = cell(what, i);
+                match classify(w) {
+                    Ok(kind) => kept.add(&mut t, s, date, kind),
+                    Err("other_judgment") => t.reject(
+                        row,
+                        "lib_actx_stdx",
+                        w,
+                        Reason::UnknownEventKind,
+                        "expected an action (liquidation, redressement, sauvegarde) × a stage \
+                         (ouverture, plan_continuation, solde_procedure, inclusion_autre_procedure)"
+                            .into(),
+                    ),
+                    Err(why) => t.skip(why),
+                }
             }
         }
         summaries.push(t.summary);
@@ -210,23 +213,26 @@ pub fn events(inputs: &EventInputs, log: &mut RejectLog) -> Result<(Events, Vec<
         let summary = if json {
             bodacc_json(path, &mut kept, log)?
         } else {
-            let raw = read_input(&BODACC, path, inputs.encoding)?;
-            let mut t = Tally::new(&raw, log);
-            let c = |n| column(&raw, n);
-            let (family, register, published, judgment) =
-                (c("familleavis"), c("registre"), c("dateparution"), c("jugement"));
-            for i in 0..raw.df.height() {
-                let row = raw.row_numbers[i];
-                if t.malformed(row) {
-                    continue;
+            let mut input = super::Input::open(&BODACC, path, inputs.encoding)?;
+            let mut t = Tally::open(&input, log);
+            while let Some(raw) = input.next_block()? {
+                t.block(&raw);
+                let c = |n| column(&raw, n);
+                let (family, register, published, judgment) =
+                    (c("familleavis"), c("registre"), c("dateparution"), c("jugement"));
+                for i in 0..raw.df.height() {
+                    let row = raw.row_numbers[i];
+                    if t.malformed(row) {
+                        continue;
+                    }
+                    let notice = Notice {
+                        family: cell(family, i),
+                        register: cell(register, i),
+                        published: cell(published, i),
+                        judgment: cell(judgment, i),
+                    };
+                    notice.read(&mut t, row, &mut kept);
                 }
-                let notice = Notice {
-                    family: cell(family, i),
-                    register: cell(register, i),
-                    published: cell(published, i),
-                    judgment: cell(judgment, i),
-                };
-                notice.read(&mut t, row, &mut kept);
             }
             t.summary
         };

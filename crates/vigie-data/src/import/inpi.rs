@@ -24,7 +24,7 @@ use vigie_core::accounts::amount;
 use vigie_core::accounts::liasse::{self, Regime};
 
 use super::liasse::Filings;
-use super::{Encoding, InputSummary, Tally, cell, column, formats, read_input, text};
+use super::{Encoding, InputSummary, Tally, cell, column, formats, text};
 use crate::ingest::MAX_AMOUNT;
 use crate::rejects::{Reason, RejectLog};
 use crate::source::SourceSpec;
@@ -361,65 +361,68 @@ pub fn ratios(
         ("resultat_net", "net_income"),
     ];
     for path in paths {
-        let raw = read_input(&RATIOS, path, encoding)?;
-        let mut t = Tally::new(&raw, log);
-        let c = |n| column(&raw, n);
-        let (siren, closing, kind) = (c("siren"), c("date_cloture_exercice"), c("type_bilan"));
-        let values: Vec<_> = fields.iter().map(|(f, _)| c(f)).collect();
-        'rows: for i in 0..raw.df.height() {
-            let Some((row, s)) = t.company(&raw, i, siren, None) else { continue };
-            // The type may be left empty in this file: a company's own accounts.
-            let kind = cell(kind, i);
-            if !kind.is_empty() && !company_accounts(&mut t, row, "type_bilan", kind) {
-                continue;
-            }
-            let d = cell(closing, i);
-            let Some(end) = formats::date(d, false) else {
-                t.reject(
-                    row,
-                    "date_cloture_exercice",
-                    d,
-                    Reason::InvalidDate,
-                    "expected a date".into(),
-                );
-                continue;
-            };
-            let mut amounts = [f64::NAN; 16];
-            for (k, (name, to)) in fields.iter().enumerate() {
-                let v = cell(values[k], i);
-                if v.is_empty() {
+        let mut input = super::Input::open(&RATIOS, path, encoding)?;
+        let mut t = Tally::open(&input, log);
+        while let Some(raw) = input.next_block()? {
+            t.block(&raw);
+            let c = |n| column(&raw, n);
+            let (siren, closing, kind) = (c("siren"), c("date_cloture_exercice"), c("type_bilan"));
+            let values: Vec<_> = fields.iter().map(|(f, _)| c(f)).collect();
+            'rows: for i in 0..raw.df.height() {
+                let Some((row, s)) = t.company(&raw, i, siren, None) else { continue };
+                // The type may be left empty in this file: a company's own accounts.
+                let kind = cell(kind, i);
+                if !kind.is_empty() && !company_accounts(&mut t, row, "type_bilan", kind) {
                     continue;
                 }
-                let Some(x) = formats::amount(v) else {
-                    t.reject(row, name, v, Reason::NotANumber, "not a number".into());
-                    continue 'rows;
+                let d = cell(closing, i);
+                let Some(end) = formats::date(d, false) else {
+                    t.reject(
+                        row,
+                        "date_cloture_exercice",
+                        d,
+                        Reason::InvalidDate,
+                        "expected a date".into(),
+                    );
+                    continue;
                 };
-                if x.abs() > MAX_AMOUNT {
-                    t.reject(row, name, v, Reason::AbsurdAmount, "over 10^12 €".into());
-                    continue 'rows;
+                let mut amounts = [f64::NAN; 16];
+                for (k, (name, to)) in fields.iter().enumerate() {
+                    let v = cell(values[k], i);
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let Some(x) = formats::amount(v) else {
+                        t.reject(row, name, v, Reason::NotANumber, "not a number".into());
+                        continue 'rows;
+                    };
+                    if x.abs() > MAX_AMOUNT {
+                        t.reject(row, name, v, Reason::AbsurdAmount, "over 10^12 €".into());
+                        continue 'rows;
+                    }
+                    if *to == "turnover" && x < 0.0 {
+                        t.reject(row, name, v, Reason::NegativeAmount, "a turnover is ≥ 0".into());
+                        continue 'rows;
+                    }
+                    amounts[amount(to)] = x;
                 }
-                if *to == "turnover" && x < 0.0 {
-                    t.reject(row, name, v, Reason::NegativeAmount, "a turnover is ≥ 0".into());
-                    continue 'rows;
+                if amounts.iter().all(|a| a.is_nan()) {
+                    t.skip("confidential_accounts");
+                    continue;
                 }
-                amounts[amount(to)] = x;
+                if !seen.insert((s.clone(), end)) {
+                    t.skip("same_accounts_given_again");
+                    continue;
+                }
+                // The first day of the month after the eighth: at least eight months.
+                let filed = end.month().plus(RATIOS_FILING_MONTHS + 1);
+                let filed = Date::new(filed.year(), filed.month(), 1).expect("a month's first day");
+                out.siren.push(s);
+                out.fiscal_year_end.push(end.to_string());
+                out.filing_date.push(filed.to_string());
+                out.amounts.push(amounts);
+                t.summary.rows_accepted += 1;
             }
-            if amounts.iter().all(|a| a.is_nan()) {
-                t.skip("confidential_accounts");
-                continue;
-            }
-            if !seen.insert((s.clone(), end)) {
-                t.skip("same_accounts_given_again");
-                continue;
-            }
-            // The first day of the month after the eighth: at least eight months.
-            let filed = end.month().plus(RATIOS_FILING_MONTHS + 1);
-            let filed = Date::new(filed.year(), filed.month(), 1).expect("a month's first day");
-            out.siren.push(s);
-            out.fiscal_year_end.push(end.to_string());
-            out.filing_date.push(filed.to_string());
-            out.amounts.push(amounts);
-            t.summary.rows_accepted += 1;
         }
         summaries.push(t.summary);
     }

@@ -98,145 +98,148 @@ pub fn filings(
     let mut returns: HashMap<(String, Date, Date), Return> = HashMap::new();
     let mut summaries = Vec::new();
     for path in paths {
-        let raw = super::read_input(&LIASSE, path, encoding)?;
-        let mut t = Tally::new(&raw, log);
-        let col = |n| column(&raw, n);
-        let (siren, closing, duration, filed, regime, code, value) = (
-            col("siren"),
-            col("date_cloture_exercice"),
-            col("duree_exercice"),
-            col("date_depot"),
-            col("regime"),
-            col("code"),
-            col("value"),
-        );
-        for i in 0..raw.df.height() {
-            let row = raw.row_numbers[i];
-            if t.malformed(row) {
-                continue;
-            }
-            let s = cell(siren, i);
-            if !t.siren_ok(row, s) {
-                continue;
-            }
-            let date = |c, name: &'static str, t: &mut Tally<'_>| {
-                let d = cell(c, i);
-                let parsed = Date::parse(d);
-                if parsed.is_err() {
-                    t.reject(row, name, d, Reason::InvalidDate, "not a YYYY-MM-DD date".into());
+        let mut input = super::Input::open(&LIASSE, path, encoding)?;
+        let mut t = Tally::open(&input, log);
+        while let Some(raw) = input.next_block()? {
+            t.block(&raw);
+            let col = |n| column(&raw, n);
+            let (siren, closing, duration, filed, regime, code, value) = (
+                col("siren"),
+                col("date_cloture_exercice"),
+                col("duree_exercice"),
+                col("date_depot"),
+                col("regime"),
+                col("code"),
+                col("value"),
+            );
+            for i in 0..raw.df.height() {
+                let row = raw.row_numbers[i];
+                if t.malformed(row) {
+                    continue;
                 }
-                parsed.ok()
-            };
-            let Some(end) = date(closing, "date_cloture_exercice", &mut t) else { continue };
-            let Some(depot) = date(filed, "date_depot", &mut t) else { continue };
-            if depot < end {
-                let d = depot.to_string();
-                t.reject(
-                    row,
-                    "date_depot",
-                    &d,
-                    Reason::ImpossibleDate,
-                    "filed before the end of the fiscal year".into(),
-                );
-                continue;
-            }
-            let m = cell(duration, i);
-            let months = match m.parse::<u32>() {
-                Ok(n) if (1..=24).contains(&n) => n,
-                Ok(_) => {
+                let s = cell(siren, i);
+                if !t.siren_ok(row, s) {
+                    continue;
+                }
+                let date = |c, name: &'static str, t: &mut Tally<'_>| {
+                    let d = cell(c, i);
+                    let parsed = Date::parse(d);
+                    if parsed.is_err() {
+                        t.reject(row, name, d, Reason::InvalidDate, "not a YYYY-MM-DD date".into());
+                    }
+                    parsed.ok()
+                };
+                let Some(end) = date(closing, "date_cloture_exercice", &mut t) else { continue };
+                let Some(depot) = date(filed, "date_depot", &mut t) else { continue };
+                if depot < end {
+                    let d = depot.to_string();
                     t.reject(
                         row,
-                        "duree_exercice",
-                        m,
-                        Reason::AbsurdAmount,
-                        "a fiscal year lasts 1 to 24 months".into(),
+                        "date_depot",
+                        &d,
+                        Reason::ImpossibleDate,
+                        "filed before the end of the fiscal year".into(),
                     );
                     continue;
                 }
-                Err(_) => {
+                let m = cell(duration, i);
+                let months = match m.parse::<u32>() {
+                    Ok(n) if (1..=24).contains(&n) => n,
+                    Ok(_) => {
+                        t.reject(
+                            row,
+                            "duree_exercice",
+                            m,
+                            Reason::AbsurdAmount,
+                            "a fiscal year lasts 1 to 24 months".into(),
+                        );
+                        continue;
+                    }
+                    Err(_) => {
+                        t.reject(
+                            row,
+                            "duree_exercice",
+                            m,
+                            Reason::NotANumber,
+                            "a whole number of months".into(),
+                        );
+                        continue;
+                    }
+                };
+                let r = cell(regime, i);
+                let regime = match r {
+                    "normal" => Regime::Normal,
+                    "simplified" => Regime::Simplified,
+                    _ => {
+                        t.reject(
+                            row,
+                            "regime",
+                            r,
+                            Reason::InvalidFlag,
+                            "expected normal or simplified".into(),
+                        );
+                        continue;
+                    }
+                };
+                let c = cell(code, i);
+                if liasse::regime_of(c) != Some(regime) {
                     t.reject(
                         row,
-                        "duree_exercice",
-                        m,
-                        Reason::NotANumber,
-                        "a whole number of months".into(),
+                        "code",
+                        c,
+                        Reason::InvalidFlag,
+                        format!("not a box of the {r} forms"),
                     );
                     continue;
                 }
-            };
-            let r = cell(regime, i);
-            let regime = match r {
-                "normal" => Regime::Normal,
-                "simplified" => Regime::Simplified,
-                _ => {
+                let v = cell(value, i);
+                let amount = match v.parse::<f64>() {
+                    Ok(x) if !x.is_finite() => {
+                        t.reject(row, "value", v, Reason::NotFinite, "NaN or infinite".into());
+                        continue;
+                    }
+                    Ok(x) if x.abs() > MAX_AMOUNT => {
+                        t.reject(row, "value", v, Reason::AbsurdAmount, "over 10^12 €".into());
+                        continue;
+                    }
+                    Ok(x) => x,
+                    Err(_) => {
+                        t.reject(row, "value", v, Reason::NotANumber, "not a number".into());
+                        continue;
+                    }
+                };
+                if !used.contains(c) {
+                    t.skip("box_not_mapped");
+                    continue;
+                }
+                let key = (s.to_owned(), end, depot);
+                let ret = returns.entry(key.clone()).or_insert_with(|| {
+                    order.push(key);
+                    Return { regime, months, boxes: HashMap::new() }
+                });
+                if ret.regime != regime || ret.months != months {
                     t.reject(
                         row,
                         "regime",
                         r,
                         Reason::InvalidFlag,
-                        "expected normal or simplified".into(),
+                        "regime or duration differs from the return's other rows".into(),
                     );
                     continue;
                 }
-            };
-            let c = cell(code, i);
-            if liasse::regime_of(c) != Some(regime) {
-                t.reject(
-                    row,
-                    "code",
-                    c,
-                    Reason::InvalidFlag,
-                    format!("not a box of the {r} forms"),
-                );
-                continue;
-            }
-            let v = cell(value, i);
-            let amount = match v.parse::<f64>() {
-                Ok(x) if !x.is_finite() => {
-                    t.reject(row, "value", v, Reason::NotFinite, "NaN or infinite".into());
+                if ret.boxes.contains_key(c) {
+                    t.reject(
+                        row,
+                        "code",
+                        c,
+                        Reason::DuplicateKey,
+                        "this box of this return was read before; the first is kept".into(),
+                    );
                     continue;
                 }
-                Ok(x) if x.abs() > MAX_AMOUNT => {
-                    t.reject(row, "value", v, Reason::AbsurdAmount, "over 10^12 €".into());
-                    continue;
-                }
-                Ok(x) => x,
-                Err(_) => {
-                    t.reject(row, "value", v, Reason::NotANumber, "not a number".into());
-                    continue;
-                }
-            };
-            if !used.contains(c) {
-                t.skip("box_not_mapped");
-                continue;
+                ret.boxes.insert(c.to_owned(), amount);
+                t.summary.rows_accepted += 1;
             }
-            let key = (s.to_owned(), end, depot);
-            let ret = returns.entry(key.clone()).or_insert_with(|| {
-                order.push(key);
-                Return { regime, months, boxes: HashMap::new() }
-            });
-            if ret.regime != regime || ret.months != months {
-                t.reject(
-                    row,
-                    "regime",
-                    r,
-                    Reason::InvalidFlag,
-                    "regime or duration differs from the return's other rows".into(),
-                );
-                continue;
-            }
-            if ret.boxes.contains_key(c) {
-                t.reject(
-                    row,
-                    "code",
-                    c,
-                    Reason::DuplicateKey,
-                    "this box of this return was read before; the first is kept".into(),
-                );
-                continue;
-            }
-            ret.boxes.insert(c.to_owned(), amount);
-            t.summary.rows_accepted += 1;
         }
         summaries.push(t.summary);
     }

@@ -129,62 +129,65 @@ pub fn companies(
     let mut heads: HashMap<String, (std::result::Result<String, String>, usize, u32)> =
         HashMap::new();
     for (k, path) in inputs.establishments.iter().enumerate() {
-        let raw = super::read_input(&ESTABLISHMENTS, path, inputs.encoding)?;
-        let mut t = Tally::new(&raw, log);
-        let (siren, head, commune) = (
-            column(&raw, "siren"),
-            column(&raw, "etablissementsiege"),
-            column(&raw, "codecommuneetablissement"),
-        );
-        for i in 0..raw.df.height() {
-            let row = raw.row_numbers[i];
-            if t.malformed(row) {
-                continue;
-            }
-            if cell(head, i) != "true" {
-                t.skip("not_the_head_office");
-                continue;
-            }
-            let s = cell(siren, i);
-            if !t.siren_ok(row, s) {
-                continue;
-            }
-            let c = cell(commune, i);
-            let dep = departement_of(c)
-                .map(|d| d.as_str().to_owned())
-                .ok_or_else(|| format!("head office commune {c:?} is not an INSEE commune code"));
-            if let Err(why) = &dep {
-                t.reject(
-                    row,
-                    "codecommuneetablissement",
-                    c,
-                    Reason::UnknownDepartement,
-                    why.clone(),
-                );
-            }
-            match heads.entry(s.to_owned()) {
-                // A valid head office replaces one rejected for its commune.
-                std::collections::hash_map::Entry::Occupied(mut o)
-                    if o.get().0.is_err() && dep.is_ok() =>
-                {
-                    let _rejected_before = o.insert((dep, k, row));
+        let mut input = super::Input::open(&ESTABLISHMENTS, path, inputs.encoding)?;
+        let mut t = Tally::open(&input, log);
+        while let Some(raw) = input.next_block()? {
+            t.block(&raw);
+            let (siren, head, commune) = (
+                column(&raw, "siren"),
+                column(&raw, "etablissementsiege"),
+                column(&raw, "codecommuneetablissement"),
+            );
+            for i in 0..raw.df.height() {
+                let row = raw.row_numbers[i];
+                if t.malformed(row) {
+                    continue;
                 }
-                std::collections::hash_map::Entry::Occupied(_) => {
-                    // Two valid head offices: the first one read is kept.
-                    if dep.is_ok() {
-                        t.reject(
-                            row,
-                            "etablissementsiege",
-                            "true",
-                            Reason::DuplicateKey,
-                            "another head office of this company was read before; the first \
-                             is kept"
-                                .into(),
-                        );
+                if cell(head, i) != "true" {
+                    t.skip("not_the_head_office");
+                    continue;
+                }
+                let s = cell(siren, i);
+                if !t.siren_ok(row, s) {
+                    continue;
+                }
+                let c = cell(commune, i);
+                let dep = departement_of(c)
+                    .map(|d| d.as_str().to_owned())
+                    .ok_or_else(|| format!("head office commune {c:?} is not an INSEE commune code"));
+                if let Err(why) = &dep {
+                    t.reject(
+                        row,
+                        "codecommuneetablissement",
+                        c,
+                        Reason::UnknownDepartement,
+                        why.clone(),
+                    );
+                }
+                match heads.entry(s.to_owned()) {
+                    // A valid head office replaces one rejected for its commune.
+                    std::collections::hash_map::Entry::Occupied(mut o)
+                        if o.get().0.is_err() && dep.is_ok() =>
+                    {
+                        let _rejected_before = o.insert((dep, k, row));
                     }
-                }
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert((dep, k, row));
+                    std::collections::hash_map::Entry::Occupied(_) => {
+                        // Two valid head offices: the first one read is kept.
+                        if dep.is_ok() {
+                            t.reject(
+                                row,
+                                "etablissementsiege",
+                                "true",
+                                Reason::DuplicateKey,
+                                "another head office of this company was read before; the first \
+                                 is kept"
+                                    .into(),
+                            );
+                        }
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert((dep, k, row));
+                    }
                 }
             }
         }
@@ -197,164 +200,167 @@ pub fn companies(
     let mut seen: HashSet<String> = HashSet::new();
     let mut read: HashSet<String> = HashSet::new();
     for path in &inputs.legal_units {
-        let raw = super::read_input(&LEGAL_UNITS, path, inputs.encoding)?;
-        let mut t = Tally::new(&raw, log);
-        let col = |n| column(&raw, n);
-        let (siren, created, band, state, since, form, naf, nomenclature) = (
-            col("siren"),
-            col("datecreationunitelegale"),
-            col("trancheeffectifsunitelegale"),
-            col("etatadministratifunitelegale"),
-            col("datedebut"),
-            col("categoriejuridiqueunitelegale"),
-            col("activiteprincipaleunitelegale"),
-            col("nomenclatureactiviteprincipaleunitelegale"),
-        );
-        for i in 0..raw.df.height() {
-            let row = raw.row_numbers[i];
-            if t.malformed(row) {
-                continue;
-            }
-            let s = cell(siren, i);
-            if !t.siren_ok(row, s) {
-                continue;
-            }
-            read.insert(s.to_owned());
-            let legal_form = cell(form, i);
-            if inputs.legal_entities_only && legal_form == INDIVIDUAL {
-                t.skip("individual_entrepreneur");
-                continue;
-            }
-            if seen.contains(s) {
-                t.reject(
-                    row,
-                    "siren",
-                    s,
-                    Reason::DuplicateKey,
-                    "this legal unit was read before; the first row is kept".into(),
-                );
-                continue;
-            }
-            let creation = cell(created, i);
-            let Ok(creation_date) = Date::parse(creation) else {
-                let (reason, why) = if creation.is_empty() {
-                    (Reason::MissingValue, "no creation date")
-                } else {
-                    (Reason::InvalidDate, "not a YYYY-MM-DD date")
+        let mut input = super::Input::open(&LEGAL_UNITS, path, inputs.encoding)?;
+        let mut t = Tally::open(&input, log);
+        while let Some(raw) = input.next_block()? {
+            t.block(&raw);
+            let col = |n| column(&raw, n);
+            let (siren, created, band, state, since, form, naf, nomenclature) = (
+                col("siren"),
+                col("datecreationunitelegale"),
+                col("trancheeffectifsunitelegale"),
+                col("etatadministratifunitelegale"),
+                col("datedebut"),
+                col("categoriejuridiqueunitelegale"),
+                col("activiteprincipaleunitelegale"),
+                col("nomenclatureactiviteprincipaleunitelegale"),
+            );
+            for i in 0..raw.df.height() {
+                let row = raw.row_numbers[i];
+                if t.malformed(row) {
+                    continue;
+                }
+                let s = cell(siren, i);
+                if !t.siren_ok(row, s) {
+                    continue;
+                }
+                read.insert(s.to_owned());
+                let legal_form = cell(form, i);
+                if inputs.legal_entities_only && legal_form == INDIVIDUAL {
+                    t.skip("individual_entrepreneur");
+                    continue;
+                }
+                if seen.contains(s) {
+                    t.reject(
+                        row,
+                        "siren",
+                        s,
+                        Reason::DuplicateKey,
+                        "this legal unit was read before; the first row is kept".into(),
+                    );
+                    continue;
+                }
+                let creation = cell(created, i);
+                let Ok(creation_date) = Date::parse(creation) else {
+                    let (reason, why) = if creation.is_empty() {
+                        (Reason::MissingValue, "no creation date")
+                    } else {
+                        (Reason::InvalidDate, "not a YYYY-MM-DD date")
+                    };
+                    t.reject(row, "datecreationunitelegale", creation, reason, why.into());
+                    continue;
                 };
-                t.reject(row, "datecreationunitelegale", creation, reason, why.into());
-                continue;
-            };
-            let closure = match cell(state, i) {
-                "A" => None,
-                "C" => {
-                    let d = cell(since, i);
-                    match Date::parse(d) {
-                        Ok(c) if c < creation_date => {
-                            t.reject(
-                                row,
-                                "datedebut",
-                                d,
-                                Reason::ImpossibleDate,
-                                "ceased before its creation".into(),
-                            );
-                            continue;
-                        }
-                        Ok(c) => Some(c.to_string()),
-                        Err(_) => {
-                            t.reject(
-                                row,
-                                "datedebut",
-                                d,
-                                Reason::InvalidDate,
-                                "a ceased unit's closure date (dateDebut) is not a YYYY-MM-DD date"
-                                    .into(),
-                            );
-                            continue;
+                let closure = match cell(state, i) {
+                    "A" => None,
+                    "C" => {
+                        let d = cell(since, i);
+                        match Date::parse(d) {
+                            Ok(c) if c < creation_date => {
+                                t.reject(
+                                    row,
+                                    "datedebut",
+                                    d,
+                                    Reason::ImpossibleDate,
+                                    "ceased before its creation".into(),
+                                );
+                                continue;
+                            }
+                            Ok(c) => Some(c.to_string()),
+                            Err(_) => {
+                                t.reject(
+                                    row,
+                                    "datedebut",
+                                    d,
+                                    Reason::InvalidDate,
+                                    "a ceased unit's closure date (dateDebut) is not a YYYY-MM-DD date"
+                                        .into(),
+                                );
+                                continue;
+                            }
                         }
                     }
-                }
-                other => {
+                    other => {
+                        t.reject(
+                            row,
+                            "etatadministratifunitelegale",
+                            other,
+                            Reason::InvalidFlag,
+                            "expected A (active) or C (ceased)".into(),
+                        );
+                        continue;
+                    }
+                };
+                let nom = cell(nomenclature, i);
+                let code = cell(naf, i);
+                if !(nom.is_empty() || nom == "NAFRev2") {
                     t.reject(
                         row,
-                        "etatadministratifunitelegale",
-                        other,
-                        Reason::InvalidFlag,
-                        "expected A (active) or C (ceased)".into(),
+                        "nomenclatureactiviteprincipaleunitelegale",
+                        nom,
+                        Reason::InvalidNaf,
+                        format!("activity coded in {nom}: only NAF rév. 2 codes are read"),
                     );
                     continue;
                 }
-            };
-            let nom = cell(nomenclature, i);
-            let code = cell(naf, i);
-            if !(nom.is_empty() || nom == "NAFRev2") {
-                t.reject(
-                    row,
-                    "nomenclatureactiviteprincipaleunitelegale",
-                    nom,
-                    Reason::InvalidNaf,
-                    format!("activity coded in {nom}: only NAF rév. 2 codes are read"),
-                );
-                continue;
+                let Ok(naf_code) = Naf::parse(code) else {
+                    t.reject(
+                        row,
+                        "activiteprincipaleunitelegale",
+                        code,
+                        Reason::InvalidNaf,
+                        "not a NAF rév. 2 code NN.NNL".into(),
+                    );
+                    continue;
+                };
+                let b = cell(band, i);
+                let headcount_band = if matches!(b, "" | "NN") {
+                    None
+                } else if let Ok(h) = HeadcountBand::parse(b) {
+                    Some(h.code().to_owned())
+                } else {
+                    t.reject(
+                        row,
+                        "trancheeffectifsunitelegale",
+                        b,
+                        Reason::InvalidHeadcountBand,
+                        "not an INSEE headcount band".into(),
+                    );
+                    continue;
+                };
+                let departement = match heads.get(s) {
+                    Some((Ok(dep), _, _)) => dep.clone(),
+                    Some((Err(why), _, _)) => {
+                        t.reject(
+                            row,
+                            "siren",
+                            s,
+                            Reason::UnknownDepartement,
+                            format!("its head office was rejected in sirene_etab: {why}"),
+                        );
+                        continue;
+                    }
+                    None => {
+                        t.reject(
+                            row,
+                            "siren",
+                            s,
+                            Reason::UnknownDepartement,
+                            "no head office of this company in the --sirene-etab files".into(),
+                        );
+                        continue;
+                    }
+                };
+                t.summary.rows_accepted += 1;
+                seen.insert(s.to_owned());
+                used.insert(s.to_owned());
+                out.siren.push(s.to_owned());
+                out.naf.push(naf_code.as_str().to_owned());
+                out.departement.push(departement);
+                out.legal_form.push(legal_form.to_owned());
+                out.creation_date.push(creation_date.to_string());
+                out.closure_date.push(closure);
+                out.headcount_band.push(headcount_band);
             }
-            let Ok(naf_code) = Naf::parse(code) else {
-                t.reject(
-                    row,
-                    "activiteprincipaleunitelegale",
-                    code,
-                    Reason::InvalidNaf,
-                    "not a NAF rév. 2 code NN.NNL".into(),
-                );
-                continue;
-            };
-            let b = cell(band, i);
-            let headcount_band = if matches!(b, "" | "NN") {
-                None
-            } else if let Ok(h) = HeadcountBand::parse(b) {
-                Some(h.code().to_owned())
-            } else {
-                t.reject(
-                    row,
-                    "trancheeffectifsunitelegale",
-                    b,
-                    Reason::InvalidHeadcountBand,
-                    "not an INSEE headcount band".into(),
-                );
-                continue;
-            };
-            let departement = match heads.get(s) {
-                Some((Ok(dep), _, _)) => dep.clone(),
-                Some((Err(why), _, _)) => {
-                    t.reject(
-                        row,
-                        "siren",
-                        s,
-                        Reason::UnknownDepartement,
-                        format!("its head office was rejected in sirene_etab: {why}"),
-                    );
-                    continue;
-                }
-                None => {
-                    t.reject(
-                        row,
-                        "siren",
-                        s,
-                        Reason::UnknownDepartement,
-                        "no head office of this company in the --sirene-etab files".into(),
-                    );
-                    continue;
-                }
-            };
-            t.summary.rows_accepted += 1;
-            seen.insert(s.to_owned());
-            used.insert(s.to_owned());
-            out.siren.push(s.to_owned());
-            out.naf.push(naf_code.as_str().to_owned());
-            out.departement.push(departement);
-            out.legal_form.push(legal_form.to_owned());
-            out.creation_date.push(creation_date.to_string());
-            out.closure_date.push(closure);
-            out.headcount_band.push(headcount_band);
         }
         summaries.push(t.summary);
     }

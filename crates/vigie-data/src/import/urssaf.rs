@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use vigie_core::{Date, Month};
 
-use super::{Encoding, InputSummary, Tally, cell, column, formats, read_input, text};
+use super::{Encoding, InputSummary, Tally, cell, column, formats, text};
 use crate::ingest::MAX_AMOUNT;
 use crate::rejects::{Reason, RejectLog};
 use crate::source::{Format, SourceSpec};
@@ -220,85 +220,94 @@ pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec
     let mut summaries = Vec::new();
     let mut last: Option<Month> = None;
     for path in &inputs.debits {
-        let raw = read_input(&DEBITS, path, inputs.encoding)?;
-        let mut t = Tally::new(&raw, log);
-        let c = |n| column(&raw, n);
-        let (account, siren, siret, per, ecn, hist, when, po, pp) = (
-            c("num_cpte"),
-            c("siren"),
-            c("siret"),
-            c("periode"),
-            c("num_ecn"),
-            c("num_hist_ecn"),
-            c("dt_trt_ecn"),
-            c("mt_po"),
-            c("mt_pp"),
-        );
-        for i in 0..raw.df.height() {
-            let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
-            let p = cell(per, i);
-            let Some(_) = period(&mut t, row, p) else { continue };
-            let Some(_) = whole(&mut t, row, "num_ecn", cell(ecn, i)) else { continue };
-            let Some(order) = whole(&mut t, row, "num_hist_ecn", cell(hist, i)) else { continue };
-            let Some(d) = date(&mut t, row, "dt_trt_ecn", cell(when, i), true) else { continue };
-            let Some(employee) = euros(&mut t, row, "mt_po", cell(po, i), true) else { continue };
-            let Some(employer) = euros(&mut t, row, "mt_pp", cell(pp, i), true) else { continue };
-            let key = (cell(account, i).to_owned(), p.to_owned(), cell(ecn, i).to_owned());
-            companies.entry(s).or_default().debts.entry(key).or_default().push(Operation {
-                date: d,
-                order,
-                employee,
-                employer,
-            });
-            last = last.max(Some(d.month()));
-            t.summary.rows_accepted += 1;
+        let mut input = super::Input::open(&DEBITS, path, inputs.encoding)?;
+        let mut t = Tally::open(&input, log);
+        while let Some(raw) = input.next_block()? {
+            t.block(&raw);
+            let c = |n| column(&raw, n);
+            let (account, siren, siret, per, ecn, hist, when, po, pp) = (
+                c("num_cpte"),
+                c("siren"),
+                c("siret"),
+                c("periode"),
+                c("num_ecn"),
+                c("num_hist_ecn"),
+                c("dt_trt_ecn"),
+                c("mt_po"),
+                c("mt_pp"),
+            );
+            for i in 0..raw.df.height() {
+                let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
+                let p = cell(per, i);
+                let Some(_) = period(&mut t, row, p) else { continue };
+                let Some(_) = whole(&mut t, row, "num_ecn", cell(ecn, i)) else { continue };
+                let Some(order) = whole(&mut t, row, "num_hist_ecn", cell(hist, i)) else { continue };
+                let Some(d) = date(&mut t, row, "dt_trt_ecn", cell(when, i), true) else { continue };
+                let Some(employee) = euros(&mut t, row, "mt_po", cell(po, i), true) else { continue };
+                let Some(employer) = euros(&mut t, row, "mt_pp", cell(pp, i), true) else { continue };
+                let key = (cell(account, i).to_owned(), p.to_owned(), cell(ecn, i).to_owned());
+                companies.entry(s).or_default().debts.entry(key).or_default().push(Operation {
+                    date: d,
+                    order,
+                    employee,
+                    employer,
+                });
+                last = last.max(Some(d.month()));
+                t.summary.rows_accepted += 1;
+            }
         }
         summaries.push(t.summary);
     }
     for path in &inputs.cotisations {
-        let raw = read_input(&COTISATIONS, path, inputs.encoding)?;
-        let mut t = Tally::new(&raw, log);
-        let c = |n| column(&raw, n);
-        let (siren, siret, per, mer) = (c("siren"), c("siret"), c("periode"), c("mer"));
-        for i in 0..raw.df.height() {
-            let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
-            let Some(months) = period(&mut t, row, cell(per, i)) else { continue };
-            let Some(called) = euros(&mut t, row, "mer", cell(mer, i), false) else { continue };
-            let company = companies.entry(s).or_default();
-            let share = called / months.len() as f64;
-            for m in &months {
-                *company.called.entry(*m).or_default() += share;
+        let mut input = super::Input::open(&COTISATIONS, path, inputs.encoding)?;
+        let mut t = Tally::open(&input, log);
+        while let Some(raw) = input.next_block()? {
+            t.block(&raw);
+            let c = |n| column(&raw, n);
+            let (siren, siret, per, mer) = (c("siren"), c("siret"), c("periode"), c("mer"));
+            for i in 0..raw.df.height() {
+                let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
+                let Some(months) = period(&mut t, row, cell(per, i)) else { continue };
+                let Some(called) = euros(&mut t, row, "mer", cell(mer, i), false) else { continue };
+                let company = companies.entry(s).or_default();
+                let share = called / months.len() as f64;
+                for m in &months {
+                    *company.called.entry(*m).or_default() += share;
+                }
+                last = last.max(months.last().copied());
+                t.summary.rows_accepted += 1;
             }
-            last = last.max(months.last().copied());
-            t.summary.rows_accepted += 1;
         }
         summaries.push(t.summary);
     }
     for path in &inputs.delais {
-        let raw = read_input(&DELAIS, path, inputs.encoding)?;
-        let mut t = Tally::new(&raw, log);
-        let c = |n| column(&raw, n);
-        let (siren, siret, start, end) =
-            (c("siren"), c("siret"), c("date_creation"), c("date_echeance"));
-        for i in 0..raw.df.height() {
-            let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
-            let Some(a) = date(&mut t, row, "date_creation", cell(start, i), false) else {
-                continue;
-            };
-            let Some(b) = date(&mut t, row, "date_echeance", cell(end, i), false) else { continue };
-            if b < a {
-                let v = cell(end, i).to_owned();
-                t.reject(
-                    row,
-                    "date_echeance",
-                    &v,
-                    Reason::ImpossibleDate,
-                    "the plan ends before it starts".into(),
-                );
-                continue;
+        let mut input = super::Input::open(&DELAIS, path, inputs.encoding)?;
+        let mut t = Tally::open(&input, log);
+        while let Some(raw) = input.next_block()? {
+            t.block(&raw);
+            let c = |n| column(&raw, n);
+            let (siren, siret, start, end) =
+                (c("siren"), c("siret"), c("date_creation"), c("date_echeance"));
+            for i in 0..raw.df.height() {
+                let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
+                let Some(a) = date(&mut t, row, "date_creation", cell(start, i), false) else {
+                    continue;
+                };
+                let Some(b) = date(&mut t, row, "date_echeance", cell(end, i), false) else { continue };
+                if b < a {
+                    let v = cell(end, i).to_owned();
+                    t.reject(
+                        row,
+                        "date_echeance",
+                        &v,
+                        Reason::ImpossibleDate,
+                        "the plan ends before it starts".into(),
+                    );
+                    continue;
+                }
+                companies.entry(s).or_default().plans.push((a.month(), b.month()));
+                t.summary.rows_accepted += 1;
             }
-            companies.entry(s).or_default().plans.push((a.month(), b.month()));
-            t.summary.rows_accepted += 1;
         }
         summaries.push(t.summary);
     }

@@ -30,6 +30,9 @@ struct Record {
     fields: usize,
     blank: bool,
     problem: Option<String>,
+    /// The scan reached the end of the bytes before the record's line end: with more of
+    /// the file to come, the record may go on.
+    truncated: bool,
 }
 
 /// The end of the physical line holding byte `i` (after its `\n`), where scanning
@@ -49,6 +52,7 @@ fn scan_record(bytes: &[u8], start: usize, sep: u8) -> Record {
         fields,
         blank: false,
         problem: Some(problem),
+        truncated: false,
     };
     loop {
         if bytes.get(i) == Some(&b'"') {
@@ -57,11 +61,13 @@ fn scan_record(bytes: &[u8], start: usize, sep: u8) -> Record {
             loop {
                 match bytes.get(i) {
                     None => {
-                        return bad(
+                        let mut r = bad(
                             line_end(bytes, start),
                             fields,
                             format!("field {fields} opens a quote that is never closed"),
                         );
+                        r.truncated = true;
+                        return r;
                     }
                     Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
                     Some(b'"') => {
@@ -72,16 +78,21 @@ fn scan_record(bytes: &[u8], start: usize, sep: u8) -> Record {
                 }
             }
             match bytes.get(i) {
-                None => return Record { end: i, fields, blank: false, problem: None },
+                None => {
+                    return Record { end: i, fields, blank: false, problem: None, truncated: true };
+                }
                 Some(&b) if b == sep => {
                     fields += 1;
                     i += 1;
                     continue;
                 }
-                Some(b'\n') => return Record { end: i + 1, fields, blank: false, problem: None },
+                Some(b'\n') => {
+                    return Record { end: i + 1, fields, blank: false, problem: None, truncated: false };
+                }
                 Some(b'\r') if matches!(bytes.get(i + 1), None | Some(b'\n')) => {
                     let end = (i + 2).min(bytes.len());
-                    return Record { end, fields, blank: false, problem: None };
+                    let truncated = i + 1 >= bytes.len();
+                    return Record { end, fields, blank: false, problem: None, truncated };
                 }
                 Some(_) => {
                     return bad(
@@ -116,10 +127,44 @@ fn scan_record(bytes: &[u8], start: usize, sep: u8) -> Record {
                 content = true;
                 i += 1;
             }
-            Some(_) => return Record { end: i + 1, fields, blank: !content, problem: None },
-            None => return Record { end: i, fields, blank: !content, problem: None },
+            Some(_) => {
+                return Record {
+                    end: i + 1,
+                    fields,
+                    blank: !content,
+                    problem: None,
+                    truncated: false,
+                };
+            }
+            None => {
+                return Record { end: i, fields, blank: !content, problem: None, truncated: true };
+            }
         }
     }
+}
+
+/// The length of the longest prefix of `bytes` made of whole records (each up to its line
+/// end), for a file read block by block: the rest may be a record cut by the block's end.
+/// `bytes` starts at a record's start.
+#[must_use]
+pub fn whole_records(bytes: &[u8], sep: u8) -> usize {
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let r = scan_record(bytes, pos, sep);
+        // A bad record is cut at its line end, which the block may not hold yet.
+        if r.truncated || (r.end == bytes.len() && bytes.last() != Some(&b'\n')) {
+            break;
+        }
+        pos = r.end;
+    }
+    pos
+}
+
+/// The end of the physical line that starts `bytes` (after its `\n`): where a block holding
+/// a record that never ends (a quote never closed) is cut, the record then rejected.
+#[must_use]
+pub fn first_line(bytes: &[u8]) -> usize {
+    line_end(bytes, 0)
 }
 
 /// Splits comma-separated bytes into records; see [`CsvSplit`]. An unreadable header is an
