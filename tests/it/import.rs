@@ -64,7 +64,13 @@ fn urssaf_files_become_social_months_per_company() {
         encoding: Encoding::Auto,
     };
     let mut log = RejectLog::default();
-    let (social, summaries) = import::urssaf::social(&inputs, &mut log).unwrap();
+    let (social, summaries) = import::urssaf::social(&inputs, &mut log, dir.path()).unwrap();
+    let spills = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("spill"))
+        .count();
+    assert_eq!(spills, 0, "the spill files are removed");
     let [d, c, p] = &summaries[..] else { panic!("{summaries:?}") };
     assert_eq!((d.rows_read, d.rows_accepted, d.rows_rejected), (9, 4, 5));
     assert_eq!(
@@ -110,6 +116,67 @@ fn urssaf_files_become_social_months_per_company() {
         vigie_data::source::read(&vigie_data::source::SOCIAL_MONTHLY, &path, Format::Parquet, None)
             .unwrap();
     assert_eq!(raw.df.height(), 4);
+}
+
+#[test]
+fn urssaf_companies_scattered_over_files_come_out_gathered_in_siren_order() {
+    // Three companies whose SIRENs fall in different ranges of the spill, met in the
+    // reverse order and each in two files: one company's rows are gathered, and companies
+    // come out by SIREN as the whole-memory import wrote them.
+    let dir = common::tempdir();
+    let [low, mid, high] = ["112345673", "552032534", "987654324"];
+    for s in [low, mid, high] {
+        assert!(vigie_core::Siren::parse(s).is_ok(), "{s}");
+    }
+    let debits = format!(
+        "num_cpte;Siren;Periode;Num_Ecn;Num_Hist_Ecn;Dt_trt_ecn;Mt_PO;Mt_PP\n\
+         H;{high};202411;1;1;1241105;10000;0\n\
+         M;{mid};202411;1;1;1241205;20000;0\n\
+         L;{low};202411;1;1;1250105;30000;0\n"
+    );
+    let cotisations = format!(
+        "Compte;Siren;periode;mer\n\
+         L;{low};202441;100\n\
+         H;{high};202511;200\n\
+         M;{mid};202441;300\n"
+    );
+    let inputs = import::urssaf::UrssafInputs {
+        debits: vec![write(dir.path(), "d.csv", debits.as_bytes())],
+        cotisations: vec![write(dir.path(), "c.csv", cotisations.as_bytes())],
+        delais: vec![],
+        encoding: Encoding::Auto,
+    };
+    let mut log = RejectLog::default();
+    let (social, _) = import::urssaf::social(&inputs, &mut log, dir.path()).unwrap();
+    assert!(log.is_empty(), "{:?}", log.rejects());
+    let rows: Vec<(String, String, f64, Option<f64>)> = (0..social.siren.len())
+        .map(|i| {
+            (
+                social.siren[i].clone(),
+                social.month[i].to_string(),
+                social.overdue_employee[i],
+                social.contributions_called[i],
+            )
+        })
+        .collect();
+    // Each company from its first month to the files' last (January 2025).
+    let r = |s: &str, m: &str, e: f64, c: Option<f64>| (s.to_owned(), m.to_owned(), e, c);
+    assert_eq!(
+        rows,
+        [
+            r(low, "2024-10", 0.0, Some(100.0)),
+            r(low, "2024-11", 0.0, None),
+            r(low, "2024-12", 0.0, None),
+            r(low, "2025-01", 300.0, None),
+            r(mid, "2024-10", 0.0, Some(300.0)),
+            r(mid, "2024-11", 0.0, None),
+            r(mid, "2024-12", 200.0, None),
+            r(mid, "2025-01", 200.0, None),
+            r(high, "2024-11", 100.0, None),
+            r(high, "2024-12", 100.0, None),
+            r(high, "2025-01", 100.0, Some(200.0)),
+        ]
+    );
 }
 
 #[test]

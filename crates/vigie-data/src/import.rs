@@ -94,14 +94,20 @@ pub fn run(
     out: &std::path::Path,
     format: crate::source::Format,
 ) -> crate::Result<Report> {
-    let mut log = RejectLog::default();
+    let rejects = out.join("import-rejects.csv");
+    let mut log = RejectLog::spilling(&rejects);
     let mut summaries = Vec::new();
     let mut outputs = BTreeMap::new();
     let s = &inputs.sirene;
     if !s.legal_units.is_empty() || !s.establishments.is_empty() {
-        let (companies, sums) = sirene::companies(s, &mut log)?;
-        let file = sirene::write(&companies, out, format)?;
-        outputs.insert("companies", Written { file, rows: companies.siren.len() });
+        let file = out.join(format!("companies.{}", format.extension()));
+        let mut w = crate::table::TableWriter::new(&file, format);
+        let sums = sirene::stream(s, &mut log, |batch| w.write_frame(&batch.frame()?))?;
+        if w.rows() == 0 {
+            w.write_frame(&sirene::Companies::default().frame()?)?;
+        }
+        let rows = w.finish()?;
+        outputs.insert("companies", Written { file, rows });
         summaries.extend(sums);
     }
     if !inputs.liasse.is_empty() || !inputs.inpi.is_empty() || !inputs.ratios_inpi.is_empty() {
@@ -128,9 +134,14 @@ pub fn run(
     }
     let u = &inputs.urssaf;
     if !u.debits.is_empty() || !u.cotisations.is_empty() || !u.delais.is_empty() {
-        let (social, sums) = urssaf::social(u, &mut log)?;
-        let file = urssaf::write(&social, out, format)?;
-        outputs.insert("social_monthly", Written { file, rows: social.siren.len() });
+        let file = out.join(format!("social_monthly.{}", format.extension()));
+        let mut w = crate::table::TableWriter::new(&file, format);
+        let sums = urssaf::stream(u, &mut log, out, |batch| w.write_frame(&batch.frame()?))?;
+        if w.rows() == 0 {
+            w.write_frame(&urssaf::Social::default().frame()?)?;
+        }
+        let rows = w.finish()?;
+        outputs.insert("social_monthly", Written { file, rows });
         summaries.extend(sums);
     }
     if !inputs.events.procol.is_empty() || !inputs.events.bodacc.is_empty() {
@@ -139,9 +150,8 @@ pub fn run(
         outputs.insert("events", Written { file, rows: events.siren.len() });
         summaries.extend(sums);
     }
-    let rejects = out.join("import-rejects.csv");
-    log.write_csv(&rejects)?;
-    outputs.insert("rejects", Written { file: rejects, rows: log.len() });
+    let rows = log.finish(&rejects)?;
+    outputs.insert("rejects", Written { file: rejects, rows });
     Ok(Report { inputs: summaries, outputs })
 }
 
@@ -215,7 +225,13 @@ impl<'r> Tally<'r> {
         self.summary.rows_read += raw.df.height() + raw.malformed.len();
         self.ragged = raw.ragged.iter().map(|(row, _)| *row).collect();
         for (row, problem) in &raw.malformed {
-            self.reject(*row, "", "", Reason::MalformedRow, format!("unreadable record: {problem}"));
+            self.reject(
+                *row,
+                "",
+                "",
+                Reason::MalformedRow,
+                format!("unreadable record: {problem}"),
+            );
         }
         // Rows with more or fewer fields than the header: their values may be shifted, so
         // none is read (nor shown: a shifted SIREN would not be redacted).

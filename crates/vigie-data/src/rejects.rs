@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::Result;
-use crate::table::{Col, Table};
+use crate::table::{Col, Table, TableWriter};
 
 /// Why a row was refused. The snake_case names are stable: they appear in rejects files
 /// and summaries that operations tooling may read.
@@ -138,19 +138,59 @@ pub struct SourceCounts {
     pub rejects_by_reason: BTreeMap<&'static str, usize>,
 }
 
-/// The log of refused rows of a run.
-#[derive(Debug, Default)]
+/// The log of refused rows of a run: held in memory, or written to its file as it goes
+/// ([`RejectLog::spilling`]) when a run may refuse more rows than memory should hold.
+#[derive(Default)]
 pub struct RejectLog {
     rejects: Vec<Reject>,
+    /// Where rejects go once [`SPILL_ROWS`] are held, and how many went.
+    spill: Option<(TableWriter, usize)>,
+    /// The spill file's first write error (rejects are then kept in memory; `finish`
+    /// reports it).
+    failed: Option<crate::Error>,
 }
 
+impl std::fmt::Debug for RejectLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RejectLog").field("len", &self.len()).finish_non_exhaustive()
+    }
+}
+
+/// Rejects held before a spilling log writes them.
+const SPILL_ROWS: usize = 65_536;
+
 impl RejectLog {
+    /// A log written to `path` (CSV, as [`RejectLog::write_csv`] writes it) by batches as
+    /// rows are refused, so that its memory stays bounded; [`RejectLog::finish`] completes
+    /// the file.
+    #[must_use]
+    pub fn spilling(path: &Path) -> Self {
+        Self {
+            rejects: Vec::new(),
+            spill: Some((TableWriter::new(path, crate::source::Format::Csv), 0)),
+            failed: None,
+        }
+    }
+
     /// Records a refused row.
     pub fn push(&mut self, r: Reject) {
         self.rejects.push(r);
+        if self.rejects.len() >= SPILL_ROWS
+            && self.failed.is_none()
+            && let Some((w, written)) = &mut self.spill
+        {
+            match w.write(Self::table(&self.rejects)) {
+                Ok(()) => {
+                    *written += self.rejects.len();
+                    self.rejects.clear();
+                }
+                Err(e) => self.failed = Some(e),
+            }
+        }
     }
 
-    /// All refused rows, in the order they were found.
+    /// The refused rows held in memory, in the order they were found (all of them, unless
+    /// the log is spilling).
     #[must_use]
     pub fn rejects(&self) -> &[Reject] {
         &self.rejects
@@ -159,26 +199,91 @@ impl RejectLog {
     /// Number of refused rows.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.rejects.len()
+        self.rejects.len() + self.spill.as_ref().map_or(0, |s| s.1)
     }
 
     /// Whether no row was refused.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.rejects.is_empty()
+        self.len() == 0
+    }
+
+    /// Completes a spilling log's file (with its header when no row was refused); writes
+    /// the log to `path` when it is held in memory. Returns the number of rows.
+    pub fn finish(self, path: &Path) -> Result<usize> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let Some((mut w, written)) = self.spill else {
+            self.write_csv(path)?;
+            return Ok(self.rejects.len());
+        };
+        if !self.rejects.is_empty() || written == 0 {
+            w.write(Self::table(&self.rejects))?;
+        }
+        w.finish()
     }
 
     /// Writes the log as CSV (`source,row,column,value,reason,detail`), atomically.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
-        let r = &self.rejects;
-        let table = Table::new(vec![
+        Self::table(&self.rejects).write(path, crate::source::Format::Csv)
+    }
+
+    fn table(r: &[Reject]) -> Table {
+        Table::new(vec![
             ("source", Col::Str(r.iter().map(|x| Some(x.source.to_owned())).collect())),
             ("row", Col::U32(r.iter().map(|x| Some(x.row)).collect())),
             ("column", Col::Str(r.iter().map(|x| Some(x.column.to_owned())).collect())),
             ("value", Col::Str(r.iter().map(|x| Some(x.value.clone())).collect())),
             ("reason", Col::Str(r.iter().map(|x| Some(x.reason.as_str().to_owned())).collect())),
             ("detail", Col::Str(r.iter().map(|x| Some(x.detail.clone())).collect())),
-        ]);
-        table.write(path, crate::source::Format::Csv)
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reject(row: u32) -> Reject {
+        Reject {
+            source: "test",
+            row,
+            column: "amount",
+            value: format!("x{row}, \"quoted\""),
+            reason: Reason::NotANumber,
+            detail: "not a number".into(),
+        }
+    }
+
+    #[test]
+    fn a_spilling_log_writes_every_reject_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rejects.csv");
+        let mut log = RejectLog::spilling(&path);
+        let n = 2 * SPILL_ROWS as u32 + 7;
+        for row in 1..=n {
+            log.push(reject(row));
+        }
+        assert_eq!(log.len(), n as usize);
+        assert!(log.rejects().len() < SPILL_ROWS, "written as it goes");
+        assert_eq!(log.finish(&path).unwrap(), n as usize);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), n as usize + 1);
+        assert_eq!(lines[0], "source,row,column,value,reason,detail");
+        assert_eq!(lines[1], r#"test,1,amount,"x1, ""quoted""",not_a_number,not a number"#);
+        assert!(lines[n as usize].starts_with(&format!("test,{n},")));
+    }
+
+    #[test]
+    fn a_spilling_log_without_rejects_writes_the_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rejects.csv");
+        assert_eq!(RejectLog::spilling(&path).finish(&path).unwrap(), 0);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap().trim(),
+            "source,row,column,value,reason,detail"
+        );
     }
 }

@@ -169,12 +169,17 @@ impl TableWriter {
 
     /// Appends a batch. Every batch must have the same columns and types.
     pub fn write(&mut self, table: Table) -> Result<()> {
+        self.write_frame(&table.into_frame()?)
+    }
+
+    /// Appends a batch given as a polars frame. Every batch must have the same columns and
+    /// types.
+    pub fn write_frame(&mut self, df: &DataFrame) -> Result<()> {
         let path = self.path.clone();
         let err = move |e: &dyn std::fmt::Display| Error::Write {
             path: path.clone(),
             message: e.to_string(),
         };
-        let df = table.into_frame()?;
         self.rows += df.height();
         if self.inner.is_none() {
             let file = BufWriter::new(File::create(&self.tmp).map_err(|e| err(&e))?);
@@ -192,10 +197,16 @@ impl TableWriter {
             });
         }
         match self.inner.as_mut().expect("initialised above") {
-            Inner::Csv(w) => w.write_batch(&df),
-            Inner::Parquet(w) => w.write_batch(&df),
+            Inner::Csv(w) => w.write_batch(df),
+            Inner::Parquet(w) => w.write_batch(df),
         }
         .map_err(|e| err(&e))
+    }
+
+    /// Rows written so far.
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.rows
     }
 
     /// Finishes the file and renames it into place. Returns the number of rows written.

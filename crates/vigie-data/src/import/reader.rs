@@ -115,11 +115,7 @@ impl Input {
     /// Opens `path`: its encoding (read through once when `Auto`), its header, separator
     /// and columns. A file without a header line, or without a column the format needs, is
     /// an error naming the file (and the column).
-    pub(crate) fn open(
-        spec: &'static SourceSpec,
-        path: &Path,
-        encoding: Encoding,
-    ) -> Result<Self> {
+    pub(crate) fn open(spec: &'static SourceSpec, path: &Path, encoding: Encoding) -> Result<Self> {
         let unreadable = |m: String| Error::Unreadable { path: path.to_owned(), message: m };
         let io = |e: std::io::Error| unreadable(e.to_string());
         let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
@@ -151,7 +147,8 @@ impl Input {
             .split(char::from(sep))
             .map(|n| n.trim().trim_matches('"').to_owned())
             .collect();
-        if let Some(c) = spec.columns.iter().find(|c| c.required && !names.iter().any(|n| n == c.name))
+        if let Some(c) =
+            spec.columns.iter().find(|c| c.required && !names.iter().any(|n| n == c.name))
         {
             return Err(Error::MissingColumn { path: path.to_owned(), column: c.name.to_owned() });
         }
@@ -249,10 +246,8 @@ impl Input {
             *r += before;
         }
         let records = raw.row_numbers.len() + raw.malformed.len();
-        self.records += u32::try_from(records).map_err(|e| Error::Unreadable {
-            path: self.path.clone(),
-            message: e.to_string(),
-        })?;
+        self.records += u32::try_from(records)
+            .map_err(|e| Error::Unreadable { path: self.path.clone(), message: e.to_string() })?;
         raw.notes = self.notes.clone();
         Ok(Some(raw))
     }

@@ -4,12 +4,15 @@
 //! the head office's commune, whose first characters are the département. Columns are read
 //! by name (their order changes between releases).
 //!
-//! Files are read whole (CSV): a national `StockEtablissement` (about 40 million rows)
-//! needs the batched reading of the other sources first — noted in issue #14.
+//! National files (25 million legal units, 40 million establishments) go through in
+//! bounded memory: files are read block by block, `companies` is written by batches
+//! ([`stream`]), and what must be remembered across files is compact — the head offices'
+//! départements by SIREN as numbers (about 13 bytes each), the SIRENs read and accepted as
+//! bits over the 10⁹ possible SIRENs (touched pages only, 125 MB each at most).
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use polars::prelude::PlHashMap;
 use polars::prelude::*;
 use vigie_core::{Date, Departement, HeadcountBand, Naf};
 
@@ -85,6 +88,17 @@ pub struct Companies {
 }
 
 impl Companies {
+    /// Appends the rows of `other`.
+    pub fn extend(&mut self, other: Self) {
+        self.siren.extend(other.siren);
+        self.naf.extend(other.naf);
+        self.departement.extend(other.departement);
+        self.legal_form.extend(other.legal_form);
+        self.creation_date.extend(other.creation_date);
+        self.closure_date.extend(other.closure_date);
+        self.headcount_band.extend(other.headcount_band);
+    }
+
     /// The rows as a `companies` source frame.
     pub fn frame(&self) -> Result<DataFrame> {
         let s = |name: &str, v: &[String]| Column::new(name.into(), v);
@@ -111,12 +125,68 @@ fn departement_of(commune: &str) -> Option<Departement> {
     (commune.len() == 5).then(|| Departement::parse(code).ok()).flatten()
 }
 
+/// A set of SIRENs: one bit per possible SIREN (10⁹), allocated zeroed, so that only the
+/// pages of SIRENs met are ever resident.
+struct SirenSet(Vec<u64>);
+
+impl SirenSet {
+    fn new() -> Self {
+        Self(vec![0; 1_000_000_000 / 64 + 1])
+    }
+
+    fn insert(&mut self, siren: u32) {
+        self.0[siren as usize / 64] |= 1 << (siren % 64);
+    }
+
+    fn contains(&self, siren: u32) -> bool {
+        self.0[siren as usize / 64] & (1 << (siren % 64)) != 0
+    }
+}
+
+/// A head office read: its département (`None`: rejected for its commune, the reason in
+/// `rejected_heads`) and the establishment file that gave it.
+#[derive(Clone, Copy)]
+struct Head {
+    departement: Option<[u8; 3]>,
+    file: u16,
+}
+
+fn code(d: Departement) -> [u8; 3] {
+    let mut c = [0; 3];
+    c[..d.as_str().len()].copy_from_slice(d.as_str().as_bytes());
+    c
+}
+
+fn departement_text(c: [u8; 3]) -> String {
+    c.iter().take_while(|&&b| b != 0).map(|&b| char::from(b)).collect()
+}
+
+/// Rows of `companies` gathered before they are handed on by [`stream`].
+pub const BATCH_ROWS: usize = 1 << 20;
+
 /// Reads the SIRENE files into `companies` rows; one summary per input file, establishment
-/// files first.
+/// files first. All rows in memory: for small files and tests; [`stream`] is the bounded
+/// version.
 pub fn companies(
     inputs: &SireneInputs,
     log: &mut RejectLog,
 ) -> Result<(Companies, Vec<InputSummary>)> {
+    let mut all = Companies::default();
+    let summaries = stream(inputs, log, |batch| {
+        all.extend(batch);
+        Ok(())
+    })?;
+    Ok((all, summaries))
+}
+
+/// Reads the SIRENE files and hands `companies` rows to `emit` by batches of
+/// [`BATCH_ROWS`] (in input order; the last batch may be smaller, and is never empty);
+/// returns one summary per input file, establishment files first.
+pub fn stream(
+    inputs: &SireneInputs,
+    log: &mut RejectLog,
+    mut emit: impl FnMut(Companies) -> Result<()>,
+) -> Result<Vec<InputSummary>> {
     if inputs.legal_units.is_empty() != inputs.establishments.is_empty() {
         return Err(Error::Arguments(
             "--sirene-ul and --sirene-etab go together: the legal units give the companies, \
@@ -125,10 +195,12 @@ pub fn companies(
         ));
     }
     let mut summaries = Vec::new();
-    // Head offices: SIREN → département (or why it has none), and the row that said so.
-    let mut heads: HashMap<String, (std::result::Result<String, String>, usize, u32)> =
-        HashMap::new();
+    // Head offices: SIREN → département (or none, and why in `rejected_heads`).
+    let mut heads: PlHashMap<u32, Head> = PlHashMap::default();
+    let mut rejected_heads: PlHashMap<u32, String> = PlHashMap::default();
     for (k, path) in inputs.establishments.iter().enumerate() {
+        let file = u16::try_from(k)
+            .map_err(|_| Error::Arguments("over 65,535 --sirene-etab files".into()))?;
         let mut input = super::Input::open(&ESTABLISHMENTS, path, inputs.encoding)?;
         let mut t = Tally::open(&input, log);
         while let Some(raw) = input.next_block()? {
@@ -151,11 +223,11 @@ pub fn companies(
                 if !t.siren_ok(row, s) {
                     continue;
                 }
+                let number = siren_number(s);
                 let c = cell(commune, i);
-                let dep = departement_of(c)
-                    .map(|d| d.as_str().to_owned())
-                    .ok_or_else(|| format!("head office commune {c:?} is not an INSEE commune code"));
-                if let Err(why) = &dep {
+                let dep = departement_of(c).map(code);
+                if dep.is_none() {
+                    let why = format!("head office commune {c:?} is not an INSEE commune code");
                     t.reject(
                         row,
                         "codecommuneetablissement",
@@ -163,17 +235,17 @@ pub fn companies(
                         Reason::UnknownDepartement,
                         why.clone(),
                     );
+                    rejected_heads.entry(number).or_insert(why);
                 }
-                match heads.entry(s.to_owned()) {
+                let head = Head { departement: dep, file };
+                match heads.get_mut(&number) {
                     // A valid head office replaces one rejected for its commune.
-                    std::collections::hash_map::Entry::Occupied(mut o)
-                        if o.get().0.is_err() && dep.is_ok() =>
-                    {
-                        let _rejected_before = o.insert((dep, k, row));
+                    Some(before) if before.departement.is_none() && dep.is_some() => {
+                        *before = head;
                     }
-                    std::collections::hash_map::Entry::Occupied(_) => {
+                    Some(_) => {
                         // Two valid head offices: the first one read is kept.
-                        if dep.is_ok() {
+                        if dep.is_some() {
                             t.reject(
                                 row,
                                 "etablissementsiege",
@@ -185,20 +257,19 @@ pub fn companies(
                             );
                         }
                     }
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert((dep, k, row));
+                    None => {
+                        heads.insert(number, head);
                     }
                 }
             }
         }
         summaries.push(t.summary);
     }
-    let mut used: HashSet<String> = HashSet::new();
     let mut out = Companies::default();
     // Legal units accepted (a later row of the same SIREN is a duplicate), and every valid
     // SIREN read in them (to say why a head office went unused).
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut read: HashSet<String> = HashSet::new();
+    let mut seen = SirenSet::new();
+    let mut read = SirenSet::new();
     for path in &inputs.legal_units {
         let mut input = super::Input::open(&LEGAL_UNITS, path, inputs.encoding)?;
         let mut t = Tally::open(&input, log);
@@ -224,13 +295,14 @@ pub fn companies(
                 if !t.siren_ok(row, s) {
                     continue;
                 }
-                read.insert(s.to_owned());
+                let number = siren_number(s);
+                read.insert(number);
                 let legal_form = cell(form, i);
                 if inputs.legal_entities_only && legal_form == INDIVIDUAL {
                     t.skip("individual_entrepreneur");
                     continue;
                 }
-                if seen.contains(s) {
+                if seen.contains(number) {
                     t.reject(
                         row,
                         "siren",
@@ -327,9 +399,10 @@ pub fn companies(
                     );
                     continue;
                 };
-                let departement = match heads.get(s) {
-                    Some((Ok(dep), _, _)) => dep.clone(),
-                    Some((Err(why), _, _)) => {
+                let departement = match heads.get(&number).map(|h| h.departement) {
+                    Some(Some(dep)) => departement_text(dep),
+                    Some(None) => {
+                        let why = rejected_heads.get(&number).map_or("", String::as_str);
                         t.reject(
                             row,
                             "siren",
@@ -351,8 +424,7 @@ pub fn companies(
                     }
                 };
                 t.summary.rows_accepted += 1;
-                seen.insert(s.to_owned());
-                used.insert(s.to_owned());
+                seen.insert(number);
                 out.siren.push(s.to_owned());
                 out.naf.push(naf_code.as_str().to_owned());
                 out.departement.push(departement);
@@ -360,18 +432,24 @@ pub fn companies(
                 out.creation_date.push(creation_date.to_string());
                 out.closure_date.push(closure);
                 out.headcount_band.push(headcount_band);
+                if out.siren.len() >= BATCH_ROWS {
+                    emit(std::mem::take(&mut out))?;
+                }
             }
         }
         summaries.push(t.summary);
     }
     // Establishment rows: a head office used is accepted; a valid one unused is skipped,
     // saying whether its legal unit was read (then rejected or skipped) or not at all.
-    for (siren, (dep, file, _)) in &heads {
-        if dep.is_err() {
+    if !out.siren.is_empty() {
+        emit(out)?;
+    }
+    for (&siren, head) in &heads {
+        if head.departement.is_none() {
             continue; // rejected already
         }
-        let s = &mut summaries[*file];
-        if used.contains(siren) {
+        let s = &mut summaries[usize::from(head.file)];
+        if seen.contains(siren) {
             s.rows_accepted += 1;
         } else if read.contains(siren) {
             *s.skipped.entry("legal_unit_rejected_or_skipped").or_default() += 1;
@@ -379,7 +457,12 @@ pub fn companies(
             *s.skipped.entry("no_legal_unit_read").or_default() += 1;
         }
     }
-    Ok((out, summaries))
+    Ok(summaries)
+}
+
+/// The number of a SIREN already checked (nine digits).
+fn siren_number(s: &str) -> u32 {
+    s.parse().expect("a SIREN checked is nine digits")
 }
 
 /// Writes `companies.<ext>` into `dir`; returns its path.

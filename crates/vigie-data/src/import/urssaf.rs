@@ -18,6 +18,8 @@
 //! debt ratio is then missing, not infinite).
 
 use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -117,6 +119,16 @@ pub struct Social {
 }
 
 impl Social {
+    /// Appends the rows of `other`.
+    pub fn extend(&mut self, other: Self) {
+        self.siren.extend(other.siren);
+        self.month.extend(other.month);
+        self.contributions_called.extend(other.contributions_called);
+        self.overdue_employee.extend(other.overdue_employee);
+        self.overdue_employer.extend(other.overdue_employer);
+        self.payment_plan.extend(other.payment_plan);
+    }
+
     /// The rows as a `social_monthly` source frame.
     pub fn frame(&self) -> Result<DataFrame> {
         let months: Vec<String> = self.month.iter().map(ToString::to_string).collect();
@@ -139,7 +151,7 @@ impl Social {
     }
 }
 
-/// One operation on a debt: when, its order, the remaining shares in cents.
+/// One operation on a debt: when, its order, the remaining shares in euros.
 #[derive(Debug, Clone, Copy)]
 struct Operation {
     date: Date,
@@ -154,6 +166,147 @@ struct Company {
     debts: HashMap<(String, String, String), Vec<Operation>>,
     called: BTreeMap<Month, f64>,
     plans: Vec<(Month, Month)>,
+}
+
+/// Ranges of SIREN the checked rows wait in ([`Spill`]).
+const BUCKETS: u64 = 64;
+
+/// Rows of `social_monthly` gathered before they are handed on by [`stream`].
+pub const BATCH_ROWS: usize = 1 << 20;
+
+/// The files' checked rows, written as they are read into one spill file per range of
+/// SIRENs, so that a company's rows — scattered over the files — are gathered one range at
+/// a time: the memory of the import is that of one range (a 64th of the companies), not
+/// of the files. Records are binary: a tag, the SIREN, then the row's values.
+struct Spill {
+    dir: PathBuf,
+    files: Vec<BufWriter<File>>,
+}
+
+const DEBT: u8 = 0;
+const CALLED: u8 = 1;
+const PLAN: u8 = 2;
+
+impl Spill {
+    fn new(work: &Path) -> Result<Self> {
+        let dir = work.join(format!(".urssaf-spill-{}", std::process::id()));
+        let err = |e: std::io::Error| Error::Write { path: dir.clone(), message: e.to_string() };
+        std::fs::create_dir_all(&dir).map_err(err)?;
+        let files = (0..BUCKETS)
+            .map(|k| File::create(dir.join(format!("{k}.bin"))).map(BufWriter::new))
+            .collect::<std::io::Result<_>>()
+            .map_err(err)?;
+        Ok(Self { dir, files })
+    }
+
+    fn err(&self) -> impl Fn(std::io::Error) -> Error + '_ {
+        |e| Error::Write { path: self.dir.clone(), message: e.to_string() }
+    }
+
+    fn put(&mut self, siren: u32, tag: u8, bytes: &[u8]) -> Result<()> {
+        let k = usize::try_from(u64::from(siren) * BUCKETS / 1_000_000_000).unwrap_or(0);
+        let w = &mut self.files[k];
+        let r = w
+            .write_all(&[tag])
+            .and_then(|()| w.write_all(&siren.to_le_bytes()))
+            .and_then(|()| w.write_all(bytes));
+        r.map_err(self.err())
+    }
+
+    fn debt(&mut self, siren: u32, key: [&str; 3], op: Operation) -> Result<()> {
+        let mut b = Vec::with_capacity(64);
+        for part in key {
+            let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
+            b.extend_from_slice(&len.to_le_bytes());
+            b.extend_from_slice(&part.as_bytes()[..len as usize]);
+        }
+        b.extend_from_slice(&op.date.month().index().to_le_bytes());
+        b.push(u8::try_from(op.date.day()).unwrap_or(1));
+        b.extend_from_slice(&op.order.to_le_bytes());
+        b.extend_from_slice(&op.employee.to_le_bytes());
+        b.extend_from_slice(&op.employer.to_le_bytes());
+        self.put(siren, DEBT, &b)
+    }
+
+    fn called(&mut self, siren: u32, month: Month, amount: f64) -> Result<()> {
+        let mut b = [0u8; 12];
+        b[..4].copy_from_slice(&month.index().to_le_bytes());
+        b[4..].copy_from_slice(&amount.to_le_bytes());
+        self.put(siren, CALLED, &b)
+    }
+
+    fn plan(&mut self, siren: u32, from: Month, to: Month) -> Result<()> {
+        let mut b = [0u8; 8];
+        b[..4].copy_from_slice(&from.index().to_le_bytes());
+        b[4..].copy_from_slice(&to.index().to_le_bytes());
+        self.put(siren, PLAN, &b)
+    }
+
+    /// The companies of range `k`, by SIREN.
+    fn companies(&mut self, k: usize) -> Result<BTreeMap<u32, Company>> {
+        self.files[k].flush().map_err(self.err())?;
+        let bytes = std::fs::read(self.dir.join(format!("{k}.bin"))).map_err(self.err())?;
+        let mut r = Cursor(&bytes);
+        let mut out: BTreeMap<u32, Company> = BTreeMap::new();
+        while !r.0.is_empty() {
+            let tag = r.take::<1>()[0];
+            let company = out.entry(u32::from_le_bytes(r.take())).or_default();
+            match tag {
+                DEBT => {
+                    let mut key = [String::new(), String::new(), String::new()];
+                    for part in &mut key {
+                        let len = u32::from_le_bytes(r.take()) as usize;
+                        part.push_str(&String::from_utf8_lossy(r.bytes(len)));
+                    }
+                    let month = Month::from_index(i32::from_le_bytes(r.take()));
+                    let day = u32::from(r.take::<1>()[0]);
+                    let date = Date::new(month.year(), month.month(), day)
+                        .expect("a date written from a Date");
+                    let order = i64::from_le_bytes(r.take());
+                    let employee = f64::from_le_bytes(r.take());
+                    let employer = f64::from_le_bytes(r.take());
+                    let [a, p, e] = key;
+                    company.debts.entry((a, p, e)).or_default().push(Operation {
+                        date,
+                        order,
+                        employee,
+                        employer,
+                    });
+                }
+                CALLED => {
+                    let month = Month::from_index(i32::from_le_bytes(r.take()));
+                    *company.called.entry(month).or_default() += f64::from_le_bytes(r.take());
+                }
+                _ => {
+                    let from = Month::from_index(i32::from_le_bytes(r.take()));
+                    let to = Month::from_index(i32::from_le_bytes(r.take()));
+                    company.plans.push((from, to));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ignored = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Reads a spill file's records.
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        a
+    }
+
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        self.bytes(N).try_into().expect("N bytes")
+    }
 }
 
 /// A whole number in a cell, or the row's rejection.
@@ -213,12 +366,39 @@ fn date(
     d
 }
 
-/// Reads the Urssaf files into `social_monthly` rows; one summary per input file.
+/// Reads the Urssaf files into `social_monthly` rows; one summary per input file. All rows
+/// in memory: for small files and tests; [`stream`] is the bounded version. `work` is a
+/// directory for the spill files (removed after).
+pub fn social(
+    inputs: &UrssafInputs,
+    log: &mut RejectLog,
+    work: &Path,
+) -> Result<(Social, Vec<InputSummary>)> {
+    let mut all = Social::default();
+    let summaries = stream(inputs, log, work, |batch| {
+        all.extend(batch);
+        Ok(())
+    })?;
+    Ok((all, summaries))
+}
+
+/// Reads the Urssaf files and hands `social_monthly` rows to `emit` by batches of about
+/// [`BATCH_ROWS`] (by SIREN then month; a company's rows are never split across batches;
+/// no batch is empty); returns one summary per input file. The checked rows wait in spill
+/// files in `work` ([`Spill`], removed after), so memory is set by the largest range of
+/// SIRENs, not by the files.
 #[allow(clippy::too_many_lines)] // three file kinds read one after the other
-pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec<InputSummary>)> {
-    let mut companies: BTreeMap<String, Company> = BTreeMap::new();
+pub fn stream(
+    inputs: &UrssafInputs,
+    log: &mut RejectLog,
+    work: &Path,
+    mut emit: impl FnMut(Social) -> Result<()>,
+) -> Result<Vec<InputSummary>> {
+    let mut spill = Spill::new(work)?;
     let mut summaries = Vec::new();
     let mut last: Option<Month> = None;
+    // The latest start of a plan: the files' coverage when only délais are given.
+    let mut last_plan: Option<Month> = None;
     for path in &inputs.debits {
         let mut input = super::Input::open(&DEBITS, path, inputs.encoding)?;
         let mut t = Tally::open(&input, log);
@@ -241,17 +421,20 @@ pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec
                 let p = cell(per, i);
                 let Some(_) = period(&mut t, row, p) else { continue };
                 let Some(_) = whole(&mut t, row, "num_ecn", cell(ecn, i)) else { continue };
-                let Some(order) = whole(&mut t, row, "num_hist_ecn", cell(hist, i)) else { continue };
-                let Some(d) = date(&mut t, row, "dt_trt_ecn", cell(when, i), true) else { continue };
-                let Some(employee) = euros(&mut t, row, "mt_po", cell(po, i), true) else { continue };
-                let Some(employer) = euros(&mut t, row, "mt_pp", cell(pp, i), true) else { continue };
-                let key = (cell(account, i).to_owned(), p.to_owned(), cell(ecn, i).to_owned());
-                companies.entry(s).or_default().debts.entry(key).or_default().push(Operation {
-                    date: d,
-                    order,
-                    employee,
-                    employer,
-                });
+                let Some(order) = whole(&mut t, row, "num_hist_ecn", cell(hist, i)) else {
+                    continue;
+                };
+                let Some(d) = date(&mut t, row, "dt_trt_ecn", cell(when, i), true) else {
+                    continue;
+                };
+                let Some(employee) = euros(&mut t, row, "mt_po", cell(po, i), true) else {
+                    continue;
+                };
+                let Some(employer) = euros(&mut t, row, "mt_pp", cell(pp, i), true) else {
+                    continue;
+                };
+                let op = Operation { date: d, order, employee, employer };
+                spill.debt(siren_number(&s), [cell(account, i), p, cell(ecn, i)], op)?;
                 last = last.max(Some(d.month()));
                 t.summary.rows_accepted += 1;
             }
@@ -269,10 +452,9 @@ pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec
                 let Some((row, s)) = t.company(&raw, i, siren, siret) else { continue };
                 let Some(months) = period(&mut t, row, cell(per, i)) else { continue };
                 let Some(called) = euros(&mut t, row, "mer", cell(mer, i), false) else { continue };
-                let company = companies.entry(s).or_default();
                 let share = called / months.len() as f64;
                 for m in &months {
-                    *company.called.entry(*m).or_default() += share;
+                    spill.called(siren_number(&s), *m, share)?;
                 }
                 last = last.max(months.last().copied());
                 t.summary.rows_accepted += 1;
@@ -293,7 +475,9 @@ pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec
                 let Some(a) = date(&mut t, row, "date_creation", cell(start, i), false) else {
                     continue;
                 };
-                let Some(b) = date(&mut t, row, "date_echeance", cell(end, i), false) else { continue };
+                let Some(b) = date(&mut t, row, "date_echeance", cell(end, i), false) else {
+                    continue;
+                };
                 if b < a {
                     let v = cell(end, i).to_owned();
                     t.reject(
@@ -305,7 +489,8 @@ pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec
                     );
                     continue;
                 }
-                companies.entry(s).or_default().plans.push((a.month(), b.month()));
+                spill.plan(siren_number(&s), a.month(), b.month())?;
+                last_plan = last_plan.max(Some(a.month()));
                 t.summary.rows_accepted += 1;
             }
         }
@@ -313,42 +498,58 @@ pub fn social(inputs: &UrssafInputs, log: &mut RejectLog) -> Result<(Social, Vec
     }
     // A plan's months count towards the files' coverage only where no other file says
     // more (a plan's end is a due date, often in the future).
-    if last.is_none() {
-        last = companies.values().flat_map(|c| c.plans.iter().map(|p| p.0)).max();
-    }
+    let Some(last) = last.or(last_plan) else { return Ok(summaries) };
     let mut out = Social::default();
-    let Some(last) = last else { return Ok((out, summaries)) };
-    for (siren, mut company) in companies {
-        for ops in company.debts.values_mut() {
-            ops.sort_by_key(|o| (o.date, o.order));
+    for k in 0..BUCKETS as usize {
+        for (siren, company) in spill.companies(k)? {
+            rows(siren, company, last, &mut out);
         }
-        let first = company
-            .debts
-            .values()
-            .filter_map(|ops| ops.first().map(|o| o.date.month()))
-            .chain(company.called.keys().copied())
-            .chain(company.plans.iter().map(|p| p.0))
-            .min();
-        let Some(first) = first.filter(|f| *f <= last) else { continue };
-        for m in first.through(last) {
-            let (mut employee, mut employer) = (0.0, 0.0);
-            for ops in company.debts.values() {
-                // The state after the latest operation processed by the end of the month.
-                let done = ops.partition_point(|o| o.date.month() <= m);
-                if let Some(o) = done.checked_sub(1).map(|k| ops[k]) {
-                    employee += o.employee;
-                    employer += o.employer;
-                }
-            }
-            out.siren.push(siren.clone());
-            out.month.push(m);
-            out.contributions_called.push(company.called.get(&m).copied());
-            out.overdue_employee.push(employee);
-            out.overdue_employer.push(employer);
-            out.payment_plan.push(company.plans.iter().any(|&(a, b)| a <= m && m <= b));
+        if out.siren.len() >= BATCH_ROWS {
+            emit(std::mem::take(&mut out))?;
         }
     }
-    Ok((out, summaries))
+    if !out.siren.is_empty() {
+        emit(out)?;
+    }
+    Ok(summaries)
+}
+
+/// The number of a SIREN already checked (nine digits).
+fn siren_number(s: &str) -> u32 {
+    s.parse().expect("a SIREN checked is nine digits")
+}
+
+/// A company's `social_monthly` rows, from its first month in the files to `last`.
+fn rows(siren: u32, mut company: Company, last: Month, out: &mut Social) {
+    for ops in company.debts.values_mut() {
+        ops.sort_by_key(|o| (o.date, o.order));
+    }
+    let first = company
+        .debts
+        .values()
+        .filter_map(|ops| ops.first().map(|o| o.date.month()))
+        .chain(company.called.keys().copied())
+        .chain(company.plans.iter().map(|p| p.0))
+        .min();
+    let Some(first) = first.filter(|f| *f <= last) else { return };
+    let siren = format!("{siren:09}");
+    for m in first.through(last) {
+        let (mut employee, mut employer) = (0.0, 0.0);
+        for ops in company.debts.values() {
+            // The state after the latest operation processed by the end of the month.
+            let done = ops.partition_point(|o| o.date.month() <= m);
+            if let Some(o) = done.checked_sub(1).map(|k| ops[k]) {
+                employee += o.employee;
+                employer += o.employer;
+            }
+        }
+        out.siren.push(siren.clone());
+        out.month.push(m);
+        out.contributions_called.push(company.called.get(&m).copied());
+        out.overdue_employee.push(employee);
+        out.overdue_employer.push(employer);
+        out.payment_plan.push(company.plans.iter().any(|&(a, b)| a <= m && m <= b));
+    }
 }
 
 /// Writes `social_monthly.<ext>` into `dir`; returns its path.

@@ -87,7 +87,13 @@ fn scan_record(bytes: &[u8], start: usize, sep: u8) -> Record {
                     continue;
                 }
                 Some(b'\n') => {
-                    return Record { end: i + 1, fields, blank: false, problem: None, truncated: false };
+                    return Record {
+                        end: i + 1,
+                        fields,
+                        blank: false,
+                        problem: None,
+                        truncated: false,
+                    };
                 }
                 Some(b'\r') if matches!(bytes.get(i + 1), None | Some(b'\n')) => {
                     let end = (i + 2).min(bytes.len());
