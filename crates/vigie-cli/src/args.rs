@@ -26,6 +26,11 @@ pub(crate) enum GenerateFormat {
     Parquet,
     Csv,
     OpenData,
+    /// A `StockUniteLegale` and a `StockEtablissement` of `--companies` legal units, with
+    /// INSEE's full headers (for the benchmark of `vigie import` at national size).
+    SireneStock,
+    /// An Urssaf débits file of 4 rows per company (two debts, two operations each).
+    UrssafDebits,
 }
 
 impl From<FormatArg> for Format {
@@ -56,7 +61,9 @@ pub(crate) enum Command {
         /// File format: Vigie's five sources in Parquet or CSV, or `open-data`: the same
         /// companies as the public can download them (SIRENE stock files, INPI accounts in
         /// XML, BODACC notices; `docs/open-data.md`), Vigie's sources beside them in
-        /// `<out>/sources`.
+        /// `<out>/sources`. `sirene-stock` and `urssaf-debits` write files of national size
+        /// for the benchmark of `vigie import`, row after row (values drawn per row, not
+        /// companies' histories; `BENCHMARKS.md`).
         #[arg(long, value_enum, default_value_t = GenerateFormat::Parquet)]
         format: GenerateFormat,
     },

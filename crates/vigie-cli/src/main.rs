@@ -85,9 +85,23 @@ fn pseudonymiser(demo_key: bool, key_file: Option<&std::path::Path>) -> Result<P
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Generate { companies, seed, out, format, .. }
+            if matches!(format, GenerateFormat::SireneStock | GenerateFormat::UrssafDebits) =>
+        {
+            let started = std::time::Instant::now();
+            let written = if format == GenerateFormat::SireneStock {
+                vigie_synth::national::sirene(&out, companies, seed)?
+            } else {
+                vigie_synth::national::debits(&out, companies.saturating_mul(4), seed)?
+            };
+            tracing::info!(seconds = started.elapsed().as_secs_f64(), dir = %out.display(), "generated");
+            println!("{}", serde_json::to_string_pretty(&written)?);
+        }
         Command::Generate { companies, years, seed, out, format } => {
             let (sources, file_format) = match format {
-                GenerateFormat::Parquet => (out.clone(), Format::Parquet),
+                GenerateFormat::Parquet
+                | GenerateFormat::SireneStock
+                | GenerateFormat::UrssafDebits => (out.clone(), Format::Parquet),
                 GenerateFormat::Csv => (out.clone(), Format::Csv),
                 GenerateFormat::OpenData => (out.join("sources"), Format::Parquet),
             };

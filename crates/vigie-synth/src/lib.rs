@@ -14,6 +14,7 @@
 //! written passes `vigie-data` validation; the history ends in December of [`END_YEAR`].
 
 mod model;
+pub mod national;
 pub mod open_data;
 mod sectors;
 
