@@ -518,9 +518,24 @@ pub fn read_csv_bytes(
         return Err(unreadable(&"empty file: no header line"));
     };
     let bytes = shape.cleaned.take().unwrap_or(bytes);
+    // Only the spec's columns are parsed (a SIRENE stock has 34 columns, 8 of them read).
+    let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let names: Vec<&str> = std::str::from_utf8(header)
+        .unwrap_or_default()
+        .trim_end_matches(['\r', '\n'])
+        .split(char::from(sep))
+        .map(|n| n.trim_matches('"'))
+        .collect();
+    let wanted: Arc<[PlSmallStr]> = spec
+        .columns
+        .iter()
+        .filter(|c| names.contains(&c.name))
+        .map(|c| PlSmallStr::from_static(c.name))
+        .collect();
     // Every column is read as text: parsing happens per cell in `ingest`, so that one bad
     // value rejects one row instead of failing the whole file.
     let df = CsvReadOptions::default()
+        .with_columns((!wanted.is_empty()).then_some(wanted))
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_raise_if_empty(false)

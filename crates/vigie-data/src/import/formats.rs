@@ -70,6 +70,9 @@ pub(crate) fn period(s: &str) -> Option<Vec<Month>> {
 /// 14-digit SIRET; spaces (and non-breaking spaces) between digits are dropped. Not
 /// checked here (the import's `Tally::siren_ok` rejects invalid ones).
 pub(crate) fn siren(siren: &str, siret: &str) -> String {
+    if !siren.is_empty() && siren.bytes().all(|b| b.is_ascii_digit()) {
+        return siren.to_owned(); // the common case, without a copy per character
+    }
     let clean = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     let s = clean(siren);
     if !s.is_empty() {
@@ -81,6 +84,11 @@ pub(crate) fn siren(siren: &str, siret: &str) -> String {
 
 /// An amount as the files write it: a decimal point or comma, spaces between thousands.
 pub(crate) fn amount(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        // The common case (cents, whole euros), without a copy.
+        return s.parse::<f64>().ok().filter(|x| x.is_finite());
+    }
     let t: String = s
         .trim()
         .chars()

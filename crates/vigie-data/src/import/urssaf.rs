@@ -17,7 +17,6 @@
 //! files cover; contributions are empty in the months no cotisation row covers (the social
 //! debt ratio is then missing, not infinite).
 
-use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
@@ -160,12 +159,15 @@ struct Operation {
     employer: f64,
 }
 
-/// Per company: its debts' operations, its contributions by month, its plans.
+/// The rows of one range of SIRENs, read back from its spill file: operations with their
+/// SIREN and debt (the debt's key as the spill wrote it: account, period, `Num_Ecn`),
+/// contributions called, plans — each sorted by SIREN, the operations then by debt, date
+/// and order (stable sorts: rows equal on those stay in file order).
 #[derive(Default)]
-struct Company {
-    debts: HashMap<(String, String, String), Vec<Operation>>,
-    called: BTreeMap<Month, f64>,
-    plans: Vec<(Month, Month)>,
+struct Bucket<'a> {
+    debts: Vec<(u32, &'a [u8], Operation)>,
+    called: Vec<(u32, Month, f64)>,
+    plans: Vec<(u32, Month, Month)>,
 }
 
 /// Ranges of SIREN the checked rows wait in ([`Spill`]).
@@ -181,6 +183,8 @@ pub const BATCH_ROWS: usize = 1 << 20;
 struct Spill {
     dir: PathBuf,
     files: Vec<BufWriter<File>>,
+    /// A record being written (kept to spare an allocation per row).
+    buf: Vec<u8>,
 }
 
 const DEBT: u8 = 0;
@@ -196,7 +200,7 @@ impl Spill {
             .map(|k| File::create(dir.join(format!("{k}.bin"))).map(BufWriter::new))
             .collect::<std::io::Result<_>>()
             .map_err(err)?;
-        Ok(Self { dir, files })
+        Ok(Self { dir, files, buf: Vec::new() })
     }
 
     fn err(&self) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -214,7 +218,8 @@ impl Spill {
     }
 
     fn debt(&mut self, siren: u32, key: [&str; 3], op: Operation) -> Result<()> {
-        let mut b = Vec::with_capacity(64);
+        let mut b = std::mem::take(&mut self.buf);
+        b.clear();
         for part in key {
             let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
             b.extend_from_slice(&len.to_le_bytes());
@@ -225,7 +230,9 @@ impl Spill {
         b.extend_from_slice(&op.order.to_le_bytes());
         b.extend_from_slice(&op.employee.to_le_bytes());
         b.extend_from_slice(&op.employer.to_le_bytes());
-        self.put(siren, DEBT, &b)
+        let r = self.put(siren, DEBT, &b);
+        self.buf = b;
+        r
     }
 
     fn called(&mut self, siren: u32, month: Month, amount: f64) -> Result<()> {
@@ -242,22 +249,35 @@ impl Spill {
         self.put(siren, PLAN, &b)
     }
 
-    /// The companies of range `k`, by SIREN.
-    fn companies(&mut self, k: usize) -> Result<BTreeMap<u32, Company>> {
+    /// The spill file of range `k`, whole.
+    fn bytes(&mut self, k: usize) -> Result<Vec<u8>> {
         self.files[k].flush().map_err(self.err())?;
-        let bytes = std::fs::read(self.dir.join(format!("{k}.bin"))).map_err(self.err())?;
-        let mut r = Cursor(&bytes);
-        let mut out: BTreeMap<u32, Company> = BTreeMap::new();
+        let path = self.dir.join(format!("{k}.bin"));
+        let bytes = std::fs::read(&path).map_err(self.err())?;
+        // Emptied once read: the disk holds the files' rows once, not twice.
+        let _ignored = self.files[k].get_mut().set_len(0);
+        Ok(bytes)
+    }
+}
+
+impl<'a> Bucket<'a> {
+    /// The records of a spill file.
+    fn read(bytes: &'a [u8]) -> Self {
+        let mut r = Cursor(bytes);
+        let mut b = Bucket::default();
         while !r.0.is_empty() {
             let tag = r.take::<1>()[0];
-            let company = out.entry(u32::from_le_bytes(r.take())).or_default();
+            let siren = u32::from_le_bytes(r.take());
             match tag {
                 DEBT => {
-                    let mut key = [String::new(), String::new(), String::new()];
-                    for part in &mut key {
-                        let len = u32::from_le_bytes(r.take()) as usize;
-                        part.push_str(&String::from_utf8_lossy(r.bytes(len)));
+                    let start = r.0;
+                    let mut len = 0;
+                    for _ in 0..3 {
+                        let part = u32::from_le_bytes(r.take()) as usize;
+                        r.bytes(part);
+                        len += 4 + part;
                     }
+                    let key = &start[..len];
                     let month = Month::from_index(i32::from_le_bytes(r.take()));
                     let day = u32::from(r.take::<1>()[0]);
                     let date = Date::new(month.year(), month.month(), day)
@@ -265,26 +285,54 @@ impl Spill {
                     let order = i64::from_le_bytes(r.take());
                     let employee = f64::from_le_bytes(r.take());
                     let employer = f64::from_le_bytes(r.take());
-                    let [a, p, e] = key;
-                    company.debts.entry((a, p, e)).or_default().push(Operation {
-                        date,
-                        order,
-                        employee,
-                        employer,
-                    });
+                    b.debts.push((siren, key, Operation { date, order, employee, employer }));
                 }
                 CALLED => {
                     let month = Month::from_index(i32::from_le_bytes(r.take()));
-                    *company.called.entry(month).or_default() += f64::from_le_bytes(r.take());
+                    b.called.push((siren, month, f64::from_le_bytes(r.take())));
                 }
                 _ => {
                     let from = Month::from_index(i32::from_le_bytes(r.take()));
                     let to = Month::from_index(i32::from_le_bytes(r.take()));
-                    company.plans.push((from, to));
+                    b.plans.push((siren, from, to));
                 }
             }
         }
-        Ok(out)
+        b.debts.sort_by(|x, y| {
+            (x.0, x.1, x.2.date, x.2.order).cmp(&(y.0, y.1, y.2.date, y.2.order))
+        });
+        b.called.sort_by_key(|c| (c.0, c.1));
+        b.plans.sort_by_key(|p| p.0);
+        b
+    }
+
+    /// The `social_monthly` rows of the range's companies, by SIREN then month, each
+    /// company from its first month in the files to `last`.
+    fn rows(&self, last: Month, out: &mut Social) {
+        let (mut d, mut c, mut p) = (0, 0, 0);
+        loop {
+            let next = [
+                self.debts.get(d).map(|x| x.0),
+                self.called.get(c).map(|x| x.0),
+                self.plans.get(p).map(|x| x.0),
+            ];
+            let Some(siren) = next.into_iter().flatten().min() else { return };
+            let run = |from: usize, len: usize, at: &dyn Fn(usize) -> u32| {
+                (from..len).find(|&i| at(i) != siren).unwrap_or(len)
+            };
+            let d_end = run(d, self.debts.len(), &|i| self.debts[i].0);
+            let c_end = run(c, self.called.len(), &|i| self.called[i].0);
+            let p_end = run(p, self.plans.len(), &|i| self.plans[i].0);
+            company_rows(
+                siren,
+                &self.debts[d..d_end],
+                &self.called[c..c_end],
+                &self.plans[p..p_end],
+                last,
+                out,
+            );
+            (d, c, p) = (d_end, c_end, p_end);
+        }
     }
 }
 
@@ -501,9 +549,8 @@ pub fn stream(
     let Some(last) = last.or(last_plan) else { return Ok(summaries) };
     let mut out = Social::default();
     for k in 0..BUCKETS as usize {
-        for (siren, company) in spill.companies(k)? {
-            rows(siren, company, last, &mut out);
-        }
+        let bytes = spill.bytes(k)?;
+        Bucket::read(&bytes).rows(last, &mut out);
         if out.siren.len() >= BATCH_ROWS {
             emit(std::mem::take(&mut out))?;
         }
@@ -519,36 +566,51 @@ fn siren_number(s: &str) -> u32 {
     s.parse().expect("a SIREN checked is nine digits")
 }
 
-/// A company's `social_monthly` rows, from its first month in the files to `last`.
-fn rows(siren: u32, mut company: Company, last: Month, out: &mut Social) {
-    for ops in company.debts.values_mut() {
-        ops.sort_by_key(|o| (o.date, o.order));
-    }
-    let first = company
-        .debts
-        .values()
-        .filter_map(|ops| ops.first().map(|o| o.date.month()))
-        .chain(company.called.keys().copied())
-        .chain(company.plans.iter().map(|p| p.0))
+/// A company's `social_monthly` rows, from its first month in the files to `last`: its
+/// operations (sorted by debt, date, order), contributions called (by month) and plans.
+fn company_rows(
+    siren: u32,
+    debts: &[(u32, &[u8], Operation)],
+    called: &[(u32, Month, f64)],
+    plans: &[(u32, Month, Month)],
+    last: Month,
+    out: &mut Social,
+) {
+    let first = debts
+        .iter()
+        .map(|x| x.2.date.month())
+        .chain(called.iter().map(|x| x.1))
+        .chain(plans.iter().map(|x| x.1))
         .min();
     let Some(first) = first.filter(|f| *f <= last) else { return };
     let siren = format!("{siren:09}");
+    // Each debt's operations, in order.
+    let runs: Vec<&[(u32, &[u8], Operation)]> = debts.chunk_by(|a, b| a.1 == b.1).collect();
+    // Contributions called per month, summed in file order.
+    let mut by_month: Vec<(Month, f64)> = Vec::new();
+    for &(_, m, x) in called {
+        match by_month.last_mut() {
+            Some((lm, sum)) if *lm == m => *sum += x,
+            _ => by_month.push((m, x)),
+        }
+    }
     for m in first.through(last) {
         let (mut employee, mut employer) = (0.0, 0.0);
-        for ops in company.debts.values() {
+        for ops in &runs {
             // The state after the latest operation processed by the end of the month.
-            let done = ops.partition_point(|o| o.date.month() <= m);
-            if let Some(o) = done.checked_sub(1).map(|k| ops[k]) {
+            let done = ops.partition_point(|o| o.2.date.month() <= m);
+            if let Some(o) = done.checked_sub(1).map(|k| ops[k].2) {
                 employee += o.employee;
                 employer += o.employer;
             }
         }
         out.siren.push(siren.clone());
         out.month.push(m);
-        out.contributions_called.push(company.called.get(&m).copied());
+        let c = by_month.binary_search_by_key(&m, |x| x.0).ok().map(|k| by_month[k].1);
+        out.contributions_called.push(c);
         out.overdue_employee.push(employee);
         out.overdue_employer.push(employer);
-        out.payment_plan.push(company.plans.iter().any(|&(a, b)| a <= m && m <= b));
+        out.payment_plan.push(plans.iter().any(|&(_, a, b)| a <= m && m <= b));
     }
 }
 
