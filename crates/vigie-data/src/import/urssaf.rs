@@ -298,9 +298,8 @@ impl<'a> Bucket<'a> {
                 }
             }
         }
-        b.debts.sort_by(|x, y| {
-            (x.0, x.1, x.2.date, x.2.order).cmp(&(y.0, y.1, y.2.date, y.2.order))
-        });
+        b.debts
+            .sort_by(|x, y| (x.0, x.1, x.2.date, x.2.order).cmp(&(y.0, y.1, y.2.date, y.2.order)));
         b.called.sort_by_key(|c| (c.0, c.1));
         b.plans.sort_by_key(|p| p.0);
         b
