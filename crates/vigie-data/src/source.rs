@@ -523,6 +523,7 @@ pub fn read_csv_bytes(
     let names: Vec<&str> = std::str::from_utf8(header)
         .unwrap_or_default()
         .trim_end_matches(['\r', '\n'])
+        .trim_start_matches('\u{feff}') // the parser drops a byte-order mark too
         .split(char::from(sep))
         .map(|n| n.trim_matches('"'))
         .collect();

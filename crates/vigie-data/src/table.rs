@@ -211,12 +211,11 @@ impl TableWriter {
 
     /// Finishes the file and renames it into place. Returns the number of rows written.
     /// A writer that received no batch writes nothing and returns 0.
-    pub fn finish(self) -> Result<usize> {
-        let err = |e: &dyn std::fmt::Display| Error::Write {
-            path: self.path.clone(),
-            message: e.to_string(),
-        };
-        match self.inner {
+    pub fn finish(mut self) -> Result<usize> {
+        let path = self.path.clone();
+        let err =
+            |e: &dyn std::fmt::Display| Error::Write { path: path.clone(), message: e.to_string() };
+        match self.inner.take() {
             None => return Ok(0),
             Some(Inner::Csv(mut w)) => w.finish().map_err(|e| err(&e))?,
             Some(Inner::Parquet(w)) => {
@@ -229,5 +228,42 @@ impl TableWriter {
         f.sync_all().map_err(|e| err(&e))?;
         std::fs::rename(&self.tmp, &self.path).map_err(|e| err(&e))?;
         Ok(self.rows)
+    }
+}
+
+impl Drop for TableWriter {
+    /// A writer dropped unfinished (its run failed) leaves no temporary file behind.
+    fn drop(&mut self) {
+        if self.inner.take().is_some() {
+            let _ignored = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(n: u32) -> Table {
+        Table::new(vec![("x", Col::U32((0..n).map(Some).collect()))])
+    }
+
+    #[test]
+    fn a_writer_dropped_unfinished_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut w = TableWriter::new(&path, Format::Parquet);
+        w.write(batch(3)).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "the temporary file");
+        drop(w);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let mut w = TableWriter::new(&path, Format::Parquet);
+        w.write(batch(3)).unwrap();
+        w.write(batch(2)).unwrap();
+        assert_eq!(w.rows(), 5);
+        assert_eq!(w.finish().unwrap(), 5);
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names, ["t.parquet"]);
     }
 }

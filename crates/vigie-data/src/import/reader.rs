@@ -9,7 +9,9 @@
 //! quoted field with line breaks is never cut); row numbers run on across blocks. A
 //! record that never ends (a quote never closed) is rejected once [`LONGEST_RECORD`] bytes
 //! are read without its end, and reading resumes at its first line's end — as the whole
-//! file's scan does at the end of the file.
+//! file's scan does at the end of the file (a quoted field of over 32 MiB that does close
+//! is rejected the same way: no field of these formats is that long). A line without an
+//! end in that much text is an error naming the file and the row.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -22,8 +24,9 @@ use crate::{Error, Result};
 /// threads, small enough that a block's table stays a few hundred megabytes.
 pub(crate) const BLOCK: usize = 32 << 20;
 
-/// A record longer than this is taken for a quote never closed.
-pub(crate) const LONGEST_RECORD: usize = 16 << 20;
+/// A record whose end is not found within this much text (checked as blocks are read: the
+/// text held is then at least a block) is taken for a quote never closed.
+pub(crate) const LONGEST_RECORD: usize = BLOCK;
 
 /// How an input file's text is encoded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -218,7 +221,22 @@ impl Input {
             } else {
                 match crate::source::whole_records(&self.pending, self.sep) {
                     0 if self.pending.len() > self.longest => {
-                        crate::source::first_line(&self.pending)
+                        // Cut at the record's first line end, where the whole file's scan
+                        // resumes after a quote never closed; a line without an end in
+                        // that much text is no line of a CSV file.
+                        let line = crate::source::first_line(&self.pending);
+                        if line == self.pending.len() && self.pending.last() != Some(&b'\n') {
+                            return Err(Error::Unreadable {
+                                path: self.path.clone(),
+                                message: format!(
+                                    "data row {}: a line of over {} MiB without a line end \
+                                     (not a CSV file of this format?)",
+                                    self.records + 1,
+                                    self.longest >> 20
+                                ),
+                            });
+                        }
+                        line
                     }
                     w => w,
                 }
@@ -337,6 +355,22 @@ mod tests {
         for block in 1..text.len() {
             assert_eq!(read_all(&path, block, Encoding::Utf8), whole, "blocks of {block} bytes");
         }
+    }
+
+    #[test]
+    fn a_line_without_an_end_is_an_error_naming_its_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.csv");
+        let mut text = b"a,b\n1,x\n".to_vec();
+        text.extend(std::iter::repeat_n(b'z', 300));
+        std::fs::write(&path, &text).unwrap();
+        let mut input = Input::open(&SPEC, &path, Encoding::Utf8).unwrap();
+        (input.block, input.longest) = (16, 64);
+        let first = input.next_block().unwrap().unwrap();
+        assert_eq!(first.row_numbers, [1]);
+        let Err(e) = input.next_block() else { panic!("a line without an end was read") };
+        let e = e.to_string();
+        assert!(e.contains("data row 2") && e.contains("f.csv"), "{e}");
     }
 
     #[test]

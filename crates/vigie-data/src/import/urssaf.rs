@@ -196,11 +196,13 @@ impl Spill {
         let dir = work.join(format!(".urssaf-spill-{}", std::process::id()));
         let err = |e: std::io::Error| Error::Write { path: dir.clone(), message: e.to_string() };
         std::fs::create_dir_all(&dir).map_err(err)?;
-        let files = (0..BUCKETS)
-            .map(|k| File::create(dir.join(format!("{k}.bin"))).map(BufWriter::new))
-            .collect::<std::io::Result<_>>()
-            .map_err(err)?;
-        Ok(Self { dir, files, buf: Vec::new() })
+        // Built before its files are opened: a failure removes the directory (`Drop`).
+        let mut spill = Self { dir, files: Vec::new(), buf: Vec::new() };
+        for k in 0..BUCKETS {
+            let file = File::create(spill.dir.join(format!("{k}.bin"))).map_err(spill.err())?;
+            spill.files.push(BufWriter::new(file));
+        }
+        Ok(spill)
     }
 
     fn err(&self) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -588,10 +590,10 @@ fn company_rows(
     // Contributions called per month, summed in file order.
     let mut by_month: Vec<(Month, f64)> = Vec::new();
     for &(_, m, x) in called {
-        match by_month.last_mut() {
-            Some((lm, sum)) if *lm == m => *sum += x,
-            _ => by_month.push((m, x)),
+        if by_month.last().is_none_or(|l| l.0 != m) {
+            by_month.push((m, 0.0));
         }
+        by_month.last_mut().expect("pushed above").1 += x;
     }
     for m in first.through(last) {
         let (mut employee, mut employer) = (0.0, 0.0);

@@ -53,3 +53,28 @@ fn every_source_has_siren_and_its_key_columns() {
         }
     }
 }
+
+#[test]
+fn only_the_specs_columns_are_parsed_whatever_the_header_starts_with() {
+    // A byte-order mark before the first name (an Excel "CSV UTF-8" export), an extra
+    // column, the spec's columns in another order: each read by its name.
+    static SPEC: SourceSpec = SourceSpec {
+        name: "test",
+        grain: "one row per test",
+        optional: true,
+        key: &["siren"],
+        columns: &[
+            crate::import::text("siren", true),
+            crate::import::text("naf", false),
+            crate::import::text("legal_form", false),
+        ],
+    };
+    let text = "\u{feff}legal_form,extra,siren\n5710,x,552032534\n,y,732829320\n";
+    let raw = read_csv_bytes(&SPEC, Path::new("c.csv"), text.as_bytes().to_vec(), b',').unwrap();
+    let names: Vec<&str> = raw.df.get_column_names().iter().map(|n| n.as_str()).collect();
+    assert_eq!(names, ["siren", "legal_form"]);
+    let siren = raw.df.column("siren").unwrap().str().unwrap();
+    assert_eq!(siren.get(1), Some("732829320"));
+    let form = raw.df.column("legal_form").unwrap().str().unwrap();
+    assert_eq!((form.get(0), form.get(1)), (Some("5710"), None));
+}
