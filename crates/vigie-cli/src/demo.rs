@@ -195,7 +195,7 @@ pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
 
     let cfg = vigie_server::Config { store: url, addr, ..vigie_server::Config::default() };
     rt.block_on(async {
-        let store = Store::open(&cfg.store).await?;
+        let store = Store::open_serving(&cfg.store).await?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;

@@ -433,7 +433,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 async fn serve(cfg: vigie_server::Config, pseudo: Option<Pseudonymiser>) -> Result<()> {
-    let store = vigie_store::Store::open(&cfg.store).await?;
+    let store = vigie_store::Store::open_serving(&cfg.store).await?;
     let listener = tokio::net::TcpListener::bind(cfg.addr)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.addr))?;

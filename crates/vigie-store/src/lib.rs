@@ -117,8 +117,24 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating a SQLite file if missing) the store at `url` and applies the
-    /// migrations.
+    /// migrations. A SQLite store gets 128 MiB of page cache per connection, for the batch's
+    /// writes of millions of rows; the server opens it with [`Store::open_serving`].
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with_cache(url, 128 << 10).await
+    }
+
+    /// Opens the store for `vigie serve`: a SQLite store gets 8 MiB of page cache per
+    /// connection. The server's writes (the audit log's group commits) come from the
+    /// pool's connections in turn, and each commit by one connection makes the next
+    /// another one takes empty its whole cache first: with the batch's 128 MiB that
+    /// emptying was the largest single cost of a company lookup (5.6 % of the server's
+    /// time), and lookups on the 5,000,000-company store went from 27,342/s to about
+    /// 31,700/s with the smaller cache (`BENCHMARKS.md`, issue #13).
+    pub async fn open_serving(url: &str) -> Result<Self> {
+        Self::open_with_cache(url, 8 << 10).await
+    }
+
+    async fn open_with_cache(url: &str, cache_kib: u32) -> Result<Self> {
         let backend = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| Error::Database { backend: "sqlite", message: e.to_string() })?
@@ -127,9 +143,9 @@ impl Store {
                 .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
-                // 128 MiB of page cache per connection (the default 2 MiB thrashes when a
-                // run of a million rows is written).
-                .pragma("cache_size", "-131072")
+                // Page cache per connection, in KiB (negative: a size, not pages). The
+                // default 2 MiB thrashes when a run of a million rows is written.
+                .pragma("cache_size", format!("-{cache_kib}"))
                 // Commits checkpoint the write-ahead log past 40 MB only; the server
                 // checkpoints in the background every 2 s (see `Store::checkpoint`).
                 .pragma("wal_autocheckpoint", "10000");
