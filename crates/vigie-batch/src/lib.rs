@@ -191,6 +191,9 @@ pub fn checkpoint(phase: &str) {
 /// Rows scored per parallel task.
 const SCORE_CHUNK: usize = 4096;
 
+/// Rows of `scores.parquet` written at a time (one row group each).
+const SCORES_ROW_GROUP: usize = 1 << 18;
+
 /// Number of top concerning and reassuring features kept per explanation.
 pub const TOP_FEATURES: usize = 5;
 /// Quantile bins of the drift profiles.
@@ -391,13 +394,21 @@ pub async fn rescore(
         .map_err(|e| Error::Write { path: opts.report_dir.clone(), message: e.to_string() })?;
     let rejects_path = opts.report_dir.join("rejects.csv");
     let scores_path = opts.out.clone().unwrap_or_else(|| opts.report_dir.join("scores.parquet"));
-    let table = scores_table(&rows);
     let rejected = rejects.len();
     let (r, s) = (rejects_path.clone(), scores_path.clone());
+    let rows = std::sync::Arc::new(rows);
+    let all = std::sync::Arc::clone(&rows);
     tokio::task::spawn_blocking(move || {
         rejects.write_csv(&r)?;
+        // By row groups: the text of every row is never copied whole (at 5,000,000
+        // companies the copy was the run's peak, 8.8 GB against 7.8 for the features).
         let mut w = TableWriter::new(&s, Format::Parquet);
-        w.write(table)?;
+        for chunk in all.chunks(SCORES_ROW_GROUP) {
+            w.write(scores_table(chunk))?;
+        }
+        if all.is_empty() {
+            w.write(scores_table(&[]))?;
+        }
         w.finish()?;
         Ok::<_, Error>(())
     })
@@ -407,7 +418,7 @@ pub async fn rescore(
 
     let mut alerts = BTreeMap::from([("red", 0usize), ("orange", 0), ("green", 0)]);
     let mut by_dep: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
-    for r in &rows {
+    for r in rows.iter() {
         let l = AlertLevel::parse(&r.level).expect("valid").as_str();
         *alerts.get_mut(l).expect("three levels") += 1;
         if l != "green" {
