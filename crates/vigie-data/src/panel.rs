@@ -233,6 +233,23 @@ struct Chunk {
     companies_excluded: usize,
 }
 
+/// The distinct texts of `texts` (in order of first appearance) and the index of each
+/// text in them.
+fn dictionary(texts: &[&str]) -> (Arc<Vec<String>>, Vec<u32>) {
+    let mut dict: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let idx = texts
+        .iter()
+        .map(|&t| {
+            *seen.entry(t).or_insert_with(|| {
+                dict.push(t.to_owned());
+                u32::try_from(dict.len() - 1).expect("fewer than 2^32 distinct texts")
+            })
+        })
+        .collect();
+    (Arc::new(dict), idx)
+}
+
 fn assemble(
     data: &Dataset,
     months: &[Month],
@@ -241,43 +258,50 @@ fn assemble(
     rejected: usize,
 ) -> Panel {
     const CHUNK: usize = 2048;
+    // Chunks are built in parallel a group at a time and appended to the columns before the
+    // next group: the rows are never held twice whole (row-major in the chunks, by column
+    // in the table), which was the peak of the one-month panel of 5,000,000 companies.
+    const GROUP: usize = 8;
     let n = data.companies.len();
     let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-    let chunks: Vec<Chunk> = starts
-        .par_iter()
-        .map(|&s| {
-            let mut out = Chunk::default();
-            let mut scratch = Series::default();
-            for c in s..(s + CHUNK).min(n) {
-                company_rows(data, c as u32, months, opts, as_of, &mut scratch, &mut out);
-            }
-            out
-        })
-        .collect();
-
     let k = CATALOGUE.len();
-    let rows: usize = chunks.iter().map(|c| c.company.len()).sum();
-    let mut company = Vec::with_capacity(rows);
-    let mut month = Vec::with_capacity(rows);
-    let mut in_procedure = Vec::with_capacity(rows);
-    let mut feats: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(rows)).collect();
-    let mut labels: [Vec<Option<u8>>; 4] = Default::default();
+    // Room for every row there can be (a row per company and month): address space only,
+    // pages become resident as rows are written, and no column is copied as it grows.
+    let most = n * months.len();
+    let mut company = Vec::with_capacity(most);
+    let mut month = Vec::with_capacity(most);
+    let mut in_procedure = Vec::with_capacity(most);
+    let mut feats: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(most)).collect();
+    let mut labels: [Vec<Option<u8>>; 4] = std::array::from_fn(|_| Vec::with_capacity(most));
     let mut excluded = Excluded::default();
     let mut companies_excluded = 0;
-    for ch in chunks {
-        company.extend_from_slice(&ch.company);
-        month.extend(ch.month.iter().map(|&m| u32::from(m)));
-        in_procedure.extend_from_slice(&ch.in_procedure);
-        for (j, f) in feats.iter_mut().enumerate() {
-            f.extend(ch.features.iter().skip(j).step_by(k));
+    for group in starts.chunks(GROUP) {
+        let chunks: Vec<Chunk> = group
+            .par_iter()
+            .map(|&s| {
+                let mut out = Chunk::default();
+                let mut scratch = Series::default();
+                for c in s..(s + CHUNK).min(n) {
+                    company_rows(data, c as u32, months, opts, as_of, &mut scratch, &mut out);
+                }
+                out
+            })
+            .collect();
+        for ch in chunks {
+            company.extend_from_slice(&ch.company);
+            month.extend(ch.month.iter().map(|&m| u32::from(m)));
+            in_procedure.extend_from_slice(&ch.in_procedure);
+            for (j, f) in feats.iter_mut().enumerate() {
+                f.extend(ch.features.iter().skip(j).step_by(k));
+            }
+            for (h, l) in labels.iter_mut().enumerate() {
+                l.extend_from_slice(&ch.labels[h]);
+            }
+            excluded.not_yet_created += ch.excluded.not_yet_created;
+            excluded.closed += ch.excluded.closed;
+            excluded.in_procedure += ch.excluded.in_procedure;
+            companies_excluded += ch.companies_excluded;
         }
-        for (h, l) in labels.iter_mut().enumerate() {
-            l.extend_from_slice(&ch.labels[h]);
-        }
-        excluded.not_yet_created += ch.excluded.not_yet_created;
-        excluded.closed += ch.excluded.closed;
-        excluded.in_procedure += ch.excluded.in_procedure;
-        companies_excluded += ch.companies_excluded;
     }
 
     // Label rates, overall and per year (18 months), over the rows a model trains on.
@@ -302,16 +326,21 @@ fn assemble(
     let c = &data.companies;
     let ids = Arc::new(c.id.iter().map(|id| id.as_str().to_owned()).collect::<Vec<_>>());
     let month_names = Arc::new(months.iter().map(ToString::to_string).collect::<Vec<_>>());
-    let deps = Arc::new(c.departement.iter().map(|d| d.as_str().to_owned()).collect::<Vec<_>>());
-    let nafs = Arc::new(c.naf.iter().map(|x| x.as_str().to_owned()).collect::<Vec<_>>());
-    let bands =
-        Arc::new(c.band.iter().map(|b| b.size_band().as_str().to_owned()).collect::<Vec<_>>());
+    // The few distinct départements, activities and size bands, each row an index into
+    // them (one text per company was 0.8 GB at 5,000,000 companies).
+    let by_row = |texts: Vec<&str>| {
+        let (dict, of_company) = dictionary(&texts);
+        Col::Dict(dict, company.iter().map(|&c| of_company[c as usize]).collect())
+    };
+    let deps = by_row(c.departement.iter().map(vigie_core::Departement::as_str).collect());
+    let nafs = by_row(c.naf.iter().map(vigie_core::Naf::as_str).collect());
+    let bands = by_row(c.band.iter().map(|b| b.size_band().as_str()).collect());
     let mut cols: Vec<(String, Col)> = vec![
-        ("company_id".into(), Col::Dict(ids, company.clone())),
+        ("company_id".into(), Col::Dict(ids, company)),
         ("month".into(), Col::Dict(month_names, month)),
-        ("departement".into(), Col::Dict(deps, company.clone())),
-        ("naf".into(), Col::Dict(nafs, company.clone())),
-        ("size_band".into(), Col::Dict(bands, company)),
+        ("departement".into(), deps),
+        ("naf".into(), nafs),
+        ("size_band".into(), bands),
     ];
     for (spec, f) in CATALOGUE.iter().zip(feats) {
         cols.push((spec.name.into(), Col::F64(f)));
@@ -618,4 +647,16 @@ fn features_at(
     // NAF sections are the consecutive letters A to U.
     set!("prof_sector", f64::from(cs.naf[ci].section() as u8 - b'A'));
     set!("prof_past_procedure", f64::from(u8::from(st.past_procedure)));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_dictionary_holds_each_text_once_and_indexes_every_one() {
+        let (dict, idx) = super::dictionary(&["75", "13", "75", "2A", "13"]);
+        assert_eq!(*dict, ["75", "13", "2A"]);
+        assert_eq!(idx, [0, 1, 0, 2, 1]);
+        let back: Vec<&str> = idx.iter().map(|&i| dict[i as usize].as_str()).collect();
+        assert_eq!(back, ["75", "13", "75", "2A", "13"]);
+    }
 }
