@@ -13,7 +13,7 @@ use polars::prelude::*;
 use crate::{Error, Result};
 
 mod csv_split;
-pub use csv_split::{CsvSplit, first_line, split_csv, split_with, whole_records};
+pub use csv_split::{CsvSplit, first_line, split_csv, split_whole_records, split_with};
 
 /// What a column holds; decides both its parsing and its accepted storage types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -509,11 +509,24 @@ pub fn read_csv_bytes(
     bytes: Vec<u8>,
     sep: u8,
 ) -> Result<RawTable> {
+    let shape = split_with(&bytes, sep)
+        .map_err(|e| Error::Unreadable { path: path.to_owned(), message: e })?;
+    read_csv_split(spec, path, bytes, sep, shape)
+}
+
+/// [`read_csv_bytes`] with the split of `bytes` already made (a block of a file read by
+/// blocks is scanned once).
+pub(crate) fn read_csv_split(
+    spec: &'static SourceSpec,
+    path: &Path,
+    bytes: Vec<u8>,
+    sep: u8,
+    mut shape: CsvSplit,
+) -> Result<RawTable> {
     let unreadable = |e: &dyn std::fmt::Display| Error::Unreadable {
         path: path.to_owned(),
         message: e.to_string(),
     };
-    let mut shape = split_with(&bytes, sep).map_err(|e| unreadable(&e))?;
     let Some(header_fields) = shape.header_fields else {
         return Err(unreadable(&"empty file: no header line"));
     };

@@ -202,7 +202,7 @@ impl Input {
             path: self.path.clone(),
             message: e.to_string(),
         };
-        let end = loop {
+        let (block, shape) = loop {
             if !self.eof {
                 let mut chunk = Vec::with_capacity(self.block);
                 (&mut self.file).take(self.block as u64).read_to_end(&mut chunk).map_err(io)?;
@@ -216,43 +216,46 @@ impl Input {
                     self.pending.extend_from_slice(&chunk);
                 }
             }
-            let end = if self.eof {
-                self.pending.len()
+            if self.eof && self.pending.is_empty() {
+                return Ok(None);
+            }
+            let unreadable = |m: String| Error::Unreadable { path: self.path.clone(), message: m };
+            let mut block = Vec::with_capacity(self.header.len() + self.pending.len());
+            block.extend_from_slice(&self.header);
+            block.extend_from_slice(&self.pending);
+            // One scan of the block: its whole records, split, and where they end.
+            let (shape, end) = if self.eof {
+                let shape = crate::source::split_with(&block, self.sep).map_err(unreadable)?;
+                (shape, block.len())
             } else {
-                match crate::source::whole_records(&self.pending, self.sep) {
-                    0 if self.pending.len() > self.longest => {
-                        // Cut at the record's first line end, where the whole file's scan
-                        // resumes after a quote never closed; a line without an end in
-                        // that much text is no line of a CSV file.
-                        let line = crate::source::first_line(&self.pending);
-                        if line == self.pending.len() && self.pending.last() != Some(&b'\n') {
-                            return Err(Error::Unreadable {
-                                path: self.path.clone(),
-                                message: format!(
-                                    "data row {}: a line of over {} MiB without a line end \
-                                     (not a CSV file of this format?)",
-                                    self.records + 1,
-                                    self.longest >> 20
-                                ),
-                            });
-                        }
-                        line
-                    }
-                    w => w,
-                }
+                crate::source::split_whole_records(&block, self.sep).map_err(unreadable)?
             };
-            if end > 0 || self.eof {
-                break end;
+            let end = end - self.header.len();
+            if end > 0 {
+                block.truncate(self.header.len() + end);
+                self.pending.drain(..end);
+                break (block, shape);
+            }
+            if self.pending.len() > self.longest {
+                // Cut at the record's first line end, where the whole file's scan resumes
+                // after a quote never closed; a line without an end in that much text is
+                // no line of a CSV file.
+                let line = crate::source::first_line(&self.pending);
+                if line == self.pending.len() && self.pending.last() != Some(&b'\n') {
+                    return Err(unreadable(format!(
+                        "data row {}: a line of over {} MiB without a line end (not a CSV \
+                         file of this format?)",
+                        self.records + 1,
+                        self.longest >> 20
+                    )));
+                }
+                block.truncate(self.header.len() + line);
+                self.pending.drain(..line);
+                let shape = crate::source::split_with(&block, self.sep).map_err(unreadable)?;
+                break (block, shape);
             }
         };
-        if end == 0 {
-            return Ok(None);
-        }
-        let mut block = Vec::with_capacity(self.header.len() + end);
-        block.extend_from_slice(&self.header);
-        block.extend_from_slice(&self.pending[..end]);
-        self.pending.drain(..end);
-        let mut raw = crate::source::read_csv_bytes(self.spec, &self.path, block, self.sep)?;
+        let mut raw = crate::source::read_csv_split(self.spec, &self.path, block, self.sep, shape)?;
         let before = self.records;
         for r in &mut raw.row_numbers {
             *r += before;

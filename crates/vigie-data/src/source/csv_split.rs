@@ -149,23 +149,6 @@ fn scan_record(bytes: &[u8], start: usize, sep: u8) -> Record {
     }
 }
 
-/// The length of the longest prefix of `bytes` made of whole records (each up to its line
-/// end), for a file read block by block: the rest may be a record cut by the block's end.
-/// `bytes` starts at a record's start.
-#[must_use]
-pub fn whole_records(bytes: &[u8], sep: u8) -> usize {
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let r = scan_record(bytes, pos, sep);
-        // A bad record is cut at its line end, which the block may not hold yet.
-        if r.truncated || (r.end == bytes.len() && bytes.last() != Some(&b'\n')) {
-            break;
-        }
-        pos = r.end;
-    }
-    pos
-}
-
 /// The end of the physical line that starts `bytes` (after its `\n`): where a block holding
 /// a record that never ends (a quote never closed) is cut, the record then rejected.
 #[must_use]
@@ -181,13 +164,40 @@ pub fn split_csv(bytes: &[u8]) -> std::result::Result<CsvSplit, String> {
 
 /// Splits CSV bytes whose separator is `sep` into records; see [`CsvSplit`].
 pub fn split_with(bytes: &[u8], sep: u8) -> std::result::Result<CsvSplit, String> {
+    split_records(bytes, sep, false).map(|(split, _)| split)
+}
+
+/// Splits the whole records at the start of `bytes` (a block of a file read by blocks),
+/// as [`split_with`] does; stops before a record the block may have cut (one the scan
+/// ran out of bytes in, or a last line without its end). Returns the split and the length
+/// of the bytes it covers.
+pub fn split_whole_records(
+    bytes: &[u8],
+    sep: u8,
+) -> std::result::Result<(CsvSplit, usize), String> {
+    split_records(bytes, sep, true)
+}
+
+fn split_records(
+    bytes: &[u8],
+    sep: u8,
+    partial: bool,
+) -> std::result::Result<(CsvSplit, usize), String> {
     let mut split = CsvSplit::default();
-    let utf8 = std::str::from_utf8(bytes).is_ok();
+    let utf8 = match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        // A character cut by the block's end lies in the record cut with it.
+        Err(e) => partial && e.error_len().is_none(),
+    };
     let mut cleaned: Vec<(usize, usize)> = Vec::new();
     let mut blank_lines = false;
     let mut pos = 0;
     while pos < bytes.len() {
         let mut r = scan_record(bytes, pos, sep);
+        // A bad record is cut at its line end, which the block may not hold yet.
+        if partial && (r.truncated || (r.end == bytes.len() && bytes.last() != Some(&b'\n'))) {
+            break;
+        }
         let span = pos..r.end;
         pos = r.end;
         if r.blank {
@@ -236,5 +246,5 @@ pub fn split_with(bytes: &[u8], sep: u8) -> std::result::Result<CsvSplit, String
         }
         split.cleaned = Some(out);
     }
-    Ok(split)
+    Ok((split, pos))
 }
