@@ -316,6 +316,24 @@ impl<'r> Tally<'r> {
         self.siren_ok(row, &s).then_some((row, s))
     }
 
+    /// The row number and SIREN of data row `i` of `raw`, the `siren` cell taken exactly as
+    /// written (the SIRENE and the liasse write nine digits: no SIRET, no spaces, unlike
+    /// [`Tally::company`]). `None` when the row was rejected as malformed when read, or
+    /// its SIREN is invalid (rejected now).
+    pub(crate) fn exact_company<'a>(
+        &mut self,
+        raw: &RawTable,
+        i: usize,
+        siren: Option<&'a StringChunked>,
+    ) -> Option<(u32, &'a str)> {
+        let row = raw.row_numbers[i];
+        if self.malformed(row) {
+            return None;
+        }
+        let s = cell(siren, i);
+        self.siren_ok(row, s).then_some((row, s))
+    }
+
     pub(crate) fn skip(&mut self, why: &'static str) {
         *self.summary.skipped.entry(why).or_default() += 1;
     }
@@ -328,4 +346,10 @@ pub(crate) fn column<'a>(raw: &'a RawTable, name: &str) -> Option<&'a StringChun
 
 pub(crate) fn cell(c: Option<&StringChunked>, i: usize) -> &str {
     c.and_then(|c| c.get(i)).map_or("", str::trim)
+}
+
+/// The number of a SIREN already checked (nine digits): the compact key of the imports'
+/// state across files.
+pub(crate) fn siren_number(s: &str) -> u32 {
+    s.parse().expect("a SIREN checked is nine digits")
 }

@@ -113,14 +113,7 @@ pub fn filings(
                 col("value"),
             );
             for i in 0..raw.df.height() {
-                let row = raw.row_numbers[i];
-                if t.malformed(row) {
-                    continue;
-                }
-                let s = cell(siren, i);
-                if !t.siren_ok(row, s) {
-                    continue;
-                }
+                let Some((row, s)) = t.exact_company(&raw, i, siren) else { continue };
                 let date = |c, name: &'static str, t: &mut Tally<'_>| {
                     let d = cell(c, i);
                     let parsed = Date::parse(d);

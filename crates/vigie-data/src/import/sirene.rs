@@ -16,7 +16,7 @@ use polars::prelude::PlHashMap;
 use polars::prelude::*;
 use vigie_core::{Date, Departement, HeadcountBand, Naf};
 
-use super::{InputSummary, Tally, cell, column, text};
+use super::{InputSummary, Tally, cell, column, siren_number, text};
 use crate::rejects::{Reason, RejectLog};
 use crate::source::{Format, SourceSpec};
 use crate::{Error, Result};
@@ -287,14 +287,7 @@ pub fn stream(
                 col("nomenclatureactiviteprincipaleunitelegale"),
             );
             for i in 0..raw.df.height() {
-                let row = raw.row_numbers[i];
-                if t.malformed(row) {
-                    continue;
-                }
-                let s = cell(siren, i);
-                if !t.siren_ok(row, s) {
-                    continue;
-                }
+                let Some((row, s)) = t.exact_company(&raw, i, siren) else { continue };
                 let number = siren_number(s);
                 read.insert(number);
                 let legal_form = cell(form, i);
@@ -458,11 +451,6 @@ pub fn stream(
         }
     }
     Ok(summaries)
-}
-
-/// The number of a SIREN already checked (nine digits).
-fn siren_number(s: &str) -> u32 {
-    s.parse().expect("a SIREN checked is nine digits")
 }
 
 /// Writes `companies.<ext>` into `dir`; returns its path.

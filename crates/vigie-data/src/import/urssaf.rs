@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use vigie_core::{Date, Month};
 
-use super::{Encoding, InputSummary, Tally, cell, column, formats, text};
+use super::{Encoding, InputSummary, Tally, cell, column, formats, siren_number, text};
 use crate::ingest::MAX_AMOUNT;
 use crate::rejects::{Reason, RejectLog};
 use crate::source::{Format, SourceSpec};
@@ -560,11 +560,6 @@ pub fn stream(
         emit(out)?;
     }
     Ok(summaries)
-}
-
-/// The number of a SIREN already checked (nine digits).
-fn siren_number(s: &str) -> u32 {
-    s.parse().expect("a SIREN checked is nine digits")
 }
 
 /// A company's `social_monthly` rows, from its first month in the files to `last`: its
