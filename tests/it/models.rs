@@ -52,6 +52,7 @@ fn options(family: Family) -> TrainOptions {
         refit: true,
         train_months: vigie_train::walk::DEFAULT_TRAIN_MONTHS,
         feature_set: vigie_core::features::FeatureSet::Full,
+        fit_rows: None,
     }
 }
 
@@ -517,4 +518,48 @@ fn training_reports_its_steps() {
     assert!(steps[1..].iter().all(|s| s.of == last.of), "the count is known from the first fit");
     assert!(steps.iter().any(|s| s.what.starts_with("walk-forward window 1 of")));
     assert!(steps.iter().any(|s| s.what.starts_with("the shipped model")));
+}
+
+#[test]
+fn the_rows_of_every_fit_are_written_for_a_peer_to_fit_the_same_rows() {
+    // `vigie train --fit-rows`: what benches/train.sh gives LightGBM.
+    let dir = common::tempdir();
+    let rows_dir = dir.path().join("rows");
+    let opts = TrainOptions { fit_rows: Some(rows_dir.clone()), ..options(Family::Gbdt) };
+    let out = train(panel(), &dir.path().join("models"), &opts).unwrap();
+    let features = std::fs::read_to_string(rows_dir.join("features.txt")).unwrap();
+    assert_eq!(features.lines().count(), vigie_core::features::CATALOGUE.len());
+    let read = |name: &str| -> Vec<(usize, String, u8)> {
+        let text = std::fs::read_to_string(rows_dir.join(name)).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("row,role,label"));
+        lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[0].parse().unwrap(), f[1].to_owned(), f[2].parse().unwrap())
+            })
+            .collect()
+    };
+    let mut fits: Vec<String> = std::fs::read_dir(&rows_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("fit-"))
+        .collect();
+    fits.sort();
+    assert_eq!(fits.len(), out.walk_forward.len() + 1, "{fits:?}");
+    assert!(fits.last().unwrap().ends_with("-refit.csv"), "the refit comes last: {fits:?}");
+    for (name, window) in fits.iter().zip(&out.walk_forward) {
+        assert_eq!(name, &format!("fit-{}.csv", window.test_from));
+        let rows = read(name);
+        let train: std::collections::HashSet<usize> =
+            rows.iter().filter(|r| r.1 == "train").map(|r| r.0).collect();
+        let valid = rows.iter().filter(|r| r.1 == "validation").count();
+        assert!(!train.is_empty() && valid > 0);
+        assert!(rows.iter().filter(|r| r.1 == "validation").all(|r| !train.contains(&r.0)));
+        assert!(rows.iter().any(|r| r.2 == 1), "failures among the rows of {name}");
+    }
+    // The test rows are those of the card's figures.
+    let test = read("test.csv");
+    assert_eq!(test.len(), out.metrics.summary.n);
+    assert_eq!(test.iter().filter(|r| r.2 == 1).count(), out.metrics.summary.positives);
 }

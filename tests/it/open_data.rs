@@ -84,6 +84,7 @@ fn the_open_data_route_runs_end_to_end() {
         refit: true,
         train_months: vigie_train::walk::DEFAULT_TRAIN_MONTHS,
         feature_set: vigie_core::features::FeatureSet::Full,
+        fit_rows: None,
     };
     let models = dir.path().join("models");
     let outcome = train(&panel, &models, &topts).unwrap();

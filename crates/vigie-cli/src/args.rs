@@ -208,6 +208,11 @@ pub(crate) enum Command {
         /// can enter; the card then compares it with the full set on the same windows).
         #[arg(long, default_value = "full", value_parser = parse_feature_set)]
         feature_set: vigie_core::features::FeatureSet,
+        /// Write the rows of every fit into this directory (`fit-CUTOFF.csv` per
+        /// walk-forward window, `fit-CUTOFF-refit.csv`, `test.csv`, `features.txt`): what
+        /// `benches/train.sh` gives LightGBM to fit the same rows.
+        #[arg(long)]
+        fit_rows: Option<std::path::PathBuf>,
     },
     /// k-fold cross-validation of a model family on any table (CSV or Parquet).
     Evaluate {

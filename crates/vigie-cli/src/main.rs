@@ -224,6 +224,7 @@ fn run(cli: Cli) -> Result<()> {
             no_refit,
             train_months,
             feature_set,
+            fit_rows,
         } => {
             anyhow::ensure!(
                 train_months == 0 || train_months >= vigie_train::walk::MIN_TRAIN_MONTHS,
@@ -250,6 +251,7 @@ fn run(cli: Cli) -> Result<()> {
                 refit: !no_refit,
                 train_months,
                 feature_set,
+                fit_rows,
             };
             let started = std::time::Instant::now();
             let progress = progress::TrainProgress::new();

@@ -121,6 +121,177 @@ pub fn read(path: &Path) -> Result<Tabular> {
     Ok(Tabular { rows, columns })
 }
 
+/// A text column held as codes into its distinct texts: a panel's months, départements and
+/// company ids repeat over millions of rows, and a `String` per row would be most of its
+/// memory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Texts {
+    /// The distinct texts, in order of first appearance (a missing value is "").
+    pub distinct: Vec<String>,
+    /// The code of each row: its text's place in `distinct`.
+    pub codes: Vec<u32>,
+}
+
+impl Texts {
+    /// Number of rows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Whether there is no row.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The same rows with each distinct text replaced by `f` of it (computed once per
+    /// distinct text).
+    #[must_use]
+    pub fn map(&self, f: impl Fn(&str) -> String) -> Texts {
+        let mut out = Texts::default();
+        let mut index = PlHashMap::new();
+        let recode: Vec<u32> = self.distinct.iter().map(|t| out.code(&f(t), &mut index)).collect();
+        out.codes = self.codes.iter().map(|&c| recode[c as usize]).collect();
+        out
+    }
+
+    /// The code of `text`, added to the distinct texts if new.
+    fn code(&mut self, text: &str, index: &mut PlHashMap<String, u32>) -> u32 {
+        if let Some(&c) = index.get(text) {
+            return c;
+        }
+        let c = u32::try_from(self.distinct.len()).expect("fewer than 2^32 distinct texts");
+        self.distinct.push(text.to_owned());
+        index.insert(text.to_owned(), c);
+        c
+    }
+}
+
+impl std::ops::Index<usize> for Texts {
+    type Output = str;
+    fn index(&self, row: usize) -> &str {
+        &self.distinct[self.codes[row] as usize]
+    }
+}
+
+/// A column read by [`read_compact`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Compact {
+    /// Numbers (integers, floats and booleans read as f64); NaN is missing.
+    Numeric(Vec<f64>),
+    /// Text, as codes.
+    Text(Texts),
+}
+
+/// Rows of a Parquet file converted at a time by [`read_compact`].
+pub const COMPACT_BATCH_ROWS: usize = 1 << 20;
+
+/// Reads the columns `names` of a table (those it has; the caller checks what it needs):
+/// numbers as f64, texts as [`Texts`]. A Parquet file is read by slices of
+/// [`COMPACT_BATCH_ROWS`] rows, so that only a slice is ever held twice (by the reader and
+/// in the columns); a CSV file is read whole first. What `vigie train` reads a panel of
+/// millions of rows with.
+pub fn read_compact(path: &Path, names: &[&str]) -> Result<(usize, Vec<(String, Compact)>)> {
+    let err = |e: &dyn std::fmt::Display| Error::Unreadable {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let mut out: Vec<(String, Compact, PlHashMap<String, u32>)> = Vec::new();
+    let mut append = |df: &DataFrame| -> Result<()> {
+        for c in df.columns() {
+            let name = c.name().as_str();
+            let s = c.as_materialized_series();
+            let at = if let Some(at) = out.iter().position(|(n, _, _)| n == name) {
+                at
+            } else {
+                let empty = if s.dtype() == &DataType::String {
+                    Compact::Text(Texts::default())
+                } else {
+                    Compact::Numeric(Vec::new())
+                };
+                out.push((name.to_owned(), empty, PlHashMap::new()));
+                out.len() - 1
+            };
+            let (_, col, index) = &mut out[at];
+            match (col, s.dtype()) {
+                (Compact::Text(t), DataType::String) => {
+                    for v in s.str().map_err(|e| err(&e))?.iter() {
+                        let code = t.code(v.unwrap_or_default(), index);
+                        t.codes.push(code);
+                    }
+                }
+                (Compact::Numeric(v), DataType::Null) => {
+                    v.extend(std::iter::repeat_n(f64::NAN, s.len()));
+                }
+                (Compact::Numeric(v), dt)
+                    if dt.is_primitive_numeric() || dt == &DataType::Boolean =>
+                {
+                    let f = s.cast(&DataType::Float64).map_err(|e| err(&e))?;
+                    v.extend(f.f64().map_err(|e| err(&e))?.iter().map(|x| x.unwrap_or(f64::NAN)));
+                }
+                (_, other) => {
+                    return Err(Error::WrongType {
+                        path: path.to_owned(),
+                        column: name.to_owned(),
+                        expected: "number or text",
+                        found: other.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    };
+    let rows = match format_of(path)? {
+        Format::Csv => {
+            let t = read(path)?;
+            let mut frame = Vec::new();
+            for (name, c) in &t.columns {
+                if !names.contains(&name.as_str()) {
+                    continue;
+                }
+                frame.push(match c {
+                    Column::Numeric(v) => polars::prelude::Column::new(name.into(), v),
+                    Column::Text(v) => polars::prelude::Column::new(name.into(), v),
+                });
+            }
+            append(&DataFrame::new(t.rows, frame).map_err(|e| err(&e))?)?;
+            t.rows
+        }
+        Format::Parquet => {
+            let p = path.to_str().ok_or_else(|| err(&"path is not UTF-8"))?;
+            let lf = LazyFrame::scan_parquet(PlRefPath::new(p), ScanArgsParquet::default())
+                .map_err(|e| err(&e))?;
+            let schema = lf.clone().collect_schema().map_err(|e| err(&e))?;
+            let present: Vec<Expr> =
+                names.iter().filter(|n| schema.get(n).is_some()).map(|n| col(*n)).collect();
+            let counted = lf.clone().select([len()]).collect().map_err(|e| err(&e))?;
+            let total = counted.column("len").and_then(|c| c.get(0)).map_err(|e| err(&e))?;
+            let total = total.extract::<usize>().unwrap_or(0);
+            // An empty file is one (empty) slice, so that its columns are still there.
+            let mut start = 0;
+            loop {
+                let rows = COMPACT_BATCH_ROWS.min(total - start);
+                let df = lf
+                    .clone()
+                    .slice(
+                        i64::try_from(start).map_err(|e| err(&e))?,
+                        IdxSize::try_from(rows).map_err(|e| err(&e))?,
+                    )
+                    .select(present.clone())
+                    .collect()
+                    .map_err(|e| err(&e))?;
+                append(&df)?;
+                start += rows;
+                if start >= total {
+                    break total;
+                }
+            }
+        }
+    };
+    Ok((rows, out.into_iter().map(|(n, c, _)| (n, c)).collect()))
+}
+
 /// SHA-256 of a file's bytes, hex: the fingerprint of training data.
 pub fn fingerprint(path: &Path) -> Result<String> {
     let bytes =

@@ -1,5 +1,5 @@
 //! Design matrices: features in column-major order (the layout the logistic regression's
-//! blocks and forust-ml read without copying).
+//! blocks read without copying, and the trees' bins are made from).
 
 use vigie_core::features::FeatureGroup;
 use vigie_score::Scorer;
@@ -66,15 +66,38 @@ impl Design {
 /// over blocks of rows (the result does not depend on the number of threads).
 #[must_use]
 pub fn margins(scorer: &Scorer, x: &Design) -> Vec<f64> {
+    margins_at(scorer, x, None)
+}
+
+/// The margins of the rows `rows` of `x`, in that order (no copy of the rows).
+#[must_use]
+pub fn margins_of(scorer: &Scorer, x: &Design, rows: &[usize]) -> Vec<f64> {
+    margins_at(scorer, x, Some(rows))
+}
+
+fn margins_at(scorer: &Scorer, x: &Design, rows: Option<&[usize]>) -> Vec<f64> {
     use rayon::prelude::*;
     const BLOCK: usize = 4096;
-    (0..x.n.div_ceil(BLOCK))
+    let n = rows.map_or(x.n, <[usize]>::len);
+    if let vigie_score::model::Model::Gbdt(e) = &scorer.model().model {
+        // Trees run down blocks of rows, reading the columns where they are.
+        let mut out = vec![0.0; n];
+        out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, out)| {
+            let start = b * BLOCK;
+            e.margins_with(
+                |f, r| x.x[f * x.n + rows.map_or(start + r, |rows| rows[start + r])],
+                out,
+            );
+        });
+        return out;
+    }
+    (0..n.div_ceil(BLOCK))
         .into_par_iter()
         .flat_map_iter(|b| {
             let mut row = Vec::with_capacity(x.k());
-            (b * BLOCK..((b + 1) * BLOCK).min(x.n))
-                .map(|i| {
-                    x.row(i, &mut row);
+            (b * BLOCK..((b + 1) * BLOCK).min(n))
+                .map(|r| {
+                    x.row(rows.map_or(r, |rows| rows[r]), &mut row);
                     scorer.margin(&row).expect("rows in model order")
                 })
                 .collect::<Vec<_>>()

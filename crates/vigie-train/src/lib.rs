@@ -4,11 +4,13 @@
 //! - [`design`]: feature matrices (column-major) built from tables;
 //! - [`logistic`]: L2 logistic regression (our L-BFGS) on rank-to-normal features with
 //!   missing-value indicators — the interpretable baseline;
-//! - [`gbdt`]: gradient-boosted trees (forust-ml, converted to Vigie's portable trees so
+//! - [`gbdt`]: gradient-boosted trees (our histogram GBDT, converted to Vigie's portable trees so
 //!   that scoring and exact TreeSHAP need no training dependency);
 //! - [`calibrate`]: Platt maps per horizon, alert thresholds;
 //! - [`folds`]: stratified (and grouped) k-fold splits;
 //! - [`evaluate`]: k-fold cross-validation of any table (`vigie evaluate`);
+//! - `panel`: the panel as training reads it (columns used only, texts as codes, by
+//!   slices of the file);
 //! - [`walk`]: the model lifecycle in time: windows known at a cutoff, the anchored
 //!   calibration, the walk-forward series and the production layout;
 //! - [`train`]: `vigie train`, from a panel to the artifact.
@@ -24,6 +26,7 @@ pub mod evaluate;
 pub mod folds;
 pub mod gbdt;
 pub mod logistic;
+mod panel;
 mod report;
 pub mod train;
 pub mod walk;

@@ -415,7 +415,7 @@ impl Card<'_> {
         let mut s = format!("# Model card: {} {}\n\n", m.name, m.version);
         let what = match &m.model {
             Model::Logistic(_) => "L2 logistic regression on rank-to-normal transformed features with missing-value indicators (L-BFGS).".to_owned(),
-            Model::Gbdt(_) => format!("Gradient-boosted decision trees (forust-ml), {} trees (the number kept by early stopping in the last walk-forward window).", self.evaluated_fit.trees.unwrap_or(0)),
+            Model::Gbdt(_) => format!("Gradient-boosted decision trees (histogram, second-order), {} trees (the number kept by early stopping in the last walk-forward window).", self.evaluated_fit.trees.unwrap_or(0)),
         };
         let anchored = if m.calibration.fitted_on.contains("not moved") {
             ", their level left at the validation window's (too few failures to anchor on)"

@@ -13,16 +13,17 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use vigie_core::features::{CATALOGUE, FeatureSet};
-use vigie_core::{Horizon, Month, Naf};
-use vigie_data::tabular::{self, Column, Tabular};
+use vigie_core::features::FeatureSet;
+use vigie_core::{Horizon, Month};
+use vigie_data::tabular::{self, Texts};
 use vigie_eval::metrics::{self, GroupRow, Summary};
 use vigie_score::Scorer;
 use vigie_score::model::ModelFile;
 
-use crate::design::{Design, margins, pick};
+use crate::design::{Design, margins_of, pick};
 use crate::gbdt::GbdtParams;
 use crate::logistic::LogisticParams;
+use crate::panel::{PanelData, never_seen, read_panel};
 use crate::report;
 use crate::walk::{self, Fitted, Layout, WalkRow, WalkSummary};
 use crate::{Error, Family, Result, folds};
@@ -60,100 +61,9 @@ pub struct TrainOptions {
     /// The features trained on: the full catalogue, or what a company head can enter
     /// (`self`: its card then compares it with the full set on the same test window).
     pub feature_set: FeatureSet,
-}
-
-/// The panel, read for training.
-pub(crate) struct PanelData {
-    pub(crate) design: Design,
-    pub(crate) months: Vec<Month>,
-    pub(crate) companies: Vec<String>,
-    pub(crate) departement: Vec<String>,
-    pub(crate) section: Vec<String>,
-    pub(crate) size_band: Vec<String>,
-    /// Labels per horizon: `Some(bool)` when observed.
-    pub(crate) labels: [Vec<Option<bool>>; 4],
-    /// Rows of companies already in procedure (present only in panels built with
-    /// `--keep-in-procedure`); never trained on.
-    pub(crate) in_procedure: Vec<bool>,
-    /// Rows of the companies held out of training for validation, calibration and the
-    /// anchor (`walk::holds_out`).
-    pub(crate) held_out: Vec<bool>,
-}
-
-/// Takes a text column out of the table (no copy of the strings).
-fn text_column(t: &mut Tabular, name: &str) -> Result<Vec<String>> {
-    match t.take(name) {
-        Some(Column::Text(v)) => Ok(v.into_iter().map(Option::unwrap_or_default).collect()),
-        _ => Err(Error::Input(format!("the panel has no text column `{name}`"))),
-    }
-}
-
-/// The features of a design without any value (their source was absent or empty).
-fn never_seen(d: &Design) -> Vec<String> {
-    d.features
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| d.x[j * d.n..(j + 1) * d.n].iter().all(|v| v.is_nan()))
-        .map(|(_, f)| f.name.clone())
-        .collect()
-}
-
-pub(crate) fn read_panel(path: &Path, set: FeatureSet) -> Result<PanelData> {
-    // Columns are taken out of the table as they are converted: a panel of millions of
-    // rows is not held twice.
-    let mut t = tabular::read(path)?;
-    let rows = t.rows;
-    let mut missing = Vec::new();
-    let mut columns = Vec::new();
-    for spec in CATALOGUE.iter().filter(|f| set.includes(f.name)) {
-        match t.take(spec.name) {
-            Some(Column::Numeric(v)) => columns.push((spec.name.to_owned(), Some(spec.group), v)),
-            _ => missing.push(spec.name),
-        }
-    }
-    if !missing.is_empty() {
-        return Err(Error::Input(format!(
-            "{}: not a panel of this version: missing feature column(s) {}",
-            path.display(),
-            missing.join(", ")
-        )));
-    }
-    let months = text_column(&mut t, "month")?
-        .iter()
-        .map(|m| Month::parse(m).map_err(|e| Error::Input(format!("panel month: {e}"))))
-        .collect::<Result<Vec<_>>>()?;
-    let labels = Horizon::ALL.map(|h| {
-        t.numeric(h.label_column()).map(|v| {
-            v.iter().map(|&x| if x.is_nan() { None } else { Some(x > 0.5) }).collect::<Vec<_>>()
-        })
-    });
-    let [Some(l6), Some(l12), Some(l18), Some(l24)] = labels else {
-        return Err(Error::Input("the panel lacks label columns label_6m … label_24m".into()));
-    };
-    let naf = text_column(&mut t, "naf")?;
-    let section = naf
-        .iter()
-        .map(|n| Naf::parse(n).map_or_else(|_| "?".into(), |n| n.section().to_string()))
-        .collect();
-    let in_procedure = t
-        .numeric("in_procedure")
-        .map_or_else(|| vec![false; rows], |v| v.iter().map(|&x| x > 0.5).collect());
-    let companies = text_column(&mut t, "company_id")?;
-    let held_out = companies.iter().map(|c| walk::holds_out(c)).collect();
-    let departement = text_column(&mut t, "departement")?;
-    let size_band = text_column(&mut t, "size_band")?;
-    drop(t);
-    Ok(PanelData {
-        design: Design::from_columns(columns),
-        months,
-        companies,
-        departement,
-        section,
-        size_band,
-        labels: [l6, l12, l18, l24],
-        in_procedure,
-        held_out,
-    })
+    /// A directory to write the rows of every fit into (panel row numbers, role, label):
+    /// what a peer needs to fit exactly the same rows (`benches/train.sh`).
+    pub fit_rows: Option<std::path::PathBuf>,
 }
 
 /// The windows of the evaluated model.
@@ -461,6 +371,13 @@ pub fn train_with_progress(
         );
     }
     let plan = walk::plan(&p.months, &p.labels[2], opts.test_from, opts.train_months)?;
+    if let Some(dir) = &opts.fit_rows {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        let names: Vec<&str> = p.design.features.iter().map(|f| f.name.as_str()).collect();
+        let path = dir.join("features.txt");
+        std::fs::write(&path, names.join("\n") + "\n")
+            .map_err(|source| Error::Io { path, source })?;
+    }
     let fingerprint = tabular::fingerprint(panel)?;
     let seeded = GbdtParams { seed: opts.seed, ..opts.gbdt.clone() };
     let params = params_json(opts.family, &seeded, &opts.logistic).to_string();
@@ -511,6 +428,10 @@ pub fn train_with_progress(
         test: (elayout.cutoff, eto),
     };
     let summary = WalkSummary::of(&series);
+    if let Some(dir) = &opts.fit_rows {
+        let rows = walk::test_rows(&p, w.test.0, w.test.1);
+        walk::write_rows(&dir.join("test.csv"), &[("test", &rows)], &p.labels[2])?;
+    }
 
     // The full evaluation of the last window's model (the model card's figures).
     start(if opts.cv_folds >= 2 {
@@ -630,9 +551,7 @@ fn evaluate(
     let within = |i: usize, (a, b): (Month, Month)| p.months[i] >= a && p.months[i] <= b;
     let scorer = Scorer::in_model_order(file.clone());
     let test_all: Vec<usize> = (0..p.design.n).filter(|&i| within(i, w.test)).collect();
-    let xtest = p.design.subset(&test_all);
-    let mt = margins(&scorer, &xtest);
-    drop(xtest);
+    let mt = margins_of(&scorer, &p.design, &test_all);
     let scores: Vec<vigie_score::Score> = mt.iter().map(|&m| scorer.calibrate(m)).collect();
     let keep: Vec<usize> = (0..test_all.len()).filter(|&k| !p.in_procedure[test_all[k]]).collect();
     let observed18: Vec<usize> =
@@ -672,8 +591,8 @@ fn evaluate(
             },
         );
     }
-    let group = |col: &Vec<String>| -> Vec<GroupRow> {
-        let g: Vec<&str> = observed18.iter().map(|&k| col[test_all[k]].as_str()).collect();
+    let group = |col: &Texts| -> Vec<GroupRow> {
+        let g: Vec<&str> = observed18.iter().map(|&k| &col[test_all[k]]).collect();
         metrics::breakdown(&p18, &y18, &g, MIN_CELL_ROWS, MIN_CELL_POSITIVES)
     };
     let with_in_procedure = if p.in_procedure.iter().any(|&b| b) {
@@ -686,8 +605,7 @@ fn evaluate(
     };
     let grouped_cv = if opts.cv_folds >= 2 { Some(grouped_cv(p, w, opts)?) } else { None };
     let cap_months: Vec<Month> = observed18.iter().map(|&k| p.months[test_all[k]]).collect();
-    let cap_deps: Vec<&str> =
-        observed18.iter().map(|&k| p.departement[test_all[k]].as_str()).collect();
+    let cap_deps: Vec<&str> = observed18.iter().map(|&k| &p.departement[test_all[k]]).collect();
     let capacity = capacity(&cap_months, &cap_deps, &p18, &y18, &[5, 20, 200]);
     let test_metrics = TestMetrics {
         summary,
@@ -750,7 +668,7 @@ fn grouped_cv(p: &PanelData, w: &Windows, opts: &TrainOptions) -> Result<CvView>
         });
     }
     let labels: Vec<bool> = rows.iter().map(|&i| l18[i] == Some(true)).collect();
-    let groups: Vec<String> = rows.iter().map(|&i| p.companies[i].clone()).collect();
+    let groups: Vec<String> = rows.iter().map(|&i| p.companies[i].to_owned()).collect();
     let fold = folds::assign(&labels, Some(&groups), opts.cv_folds, opts.seed);
     let x = p.design.subset(&rows);
     let y: Vec<f64> = labels.iter().map(|&l| f64::from(u8::from(l))).collect();
@@ -763,7 +681,7 @@ fn grouped_cv(p: &PanelData, w: &Windows, opts: &TrainOptions) -> Result<CvView>
             fit_model(opts.family, &gbdt, &opts.logistic, &x.subset(&tr), &pick(&y, &tr), None)?;
         let file = crate::bare(x.features.clone(), model);
         let s = Scorer::in_model_order(file);
-        let m = margins(&s, &x.subset(&te));
+        let m = margins_of(&s, &x, &te);
         let l = pick(&labels, &te);
         auc.extend(metrics::roc_auc(&m, &l));
         ap.extend(metrics::average_precision(&m, &l));

@@ -1,0 +1,538 @@
+//! Growing one tree on binned rows: gradient histograms, the best split of each leaf, and
+//! the partition of the leaf's rows.
+//!
+//! - A leaf's rows are a contiguous range of one index array; a split partitions the
+//!   range in place, stably (left rows first, each side in its former order).
+//! - The histogram of the smaller child is built from its rows; the larger child's is its
+//!   parent's minus the smaller's (LightGBM's subtraction), so a level of the tree reads
+//!   at most half its rows.
+//! - Histograms are built feature by feature in parallel, each down its column in row
+//!   order: the same trees for any number of threads.
+
+use rayon::prelude::*;
+
+use super::bins::Binned;
+
+/// Value bins per feature, plus bin 0 for missing values.
+pub(crate) const BINS: usize = 256;
+
+/// Gradient and hessian sums.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Sum {
+    pub(crate) g: f64,
+    pub(crate) h: f64,
+}
+
+impl Sum {
+    fn add(&mut self, o: Sum) {
+        self.g += o.g;
+        self.h += o.h;
+    }
+    fn minus(self, o: Sum) -> Sum {
+        Sum { g: self.g - o.g, h: self.h - o.h }
+    }
+}
+
+/// Settings of one tree.
+#[derive(Debug, Clone)]
+pub(crate) struct Grow {
+    pub(crate) max_depth: usize,
+    /// Leaves at most (loss-guided growth picks the best leaf first; depth-wise growth
+    /// splits every leaf of a level).
+    pub(crate) max_leaves: usize,
+    pub(crate) leaf_wise: bool,
+    pub(crate) l2: f64,
+    pub(crate) gamma: f64,
+    pub(crate) min_leaf_weight: f64,
+    pub(crate) learning_rate: f64,
+}
+
+/// A node of a tree on bins: a split sends bins `1..=bin` left, missing (bin 0) to
+/// `missing_left`'s side.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BinNode {
+    pub(crate) feature: usize,
+    pub(crate) bin: u8,
+    pub(crate) missing_left: bool,
+    pub(crate) left: usize,
+    pub(crate) right: usize,
+    /// Leaf value (learning rate applied), 0 for a split.
+    pub(crate) value: f64,
+    /// Hessian sum of the training rows that reached the node.
+    pub(crate) hess: f64,
+    pub(crate) leaf: bool,
+}
+
+/// A tree on bins (node 0 is the root).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BinTree {
+    pub(crate) nodes: Vec<BinNode>,
+    /// The leaves' rows after growth: `(node, start, end)`, the leaf's rows being
+    /// `Workspace::index[start..end]`.
+    pub(crate) leaves: Vec<(usize, usize, usize)>,
+}
+
+impl BinTree {
+    /// The leaf value of row `r` of `x`.
+    #[inline]
+    pub(crate) fn value(&self, x: &Binned, r: usize) -> f64 {
+        let mut i = 0;
+        loop {
+            let n = &self.nodes[i];
+            if n.leaf {
+                return n.value;
+            }
+            let b = x.bins[n.feature * x.n + r];
+            let left = if b == 0 { n.missing_left } else { b <= n.bin };
+            i = if left { n.left } else { n.right };
+        }
+    }
+}
+
+/// The best split found for a leaf.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    gain: f64,
+    feature: usize,
+    bin: u8,
+    missing_left: bool,
+    left: Sum,
+}
+
+/// A leaf being grown: its rows are `index[start..end]`.
+struct Open {
+    node: usize,
+    start: usize,
+    end: usize,
+    depth: usize,
+    total: Sum,
+    /// Its histogram, per feature (empty once it cannot split).
+    hist: Vec<[Sum; BINS]>,
+    best: Option<Split>,
+}
+
+/// What a tree grows on: the rows' bins and gradients, each feature's number of value bins,
+/// the features drawn for the tree (ascending, and flagged by index).
+#[derive(Clone, Copy)]
+struct On<'a> {
+    x: &'a Binned,
+    gh: &'a [Sum],
+    nbins: &'a [usize],
+    features: &'a [usize],
+    selected: &'a [bool],
+}
+
+/// A leaf split: its two children.
+struct Children {
+    left: Open,
+    right: Open,
+}
+
+/// Reused buffers of the growth of many trees.
+pub(crate) struct Workspace {
+    /// Row indices of the tree's sample, partitioned by leaf.
+    pub(crate) index: Vec<u32>,
+}
+
+impl Workspace {
+    pub(crate) fn new() -> Self {
+        Self { index: Vec::new() }
+    }
+}
+
+/// Rows per partition block: at least this many, and at most 16 blocks per leaf (fixed by
+/// the number of rows alone).
+const MIN_BLOCK: usize = 16_384;
+
+fn block_of(n: usize) -> usize {
+    n.div_ceil(16).max(MIN_BLOCK)
+}
+
+/// Rows under which a leaf's histogram is built on one thread.
+const PARALLEL_ROWS: usize = 4096;
+
+/// The histogram of the rows `rows` over the features flagged in `selected` (other
+/// features' cells stay zero): the gradients gathered once in row order, then each
+/// feature's column read down those rows, features in parallel.
+fn histogram(x: &Binned, gh: &[Sum], rows: &[u32], selected: &[bool]) -> Vec<[Sum; BINS]> {
+    // Every row (the root): the columns and gradients are read straight down.
+    let all = rows.len() == x.n;
+    let ordered: Vec<Sum> =
+        if all { Vec::new() } else { rows.iter().map(|&i| gh[i as usize]).collect() };
+    let one = |j: usize, hist: &mut [Sum; BINS]| {
+        if !selected[j] {
+            return;
+        }
+        let col = x.col(j);
+        if all {
+            let mut sub = [[Sum::default(); BINS]; 4];
+            let (col4, rest) = col.as_chunks::<4>();
+            let (gh4, gh_rest) = gh.as_chunks::<4>();
+            for (c, s) in col4.iter().zip(gh4) {
+                for t in 0..4 {
+                    let cell = &mut sub[t][usize::from(c[t])];
+                    cell.g += s[t].g;
+                    cell.h += s[t].h;
+                }
+            }
+            for (&c, s) in rest.iter().zip(gh_rest) {
+                sub[0][usize::from(c)].add(*s);
+            }
+            for (b, cell) in hist.iter_mut().enumerate() {
+                *cell = Sum {
+                    g: sub[0][b].g + sub[1][b].g + sub[2][b].g + sub[3][b].g,
+                    h: sub[0][b].h + sub[1][b].h + sub[2][b].h + sub[3][b].h,
+                };
+            }
+            return;
+        }
+        // Four interleaved copies: consecutive rows falling in the same bin (a frequent
+        // value) would otherwise wait on each other's store; the copies are added in a
+        // fixed order.
+        let mut sub = [[Sum::default(); BINS]; 4];
+        let (rows4, rest) = rows.as_chunks::<4>();
+        let (gh4, gh_rest) = ordered.as_chunks::<4>();
+        for (r, s) in rows4.iter().zip(gh4) {
+            for t in 0..4 {
+                let cell = &mut sub[t][usize::from(col[r[t] as usize])];
+                cell.g += s[t].g;
+                cell.h += s[t].h;
+            }
+        }
+        for (&i, s) in rest.iter().zip(gh_rest) {
+            sub[0][usize::from(col[i as usize])].add(*s);
+        }
+        for (b, cell) in hist.iter_mut().enumerate() {
+            *cell = Sum {
+                g: sub[0][b].g + sub[1][b].g + sub[2][b].g + sub[3][b].g,
+                h: sub[0][b].h + sub[1][b].h + sub[2][b].h + sub[3][b].h,
+            };
+        }
+    };
+    let mut hist = vec![[Sum::default(); BINS]; x.k];
+    if rows.len() < PARALLEL_ROWS {
+        hist.iter_mut().enumerate().for_each(|(j, h)| one(j, h));
+    } else {
+        hist.par_iter_mut().enumerate().for_each(|(j, h)| one(j, h));
+    }
+    hist
+}
+
+/// Partitions `rows` stably, those for which `left` holds first; returns their number.
+fn partition(rows: &mut [u32], left: impl Fn(u32) -> bool + Sync) -> usize {
+    let split = |rows: &[u32]| -> (Vec<u32>, Vec<u32>) {
+        let (mut l, mut r) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
+        for &i in rows {
+            if left(i) { l.push(i) } else { r.push(i) }
+        }
+        (l, r)
+    };
+    let parts: Vec<(Vec<u32>, Vec<u32>)> = if rows.len() <= MIN_BLOCK {
+        vec![split(rows)]
+    } else {
+        rows.par_chunks(block_of(rows.len())).map(split).collect()
+    };
+    let mut at = 0;
+    for (l, _) in &parts {
+        rows[at..at + l.len()].copy_from_slice(l);
+        at += l.len();
+    }
+    let n_left = at;
+    for (_, r) in &parts {
+        rows[at..at + r.len()].copy_from_slice(r);
+        at += r.len();
+    }
+    n_left
+}
+
+/// Cuts `index` into the disjoint ranges of `leaves` (ascending, non-overlapping).
+fn carve<'a>(mut index: &'a mut [u32], leaves: &[Open]) -> Vec<&'a mut [u32]> {
+    let mut offset = 0;
+    let mut out = Vec::with_capacity(leaves.len());
+    for o in leaves {
+        debug_assert!(o.start >= offset, "leaves in ascending order");
+        let rest = std::mem::take(&mut index);
+        let (_, rest) = rest.split_at_mut(o.start - offset);
+        let (mine, rest) = rest.split_at_mut(o.end - o.start);
+        out.push(mine);
+        index = rest;
+        offset = o.end;
+    }
+    out
+}
+
+impl Grow {
+    fn leaf_value(&self, s: Sum) -> f64 {
+        -s.g / (s.h + self.l2) * self.learning_rate
+    }
+
+    fn score(&self, s: Sum) -> f64 {
+        s.g * s.g / (s.h + self.l2)
+    }
+
+    fn leaf(&self, s: Sum) -> BinNode {
+        BinNode {
+            feature: 0,
+            bin: 0,
+            missing_left: false,
+            left: 0,
+            right: 0,
+            value: self.leaf_value(s),
+            hess: s.h,
+            leaf: true,
+        }
+    }
+
+    /// The best split of a leaf with histogram `hist` and sums `total` over `features`
+    /// (`nbins[j]`: feature `j`'s value bins). Ties go to the first feature, the first bin,
+    /// missing values to the right.
+    fn best(
+        &self,
+        hist: &[[Sum; BINS]],
+        total: Sum,
+        features: &[usize],
+        nbins: &[usize],
+    ) -> Option<Split> {
+        let parent = self.score(total);
+        let mut best: Option<Split> = None;
+        for &j in features {
+            let h = &hist[j];
+            let miss = h[0];
+            let mut acc = Sum::default();
+            for (b, cell) in h.iter().enumerate().take(nbins[j]).skip(1) {
+                acc.add(*cell);
+                // Missing values right, then (when the leaf has some) left.
+                for missing_left in [false, true] {
+                    if missing_left && miss.h == 0.0 {
+                        continue;
+                    }
+                    let left = if missing_left {
+                        Sum { g: acc.g + miss.g, h: acc.h + miss.h }
+                    } else {
+                        acc
+                    };
+                    let right = total.minus(left);
+                    if left.h < self.min_leaf_weight || right.h < self.min_leaf_weight {
+                        continue;
+                    }
+                    let gain = 0.5 * (self.score(left) + self.score(right) - parent);
+                    if gain > self.gamma && best.is_none_or(|s| gain > s.gain) {
+                        best = Some(Split { gain, feature: j, bin: b as u8, missing_left, left });
+                    }
+                }
+            }
+        }
+        // A leaf without missing values at training sends them to its heavier side.
+        best.map(|mut s| {
+            if hist[s.feature][0].h == 0.0 {
+                s.missing_left = s.left.h >= total.minus(s.left).h;
+            }
+            s
+        })
+    }
+
+    /// Splits `leaf`, whose rows are `rows`: partitions them, builds the smaller child's
+    /// histogram and subtracts it from the leaf's for the other, finds the children's best
+    /// splits. The children's node numbers are set by the caller.
+    fn split(&self, on: &On<'_>, leaf: Open, rows: &mut [u32]) -> Children {
+        let On { x, gh, nbins, features, selected } = *on;
+        let split = leaf.best.expect("a split leaf has a split");
+        let (col, bin, missing_left) = (x.col(split.feature), split.bin, split.missing_left);
+        let n_left = partition(rows, |i| {
+            let b = col[i as usize];
+            if b == 0 { missing_left } else { b <= bin }
+        });
+        let (lrows, rrows) = rows.split_at(n_left);
+        let small_left = lrows.len() <= rrows.len();
+        let small = histogram(x, gh, if small_left { lrows } else { rrows }, selected);
+        let mut large = leaf.hist;
+        for &j in features {
+            for (c, s) in large[j].iter_mut().zip(&small[j]) {
+                *c = c.minus(*s);
+            }
+        }
+        let (lhist, rhist) = if small_left { (small, large) } else { (large, small) };
+        let depth = leaf.depth + 1;
+        let mid = leaf.start + n_left;
+        let child = |start, end, total, hist: Vec<[Sum; BINS]>| {
+            let best = if depth < self.max_depth {
+                self.best(&hist, total, features, nbins)
+            } else {
+                None
+            };
+            // A leaf that will not split needs no histogram.
+            let hist = if best.is_some() { hist } else { Vec::new() };
+            Open { node: 0, start, end, depth, total, hist, best }
+        };
+        let (lsum, rsum) = (split.left, leaf.total.minus(split.left));
+        Children {
+            left: child(leaf.start, mid, lsum, lhist),
+            right: child(mid, leaf.end, rsum, rhist),
+        }
+    }
+
+    /// Grows one tree on the rows `ws.index` of `x`, with gradients `gh` (indexed by row),
+    /// over the features `features` (ascending).
+    ///
+    /// Depth-wise growth splits the leaves of a level together, in parallel; loss-guided
+    /// growth splits the leaf of largest gain (the first of equals) until `max_leaves`.
+    pub(crate) fn tree(
+        &self,
+        x: &Binned,
+        gh: &[Sum],
+        nbins: &[usize],
+        features: &[usize],
+        ws: &mut Workspace,
+    ) -> BinTree {
+        let n = ws.index.len();
+        let mut selected = vec![false; x.k];
+        for &j in features {
+            selected[j] = true;
+        }
+        let hist = histogram(x, gh, &ws.index, &selected);
+        let on = On { x, gh, nbins, features, selected: &selected };
+        let total = ws.index.iter().fold(Sum::default(), |mut s, &i| {
+            s.add(gh[i as usize]);
+            s
+        });
+        let mut nodes = vec![self.leaf(total)];
+        let best = self.best(&hist, total, features, nbins);
+        let mut open = vec![Open { node: 0, start: 0, end: n, depth: 0, total, hist, best }];
+        let mut leaves = 1;
+        loop {
+            // The leaves split in this step, in the order of `open`.
+            let chosen: Vec<Open> = if self.leaf_wise {
+                let mut at: Option<usize> = None;
+                for (i, o) in open.iter().enumerate() {
+                    if let Some(b) = o.best
+                        && at.is_none_or(|a| b.gain > open[a].best.expect("chosen").gain)
+                    {
+                        at = Some(i);
+                    }
+                }
+                at.map(|a| vec![open.remove(a)]).unwrap_or_default()
+            } else {
+                let (split, stay): (Vec<Open>, Vec<Open>) =
+                    open.into_iter().partition(|o| o.best.is_some());
+                open = stay;
+                split
+            };
+            if chosen.is_empty() || leaves >= self.max_leaves {
+                open.extend(chosen);
+                break;
+            }
+            let slices = carve(&mut ws.index, &chosen);
+            let children: Vec<(usize, Split, Children)> = chosen
+                .into_par_iter()
+                .zip(slices)
+                .map(|(leaf, rows)| {
+                    let (node, split) = (leaf.node, leaf.best.expect("chosen"));
+                    (node, split, self.split(&on, leaf, rows))
+                })
+                .collect();
+            for (node, split, Children { mut left, mut right }) in children {
+                let li = nodes.len();
+                nodes.push(self.leaf(left.total));
+                nodes.push(self.leaf(right.total));
+                let hess = nodes[node].hess;
+                nodes[node] = BinNode {
+                    feature: split.feature,
+                    bin: split.bin,
+                    missing_left: split.missing_left,
+                    left: li,
+                    right: li + 1,
+                    value: 0.0,
+                    hess,
+                    leaf: false,
+                };
+                (left.node, right.node) = (li, li + 1);
+                open.push(left);
+                open.push(right);
+                leaves += 1;
+            }
+        }
+        let mut ranges: Vec<(usize, usize, usize)> =
+            open.iter().map(|o| (o.node, o.start, o.end)).collect();
+        ranges.sort_unstable_by_key(|r| r.1);
+        BinTree { nodes, leaves: ranges }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grow() -> Grow {
+        Grow {
+            max_depth: 3,
+            max_leaves: 8,
+            leaf_wise: false,
+            l2: 0.0,
+            gamma: 0.0,
+            min_leaf_weight: 0.0,
+            learning_rate: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_stump_finds_the_separating_bin_and_the_side_of_missing_values() {
+        // Feature 0: bins 1, 2 carry gradient -1 (to raise), bins 3, 4 gradient +1; missing
+        // rows carry -1 too, so they belong left. Feature 1 is noise.
+        let mut bins: Vec<u8> = (0..40u8).map(|i| i % 5).collect();
+        bins.extend((0..40u8).map(|i| 1 + i % 2));
+        let gh: Vec<Sum> =
+            (0..40u8).map(|i| Sum { g: if i % 5 <= 2 { -1.0 } else { 1.0 }, h: 1.0 }).collect();
+        let x = Binned { n: 40, k: 2, bins };
+        let mut ws = Workspace::new();
+        ws.index = (0..40).collect();
+        let t = Grow { max_depth: 1, ..grow() }.tree(&x, &gh, &[4, 2], &[0, 1], &mut ws);
+        let root = &t.nodes[0];
+        assert!(!root.leaf);
+        assert_eq!((root.feature, root.bin, root.missing_left), (0, 2, true));
+        // 24 rows left (missing, 1, 2) with g = -24: value 24 / 24 = 1; right -1.
+        assert_eq!(t.nodes[root.left].value, 1.0);
+        assert_eq!(t.nodes[root.right].value, -1.0);
+        assert_eq!(t.nodes[root.left].hess + t.nodes[root.right].hess, 40.0);
+        for (r, s) in gh.iter().enumerate() {
+            let expect = if s.g < 0.0 { 1.0 } else { -1.0 };
+            assert_eq!(t.value(&x, r), expect);
+        }
+        // The rows are partitioned: left leaf's rows first.
+        assert!(ws.index[..24].iter().all(|&i| gh[i as usize].g < 0.0));
+    }
+
+    #[test]
+    fn histograms_sum_every_row_of_the_chosen_features() {
+        let n = 100_000usize;
+        let k = 3;
+        let bins: Vec<u8> = (0..n * k).map(|v| (v * 7919 % 251) as u8).collect();
+        let gh: Vec<Sum> =
+            (0..n).map(|i| Sum { g: (i % 13) as f64 - 6.0, h: 1.0 + (i % 3) as f64 }).collect();
+        let x = Binned { n, k, bins };
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let built = histogram(&x, &gh, &rows, &[true, false, true]);
+        let mut one = vec![[Sum::default(); BINS]; k];
+        for i in 0..n {
+            for j in [0, 2] {
+                one[j][usize::from(x.bins[j * n + i])].add(gh[i]);
+            }
+        }
+        assert_eq!(built, one, "feature 1, not chosen, stays empty");
+    }
+
+    #[test]
+    fn loss_guided_growth_stops_at_its_leaves() {
+        let n = 64usize;
+        let bins: Vec<u8> = (0..n).map(|i| 1 + (i % 16) as u8).collect();
+        let gh: Vec<Sum> =
+            (0..n).map(|i| Sum { g: ((i % 16) as f64 - 7.5).powi(3), h: 1.0 }).collect();
+        let x = Binned { n, k: 1, bins };
+        let mut ws = Workspace::new();
+        ws.index = (0..n as u32).collect();
+        let g = Grow { max_depth: 6, max_leaves: 5, leaf_wise: true, ..grow() };
+        let t = g.tree(&x, &gh, &[16], &[0], &mut ws);
+        assert_eq!(t.nodes.iter().filter(|n| n.leaf).count(), 5);
+        let d = Grow { max_depth: 2, max_leaves: 64, ..grow() }.tree(&x, &gh, &[16], &[0], &mut ws);
+        assert_eq!(d.nodes.iter().filter(|n| n.leaf).count(), 4, "depth 2: four leaves");
+    }
+}
