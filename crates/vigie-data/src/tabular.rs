@@ -267,7 +267,8 @@ pub fn read_compact(path: &Path, names: &[&str]) -> Result<(usize, Vec<(String, 
                 names.iter().filter(|n| schema.get(n).is_some()).map(|n| col(*n)).collect();
             let counted = lf.clone().select([len()]).collect().map_err(|e| err(&e))?;
             let total = counted.column("len").and_then(|c| c.get(0)).map_err(|e| err(&e))?;
-            let total = total.extract::<usize>().unwrap_or(0);
+            let total =
+                total.extract::<usize>().ok_or_else(|| err(&"the row count cannot be read"))?;
             // An empty file is one (empty) slice, so that its columns are still there.
             let mut start = 0;
             loop {

@@ -120,8 +120,14 @@ impl GbdtParams {
         if !(self.positive_weight > 0.0 && self.positive_weight.is_finite()) {
             return bad("positive_weight must be positive");
         }
-        if self.nbins < 2 {
-            return bad("nbins must be at least 2");
+        if self.nbins < 3 {
+            return bad(
+                "nbins must be at least 3 (bin 0 holds missing values; a split needs two value bins)",
+            );
+        }
+        let usable = |v: f32| v >= 0.0 && v.is_finite();
+        if !(usable(self.l2) && usable(self.gamma) && usable(self.min_leaf_weight)) {
+            return bad("l2, gamma and min_leaf_weight must be finite and not negative");
         }
         if self.bags == 0 || self.bags > 64 {
             return bad("bags must be in 1..=64");
@@ -177,7 +183,10 @@ impl ValidGbdtParams {
         }
         let cuts = Cuts::learn(x, Some(rows), self.max_bins());
         let train = Binned::of(x, Some(rows), &cuts);
-        let valid = valid.map(|(vr, vy)| (Binned::of(x, Some(vr), &cuts), vy));
+        // Validation rows are binned only when they stop the fit (not for the refit).
+        let valid = valid
+            .filter(|_| self.0.early_stopping_rounds.is_some())
+            .map(|(vr, vy)| (Binned::of(x, Some(vr), &cuts), vy));
         self.boost(&cuts, &train, y, valid.as_ref().map(|(b, y)| (b, *y)))
     }
 
@@ -244,7 +253,7 @@ impl ValidGbdtParams {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut ws = Workspace::new();
         let mut order: Vec<usize> = (0..x.k).collect();
-        let kept = ((p.colsample * x.k as f64).round() as usize).clamp(1, x.k.max(1));
+        let kept = ((p.colsample * x.k as f64).round() as usize).clamp(1, x.k.max(1)).min(x.k);
         let mut trees = Vec::new();
         let mut best = (f64::INFINITY, 0usize);
         // Seconds spent in gradients, sampling, growing trees, updating margins (a debug log
@@ -518,5 +527,8 @@ mod tests {
         assert!(GbdtParams { learning_rate: 0.0, ..GbdtParams::default() }.check().is_err());
         assert!(GbdtParams { max_depth: 0, ..GbdtParams::default() }.check().is_err());
         assert!(GbdtParams { positive_weight: -1.0, ..GbdtParams::default() }.check().is_err());
+        assert!(GbdtParams { nbins: 2, ..GbdtParams::default() }.check().is_err());
+        assert!(GbdtParams { l2: f32::NAN, ..GbdtParams::default() }.check().is_err());
+        assert!(GbdtParams { min_leaf_weight: -1.0, ..GbdtParams::default() }.check().is_err());
     }
 }
