@@ -19,6 +19,11 @@
 //! a model is fitted on training rows only, its calibration and thresholds on a later
 //! validation window, and it is measured on a still later test window.
 
+/// The fitting code of each family, part of every model version beside `walk::SCHEME`: a
+/// model fitted by other code (forust-ml, linfa before) gets another version, even on the
+/// same data and settings.
+pub const FITTERS: &str = "fitters/2026-12: gbdt = Vigie histogram GBDT, logistic = Vigie L-BFGS";
+
 pub mod calibrate;
 pub mod design;
 mod error;

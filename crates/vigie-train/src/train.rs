@@ -406,6 +406,7 @@ pub fn train_with_progress(
                 &format!("{layout:?}"),
                 &code_version,
                 walk::SCHEME,
+                crate::FITTERS,
             ],
             opts.feature_set,
         ));
@@ -464,6 +465,7 @@ pub fn train_with_progress(
             &format!("{layout:?} {w:?} refit={}", opts.refit),
             &code_version,
             walk::SCHEME,
+            crate::FITTERS,
         ],
         opts.feature_set,
     ));
