@@ -79,13 +79,7 @@ pub fn read(path: &Path) -> Result<Tabular> {
         message: e.to_string(),
     };
     let df = match format_of(path)? {
-        Format::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(None)
-            .try_into_reader_with_file_path(Some(path.to_owned()))
-            .map_err(|e| err(&e))?
-            .finish()
-            .map_err(|e| err(&e))?,
+        Format::Csv => csv_frame(path)?,
         Format::Parquet => {
             let file = std::fs::File::open(path).map_err(|e| err(&e))?;
             ParquetReader::new(file).finish().map_err(|e| err(&e))?
@@ -244,19 +238,11 @@ pub fn read_compact(path: &Path, names: &[&str]) -> Result<(usize, Vec<(String, 
     };
     let rows = match format_of(path)? {
         Format::Csv => {
-            let t = read(path)?;
-            let mut frame = Vec::new();
-            for (name, c) in &t.columns {
-                if !names.contains(&name.as_str()) {
-                    continue;
-                }
-                frame.push(match c {
-                    Column::Numeric(v) => polars::prelude::Column::new(name.into(), v),
-                    Column::Text(v) => polars::prelude::Column::new(name.into(), v),
-                });
-            }
-            append(&DataFrame::new(t.rows, frame).map_err(|e| err(&e))?)?;
-            t.rows
+            let df = csv_frame(path)?;
+            let present: Vec<&str> =
+                names.iter().copied().filter(|n| df.schema().get(n).is_some()).collect();
+            append(&df.select(present).map_err(|e| err(&e))?)?;
+            df.height()
         }
         Format::Parquet => {
             let p = path.to_str().ok_or_else(|| err(&"path is not UTF-8"))?;
@@ -291,6 +277,21 @@ pub fn read_compact(path: &Path, names: &[&str]) -> Result<(usize, Vec<(String, 
         }
     };
     Ok((rows, out.into_iter().map(|(n, c, _)| (n, c)).collect()))
+}
+
+/// A CSV table read whole by polars (header, types inferred from every row).
+fn csv_frame(path: &Path) -> Result<DataFrame> {
+    let err = |e: &dyn std::fmt::Display| Error::Unreadable {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(None)
+        .try_into_reader_with_file_path(Some(path.to_owned()))
+        .map_err(|e| err(&e))?
+        .finish()
+        .map_err(|e| err(&e))
 }
 
 /// SHA-256 of a file's bytes, hex: the fingerprint of training data.

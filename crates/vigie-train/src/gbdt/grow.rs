@@ -151,11 +151,35 @@ fn block_of(n: usize) -> usize {
 /// Rows under which a leaf's histogram is built on one thread.
 const PARALLEL_ROWS: usize = 4096;
 
+/// Adds the gradients `gh[r]` into `hist` at bins `bin(r)`, for every `r` in order, through
+/// four interleaved copies: consecutive rows falling in the same bin (a frequent value)
+/// would otherwise wait on each other's store; the copies are added in a fixed order.
+fn accumulate(hist: &mut [Sum; BINS], gh: &[Sum], bin: impl Fn(usize) -> u8) {
+    let mut sub = [[Sum::default(); BINS]; 4];
+    let whole = gh.len() / 4 * 4;
+    for r in (0..whole).step_by(4) {
+        for t in 0..4 {
+            let cell = &mut sub[t][usize::from(bin(r + t))];
+            cell.g += gh[r + t].g;
+            cell.h += gh[r + t].h;
+        }
+    }
+    for (r, s) in gh.iter().enumerate().skip(whole) {
+        sub[0][usize::from(bin(r))].add(*s);
+    }
+    for (b, cell) in hist.iter_mut().enumerate() {
+        *cell = Sum {
+            g: sub[0][b].g + sub[1][b].g + sub[2][b].g + sub[3][b].g,
+            h: sub[0][b].h + sub[1][b].h + sub[2][b].h + sub[3][b].h,
+        };
+    }
+}
+
 /// The histogram of the rows `rows` over the features flagged in `selected` (other
 /// features' cells stay zero): the gradients gathered once in row order, then each
-/// feature's column read down those rows, features in parallel.
+/// feature's column read down those rows, features in parallel. Every row (the root):
+/// the columns and gradients are read straight down.
 fn histogram(x: &Binned, gh: &[Sum], rows: &[u32], selected: &[bool]) -> Vec<[Sum; BINS]> {
-    // Every row (the root): the columns and gradients are read straight down.
     let all = rows.len() == x.n;
     let ordered: Vec<Sum> =
         if all { Vec::new() } else { rows.iter().map(|&i| gh[i as usize]).collect() };
@@ -165,48 +189,9 @@ fn histogram(x: &Binned, gh: &[Sum], rows: &[u32], selected: &[bool]) -> Vec<[Su
         }
         let col = x.col(j);
         if all {
-            let mut sub = [[Sum::default(); BINS]; 4];
-            let (col4, rest) = col.as_chunks::<4>();
-            let (gh4, gh_rest) = gh.as_chunks::<4>();
-            for (c, s) in col4.iter().zip(gh4) {
-                for t in 0..4 {
-                    let cell = &mut sub[t][usize::from(c[t])];
-                    cell.g += s[t].g;
-                    cell.h += s[t].h;
-                }
-            }
-            for (&c, s) in rest.iter().zip(gh_rest) {
-                sub[0][usize::from(c)].add(*s);
-            }
-            for (b, cell) in hist.iter_mut().enumerate() {
-                *cell = Sum {
-                    g: sub[0][b].g + sub[1][b].g + sub[2][b].g + sub[3][b].g,
-                    h: sub[0][b].h + sub[1][b].h + sub[2][b].h + sub[3][b].h,
-                };
-            }
-            return;
-        }
-        // Four interleaved copies: consecutive rows falling in the same bin (a frequent
-        // value) would otherwise wait on each other's store; the copies are added in a
-        // fixed order.
-        let mut sub = [[Sum::default(); BINS]; 4];
-        let (rows4, rest) = rows.as_chunks::<4>();
-        let (gh4, gh_rest) = ordered.as_chunks::<4>();
-        for (r, s) in rows4.iter().zip(gh4) {
-            for t in 0..4 {
-                let cell = &mut sub[t][usize::from(col[r[t] as usize])];
-                cell.g += s[t].g;
-                cell.h += s[t].h;
-            }
-        }
-        for (&i, s) in rest.iter().zip(gh_rest) {
-            sub[0][usize::from(col[i as usize])].add(*s);
-        }
-        for (b, cell) in hist.iter_mut().enumerate() {
-            *cell = Sum {
-                g: sub[0][b].g + sub[1][b].g + sub[2][b].g + sub[3][b].g,
-                h: sub[0][b].h + sub[1][b].h + sub[2][b].h + sub[3][b].h,
-            };
+            accumulate(hist, gh, |r| col[r]);
+        } else {
+            accumulate(hist, &ordered, |r| col[rows[r] as usize]);
         }
     };
     let mut hist = vec![[Sum::default(); BINS]; x.k];
