@@ -126,7 +126,9 @@ pub struct Tree {
 pub struct Node {
     /// Split feature (index into the feature vector); unused for leaves.
     pub feature: u32,
-    /// Split threshold.
+    /// Split threshold; −∞ (written `"-Infinity"`) sends every value right and only
+    /// missing values to `missing`.
+    #[serde(with = "threshold")]
     pub threshold: f64,
     /// Left child index (0 for a leaf).
     pub left: u32,
@@ -139,6 +141,38 @@ pub struct Node {
     /// Training cover (sum of hessians) reaching the node; `cover = left + right` for
     /// splits. Used by TreeSHAP.
     pub cover: f64,
+}
+
+/// A threshold in JSON: a number, or `"-Infinity"` / `"Infinity"` (JSON numbers have no
+/// infinities; serde_json would write `null` and lose the sign).
+mod threshold {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(super) fn serialize<S: Serializer>(t: &f64, s: S) -> Result<S::Ok, S::Error> {
+        match *t {
+            f64::NEG_INFINITY => s.serialize_str("-Infinity"),
+            f64::INFINITY => s.serialize_str("Infinity"),
+            t => s.serialize_f64(t),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Threshold {
+        Number(f64),
+        Text(String),
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Threshold::deserialize(d)? {
+            Threshold::Number(t) => Ok(t),
+            Threshold::Text(t) if t == "-Infinity" => Ok(f64::NEG_INFINITY),
+            Threshold::Text(t) if t == "Infinity" => Ok(f64::INFINITY),
+            Threshold::Text(other) => Err(D::Error::custom(format!(
+                "a threshold is a number, \"-Infinity\" or \"Infinity\", not {other:?}"
+            ))),
+        }
+    }
 }
 
 impl Node {

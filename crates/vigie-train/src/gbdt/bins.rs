@@ -61,9 +61,13 @@ impl Cuts {
         }
     }
 
-    /// The threshold of the split "bin ≤ b" of feature `j`.
+    /// The threshold of the split "bin ≤ b" of feature `j`: for `b = 0` (no value bin
+    /// left, only missing values) −∞, below which no value lies.
     pub(crate) fn threshold(&self, j: usize, b: u8) -> f64 {
-        self.cuts[j][usize::from(b) - 1]
+        match b {
+            0 => f64::NEG_INFINITY,
+            b => self.cuts[j][usize::from(b) - 1],
+        }
     }
 }
 
@@ -159,7 +163,7 @@ mod tests {
         let b = Binned::of(&x, None, &cuts);
         assert_eq!(b.bins, vec![3, 1, 0, 2, 1, 3]);
         // "bin <= b" is "x < threshold" for every value and every split.
-        for split in 1..=2u8 {
+        for split in 0..=2u8 {
             let t = cuts.threshold(0, split);
             for (&v, &bin) in x.col(0).iter().zip(&b.bins) {
                 if !v.is_nan() {

@@ -48,7 +48,7 @@ pub(crate) struct Grow {
 }
 
 /// A node of a tree on bins: a split sends bins `1..=bin` left, missing (bin 0) to
-/// `missing_left`'s side.
+/// `missing_left`'s side (`bin` 0: missing values one way, every value the other).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BinNode {
     pub(crate) feature: usize,
@@ -147,6 +147,9 @@ const MIN_BLOCK: usize = 16_384;
 fn block_of(n: usize) -> usize {
     n.div_ceil(16).max(MIN_BLOCK)
 }
+
+/// Share of a parent's missing hessian under which a subtracted missing cell is residue.
+const MISSING_RESIDUE: f64 = 1e-9;
 
 /// Rows under which a leaf's histogram is built on one thread.
 const PARALLEL_ROWS: usize = 4096;
@@ -269,8 +272,8 @@ impl Grow {
     }
 
     /// The best split of a leaf with histogram `hist` and sums `total` over `features`
-    /// (`nbins[j]`: feature `j`'s value bins). Ties go to the first feature, the first bin,
-    /// missing values to the right.
+    /// (`nbins[j]`: feature `j`'s value bins). Ties go to the first feature, the first bin
+    /// ("missing or not" before "bins 1..=b"), missing values to the right.
     fn best(
         &self,
         hist: &[[Sum; BINS]],
@@ -280,15 +283,28 @@ impl Grow {
     ) -> Option<Split> {
         let parent = self.score(total);
         let mut best: Option<Split> = None;
+        let mut consider = |gain: f64, split: Split| {
+            if gain > self.gamma && best.is_none_or(|s| gain > s.gain) {
+                best = Some(split);
+            }
+        };
         for &j in features {
             let h = &hist[j];
             let miss = h[0];
+            // Missing values left, every value right (bin 0: no value bin goes left).
+            if miss.h > 0.0 {
+                let right = total.minus(miss);
+                if miss.h >= self.min_leaf_weight && right.h >= self.min_leaf_weight {
+                    let gain = 0.5 * (self.score(miss) + self.score(right) - parent);
+                    consider(gain, Split { gain, feature: j, bin: 0, missing_left: true, left: miss });
+                }
+            }
             let mut acc = Sum::default();
             for (b, cell) in h.iter().enumerate().take(nbins[j]).skip(1) {
                 acc.add(*cell);
                 // Missing values right, then (when the leaf has some) left.
                 for missing_left in [false, true] {
-                    if missing_left && miss.h == 0.0 {
+                    if missing_left && miss.h <= 0.0 {
                         continue;
                     }
                     let left = if missing_left {
@@ -301,15 +317,13 @@ impl Grow {
                         continue;
                     }
                     let gain = 0.5 * (self.score(left) + self.score(right) - parent);
-                    if gain > self.gamma && best.is_none_or(|s| gain > s.gain) {
-                        best = Some(Split { gain, feature: j, bin: b as u8, missing_left, left });
-                    }
+                    consider(gain, Split { gain, feature: j, bin: b as u8, missing_left, left });
                 }
             }
         }
         // A leaf without missing values at training sends them to its heavier side.
         best.map(|mut s| {
-            if hist[s.feature][0].h == 0.0 {
+            if hist[s.feature][0].h <= 0.0 {
                 s.missing_left = s.left.h >= total.minus(s.left).h;
             }
             s
@@ -332,8 +346,17 @@ impl Grow {
         let small = histogram(x, gh, if small_left { lrows } else { rrows }, selected);
         let mut large = leaf.hist;
         for &j in features {
+            let parent_missing = large[j][0].h;
             for (c, s) in large[j].iter_mut().zip(&small[j]) {
                 *c = c.minus(*s);
+            }
+            // When the smaller child took every missing row, the subtraction leaves
+            // rounding residue (±1e-17), not zero: missing rows carrying under 1e-9 of the
+            // parent's missing hessian count as none (the side of missing values then
+            // follows the rule for leaves that saw none; LightGBM and XGBoost compare
+            // hessians with an epsilon alike).
+            if large[j][0].h.abs() <= MISSING_RESIDUE * parent_missing {
+                large[j][0] = Sum::default();
             }
         }
         let (lhist, rhist) = if small_left { (small, large) } else { (large, small) };
@@ -484,6 +507,61 @@ mod tests {
         }
         // The rows are partitioned: left leaf's rows first.
         assert!(ws.index[..24].iter().all(|&i| gh[i as usize].g < 0.0));
+    }
+
+    #[test]
+    fn a_larger_child_that_got_no_missing_row_has_none() {
+        // Feature 0 sends rows i % 3 == 0 (the smaller side, 14 rows) left; feature 1 is
+        // missing exactly on those rows. The larger child's missing cell of feature 1 is the
+        // parent's minus the smaller child's, summed in different orders: rounding residue,
+        // which must count as no missing row.
+        let n = 40usize;
+        let mut bins: Vec<u8> = (0..n).map(|i| if i % 3 == 0 { 1 } else { 2 }).collect();
+        bins.extend((0..n).map(|i| if i % 3 == 0 { 0 } else { 1 + (i % 5) as u8 }));
+        let gh: Vec<Sum> = (0..n)
+            .map(|i| Sum {
+                g: if i % 3 == 0 { -4.0 } else if i % 5 < 2 { 1.0 } else { 3.0 },
+                h: 0.1 * (1 + i % 7) as f64 + 0.017 * i as f64,
+            })
+            .collect();
+        let x = Binned { n, k: 2, bins };
+        let (nbins, features, selected) = ([2, 5], [0, 1], [true, true]);
+        let g = Grow { max_depth: 3, ..grow() };
+        let mut rows: Vec<u32> = (0..n as u32).collect();
+        let hist = histogram(&x, &gh, &rows, &selected);
+        let total = gh.iter().fold(Sum::default(), |mut s, &c| {
+            s.add(c);
+            s
+        });
+        let best = g.best(&hist, total, &features, &nbins);
+        assert_eq!(best.map(|s| (s.feature, s.bin)), Some((0, 1)));
+        let parent_missing = hist[1][0];
+        let leaf = Open { node: 0, start: 0, end: n, depth: 0, total, hist, best };
+        let on = On { x: &x, gh: &gh, nbins: &nbins, features: &features, selected: &selected };
+        let Children { left, right } = g.split(&on, leaf, &mut rows);
+        assert_eq!(left.end, 14);
+        let small = histogram(&x, &gh, &rows[..14], &selected);
+        assert_ne!(parent_missing.minus(small[1][0]).h, 0.0, "the data leave residue");
+        assert_eq!(right.hist[1][0], Sum::default(), "no missing row in the larger child");
+        // So the larger child's split on feature 1 sends missing values to its heavier side.
+        let s = right.best.expect("the larger child splits on feature 1");
+        assert_eq!(s.feature, 1);
+        assert_eq!(s.missing_left, s.left.h >= right.total.minus(s.left).h);
+    }
+
+    #[test]
+    fn a_stump_splits_missing_from_every_value() {
+        // One value bin only (a constant column) and missing rows of another gradient.
+        let bins: Vec<u8> = (0..20u8).map(|i| u8::from(i % 2 == 0)).collect();
+        let gh: Vec<Sum> =
+            (0..20u8).map(|i| Sum { g: if i % 2 == 0 { 1.0 } else { -1.0 }, h: 1.0 }).collect();
+        let x = Binned { n: 20, k: 1, bins };
+        let mut ws = Workspace::new();
+        ws.index = (0..20).collect();
+        let t = Grow { max_depth: 1, ..grow() }.tree(&x, &gh, &[1], &[0], &mut ws);
+        let root = &t.nodes[0];
+        assert_eq!((root.leaf, root.bin, root.missing_left), (false, 0, true));
+        assert_eq!((t.nodes[root.left].value, t.nodes[root.right].value), (1.0, -1.0));
     }
 
     #[test]

@@ -523,6 +523,32 @@ mod tests {
     }
 
     #[test]
+    fn a_column_of_one_value_and_missing_values_splits_on_missing_or_not() {
+        // f0 is 1 or missing, and the missing rows are the failures: only "missing or not"
+        // separates them (no threshold between values can).
+        let n = 400;
+        let col: Vec<f64> = (0..n).map(|i| if i % 4 == 0 { f64::NAN } else { 1.0 }).collect();
+        let y: Vec<f64> = (0..n).map(|i| if i % 4 == 0 { 1.0 } else { 0.0 }).collect();
+        let x = Design::from_columns(vec![("f0".into(), None, col)]);
+        let params =
+            GbdtParams { iterations: 5, colsample: 1.0, ..GbdtParams::default() }.check().unwrap();
+        let m = params.fit(&x, &y, None).unwrap();
+        let root = &m.trees[0].nodes[0];
+        assert!(!root.is_leaf(), "the first tree splits");
+        assert_eq!((root.threshold, root.missing), (f64::NEG_INFINITY, root.left));
+        assert!(m.margin(&[f64::NAN]) > m.margin(&[1.0]) + 1.0, "missing raises the risk");
+        // Every value goes right, the lowest included.
+        assert_eq!(m.margin(&[f64::NEG_INFINITY]), m.margin(&[1.0]));
+        assert_eq!(m.margin(&[-1e300]), m.margin(&[1.0]));
+        // JSON numbers have no infinities: the threshold is written as a string and read
+        // back as it was.
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(json.contains(r#""threshold":"-Infinity""#), "{json}");
+        let back: TreeEnsemble = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+    }
+
+    #[test]
     fn invalid_parameters_are_refused() {
         assert!(GbdtParams { learning_rate: 0.0, ..GbdtParams::default() }.check().is_err());
         assert!(GbdtParams { max_depth: 0, ..GbdtParams::default() }.check().is_err());
