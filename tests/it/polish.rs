@@ -35,7 +35,7 @@ fn both_families_rank_real_bankruptcies_well() {
     // catch regressions (issue #3 asks for 0.960 with gbdt; see BENCHMARKS.md for where
     // it stands against LightGBM and XGBoost).
     for (file, gbdt_floor, logistic_floor) in
-        [("1year.csv", 0.948, 0.905), ("5year.csv", 0.957, 0.925)]
+        [("1year.csv", 0.946, 0.905), ("5year.csv", 0.958, 0.925)]
     {
         let table = vigie_data::tabular::read(&polish(file)).expect("the shared data are readable");
         let g = cross_validate(&table, &options(Family::Gbdt)).expect("gbdt");

@@ -296,7 +296,10 @@ impl Grow {
                 let right = total.minus(miss);
                 if miss.h >= self.min_leaf_weight && right.h >= self.min_leaf_weight {
                     let gain = 0.5 * (self.score(miss) + self.score(right) - parent);
-                    consider(gain, Split { gain, feature: j, bin: 0, missing_left: true, left: miss });
+                    consider(
+                        gain,
+                        Split { gain, feature: j, bin: 0, missing_left: true, left: miss },
+                    );
                 }
             }
             let mut acc = Sum::default();
@@ -520,7 +523,13 @@ mod tests {
         bins.extend((0..n).map(|i| if i % 3 == 0 { 0 } else { 1 + (i % 5) as u8 }));
         let gh: Vec<Sum> = (0..n)
             .map(|i| Sum {
-                g: if i % 3 == 0 { -4.0 } else if i % 5 < 2 { 1.0 } else { 3.0 },
+                g: if i % 3 == 0 {
+                    -4.0
+                } else if i % 5 < 2 {
+                    1.0
+                } else {
+                    3.0
+                },
                 h: 0.1 * (1 + i % 7) as f64 + 0.017 * i as f64,
             })
             .collect();
