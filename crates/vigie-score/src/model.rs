@@ -148,6 +148,7 @@ pub struct Node {
 mod threshold {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `with` passes a reference
     pub(super) fn serialize<S: Serializer>(t: &f64, s: S) -> Result<S::Ok, S::Error> {
         match *t {
             f64::NEG_INFINITY => s.serialize_str("-Infinity"),

@@ -33,6 +33,7 @@ pub mod gbdt;
 pub mod logistic;
 mod panel;
 mod report;
+mod seen;
 pub mod train;
 pub mod walk;
 

@@ -31,7 +31,6 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use vigie_core::{Horizon, Month};
-use vigie_data::tabular;
 use vigie_eval::metrics;
 use vigie_score::Scorer;
 use vigie_score::model::{Calibration, Model, ModelFile, Thresholds, TrainingInfo};
@@ -235,39 +234,6 @@ fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
-/// SHA-256 of what a model at this layout sees: months, features and known labels of the
-/// rows of its windows. Changing anything the model may not know leaves it unchanged.
-fn seen_fingerprint(p: &PanelData, l: &Layout) -> String {
-    let mut h = Sha256::new();
-    h.update(format!("{l:?}").as_bytes());
-    let first = [l.train.0, l.validation.0, l.term.0, l.anchor.0].into_iter().min().expect("4");
-    let last = [l.train.1, l.validation.1, l.term.1, l.anchor.1].into_iter().max().expect("4");
-    // A row's bytes are gathered, then hashed in one call (the same bytes as one call per
-    // field, at a fraction of the calls).
-    let mut bytes = Vec::new();
-    for i in 0..p.design.n {
-        let m = p.months[i];
-        if m < first || m > last || p.in_procedure[i] {
-            continue;
-        }
-        bytes.clear();
-        bytes.extend_from_slice(&m.index().to_le_bytes());
-        bytes.extend_from_slice(p.companies[i].as_bytes());
-        for j in 0..p.design.k() {
-            bytes.extend_from_slice(&p.design.x[j * p.design.n + i].to_bits().to_le_bytes());
-        }
-        for (k, horizon) in Horizon::ALL.iter().enumerate() {
-            let known = if l.knows(m, *horizon) { p.labels[k][i] } else { None };
-            bytes.push(match known {
-                None => 2,
-                Some(b) => u8::from(b),
-            });
-        }
-        h.update(&bytes);
-    }
-    tabular::hex(&h.finalize())
-}
-
 /// Fits the model of `layout`: early-stopped on the validation window, or with exactly
 /// `iterations` trees (the production refit, no early stopping).
 pub(crate) fn fit_at(
@@ -425,7 +391,7 @@ pub(crate) fn fit_at(
         train_window: [layout.train.0.to_string(), layout.train.1.to_string()],
         validation_window: [layout.validation.0.to_string(), layout.validation.1.to_string()],
         test_window: [String::new(), String::new()],
-        data_fingerprint: seen_fingerprint(p, layout),
+        data_fingerprint: crate::seen::fingerprint(p, layout),
         seed: opts.seed,
         code_version: format!("vigie-train {}", env!("CARGO_PKG_VERSION")),
         params,
