@@ -29,51 +29,51 @@ MODEL=$(ls -d models/demo/*/ | head -1)
 ADDR=127.0.0.1:18191
 mkdir -p "$OUT"
 if [ "${REPORT:-0}" != 1 ]; then
-: > "$OUT/results.tsv"
-timed() { # name file-prefix command...: appends "name seconds kB" to results.tsv
-  local name=$1 prefix=$2
-  shift 2
-  /usr/bin/time -f "%e %M" -o "$prefix.time" "$@" > "$prefix.out" 2> "$prefix.err"
-  echo "$N $name $(cat "$prefix.time")" >> "$OUT/results.tsv"
-}
+  : > "$OUT/results.tsv"
+  timed() { # name file-prefix command...: appends "name seconds kB" to results.tsv
+    local name=$1 prefix=$2
+    shift 2
+    /usr/bin/time -f "%e %M" -o "$prefix.time" "$@" > "$prefix.out" 2> "$prefix.err"
+    echo "$N $name $(cat "$prefix.time")" >> "$OUT/results.tsv"
+  }
 
-for N in $SIZES; do
-  D="$OUT/$N"
-  rm -rf "$D"
-  mkdir -p "$D"
-  timed generate "$D/generate" "$VIGIE" generate --companies "$N" --years 8 --seed 1 --out "$D/src"
-  timed panel "$D/panel" "$VIGIE" panel --input "$D/src" --out "$D/panel.parquet" \
-    --from 2025-12 --to 2025-12 --demo-key
-  rm -f "$D/panel.parquet"
-  stores=("sqlite://$D/vigie.db")
-  if [ -n "${VIGIE_BENCH_POSTGRES_URL:-}" ]; then
-    stores+=("$VIGIE_BENCH_POSTGRES_URL")
-  fi
-  for store in "${stores[@]}"; do
-    label=sqlite
-    if [[ $store == postgres* ]]; then
-      label=postgres
-      PGOPTIONS='-c client_min_messages=warning' psql -q "$store" \
-        -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" > /dev/null
+  for N in $SIZES; do
+    D="$OUT/$N"
+    rm -rf "$D"
+    mkdir -p "$D"
+    timed generate "$D/generate" "$VIGIE" generate --companies "$N" --years 8 --seed 1 --out "$D/src"
+    timed panel "$D/panel" "$VIGIE" panel --input "$D/src" --out "$D/panel.parquet" \
+      --from 2025-12 --to 2025-12 --demo-key
+    rm -f "$D/panel.parquet"
+    stores=("sqlite://$D/vigie.db")
+    if [ -n "${VIGIE_BENCH_POSTGRES_URL:-}" ]; then
+      stores+=("$VIGIE_BENCH_POSTGRES_URL")
     fi
-    "$VIGIE" rescore --input "$D/src" --month 2025-11 --store "$store" --model "$MODEL" \
-      --demo-key --report "$D/$label-2025-11" > /dev/null 2>&1
-    timed "rescore-$label" "$D/rescore-$label" "$VIGIE" rescore --input "$D/src" \
-      --month 2025-12 --store "$store" --demo-key --report "$D/$label-2025-12"
-    python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['summary']['scored'])" \
-      "$D/$label-2025-12/report.json" > "$D/scored"
-  done
-  # The API on the SQLite store.
-  start=$(date +%s.%N)
-  VIGIE_LOG=warn "$VIGIE" serve --store "sqlite://$D/vigie.db" --addr "$ADDR" > "$D/serve.log" 2>&1 &
-  SERVER=$!
-  until curl -sf "http://$ADDR/readyz" > /dev/null; do sleep 0.2; done
-  ready=$(echo "$(date +%s.%N) - $start" | bc)
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
-  echo "$N serve-ready $ready $rss" >> "$OUT/results.tsv"
-  if command -v wrk > /dev/null; then
-    TOKEN=$("$VIGIE" token create --store "sqlite://$D/vigie.db" --name "scale-$N" --role analyst | tail -1)
-    python3 - "$D/vigie.db" "$TOKEN" > "$D/lookup.lua" <<'PY'
+    for store in "${stores[@]}"; do
+      label=sqlite
+      if [[ $store == postgres* ]]; then
+        label=postgres
+        PGOPTIONS='-c client_min_messages=warning' psql -q "$store" \
+          -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" > /dev/null
+      fi
+      "$VIGIE" rescore --input "$D/src" --month 2025-11 --store "$store" --model "$MODEL" \
+        --demo-key --report "$D/$label-2025-11" > /dev/null 2>&1
+      timed "rescore-$label" "$D/rescore-$label" "$VIGIE" rescore --input "$D/src" \
+        --month 2025-12 --store "$store" --demo-key --report "$D/$label-2025-12"
+      python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['summary']['scored'])" \
+        "$D/$label-2025-12/report.json" > "$D/scored"
+    done
+    # The API on the SQLite store.
+    start=$(date +%s.%N)
+    VIGIE_LOG=warn "$VIGIE" serve --store "sqlite://$D/vigie.db" --addr "$ADDR" > "$D/serve.log" 2>&1 &
+    SERVER=$!
+    until curl -sf "http://$ADDR/readyz" > /dev/null; do sleep 0.2; done
+    ready=$(echo "$(date +%s.%N) - $start" | bc)
+    rss=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
+    echo "$N serve-ready $ready $rss" >> "$OUT/results.tsv"
+    if command -v wrk > /dev/null; then
+      TOKEN=$("$VIGIE" token create --store "sqlite://$D/vigie.db" --name "scale-$N" --role analyst | tail -1)
+      python3 - "$D/vigie.db" "$TOKEN" > "$D/lookup.lua" <<'PY'
 import random, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 run = db.execute("SELECT run_id FROM runs ORDER BY month DESC, finished_at DESC LIMIT 1").fetchone()[0]
@@ -83,16 +83,16 @@ print("ids = {" + ",".join(f'"{i}"' for i in random.sample(ids, 1000)) + "}")
 print(f'wrk.headers["Authorization"] = "Bearer {sys.argv[2]}"')
 print('request = function() return wrk.format("GET", "/v1/companies/" .. ids[math.random(#ids)]) end')
 PY
-    # The default rate limit per token would answer 429: restart with it raised.
-    kill "$SERVER"
-    wait "$SERVER" 2> /dev/null || true
-    printf 'rate_limit_per_second = 1e9\nrate_limit_burst = 1e9\n' > "$D/bench.toml"
-    VIGIE_LOG=warn "$VIGIE" serve --store "sqlite://$D/vigie.db" --addr "$ADDR" \
-      --config "$D/bench.toml" > "$D/serve.log" 2>&1 &
-    SERVER=$!
-    until curl -sf "http://$ADDR/readyz" > /dev/null; do sleep 0.2; done
-    wrk -t2 -c64 -d10s --latency -s "$D/lookup.lua" "http://$ADDR/" > "$D/wrk.txt"
-    python3 - "$D/wrk.txt" "$N" >> "$OUT/results.tsv" <<'PY'
+      # The default rate limit per token would answer 429: restart with it raised.
+      kill "$SERVER"
+      wait "$SERVER" 2> /dev/null || true
+      printf 'rate_limit_per_second = 1e9\nrate_limit_burst = 1e9\n' > "$D/bench.toml"
+      VIGIE_LOG=warn "$VIGIE" serve --store "sqlite://$D/vigie.db" --addr "$ADDR" \
+        --config "$D/bench.toml" > "$D/serve.log" 2>&1 &
+      SERVER=$!
+      until curl -sf "http://$ADDR/readyz" > /dev/null; do sleep 0.2; done
+      wrk -t2 -c64 -d10s --latency -s "$D/lookup.lua" "http://$ADDR/" > "$D/wrk.txt"
+      python3 - "$D/wrk.txt" "$N" >> "$OUT/results.tsv" <<'PY'
 import re, sys
 t = open(sys.argv[1]).read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
@@ -101,17 +101,17 @@ p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 print(f"{sys.argv[2]} lookups {rps:.0f} {p99:.2f} {bad.group(1) if bad else 0}")
 PY
-  else
-    echo "(lookup rate skipped: wrk is not installed)"
-  fi
-  echo "$N serve-peak 0 $(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")" >> "$OUT/results.tsv"
-  kill "$SERVER"
-  wait "$SERVER" 2> /dev/null || true
-  echo "$N scored $(cat "$D/scored") 0" >> "$OUT/results.tsv"
-  if [ "${KEEP:-0}" != 1 ]; then
-    rm -rf "$D/src" "$D/vigie.db" "$D/vigie.db-wal" "$D/vigie.db-shm"
-  fi
-done
+    else
+      echo "(lookup rate skipped: wrk is not installed)"
+    fi
+    echo "$N serve-peak 0 $(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")" >> "$OUT/results.tsv"
+    kill "$SERVER"
+    wait "$SERVER" 2> /dev/null || true
+    echo "$N scored $(cat "$D/scored") 0" >> "$OUT/results.tsv"
+    if [ "${KEEP:-0}" != 1 ]; then
+      rm -rf "$D/src" "$D/vigie.db" "$D/vigie.db-wal" "$D/vigie.db-shm"
+    fi
+  done
 fi
 
 python3 - "$OUT/results.tsv" <<'PY'
