@@ -45,7 +45,7 @@ l = json.load(open(f"{out}/lightgbm.json"))
 print("| | wall clock | peak memory | ROC AUC | average precision | trees per fit |")
 print("|---|---:|---:|---:|---:|---|")
 print(f"| Vigie | {vw:.1f} s | {vm:.2f} GB | {s['roc_auc']:.4f} | {s['average_precision']:.4f} | "
-      f"{', '.join(str(w['trees']) for w in walk)}, refit |")
+      f"{', '.join(str(w['trees']) for w in walk)}, refit {walk[-1]['trees']} |")  # the refit keeps the last window's number
 print(f"| LightGBM {l['lightgbm']} | {lw:.1f} s (read {l['read_seconds']:.1f} s, fits {l['fit_seconds']:.1f} s) "
       f"| {lm:.2f} GB | {l['roc_auc']:.4f} | {l['average_precision']:.4f} | "
       f"{', '.join(str(f['trees']) for f in l['fits'])} |")

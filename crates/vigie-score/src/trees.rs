@@ -627,6 +627,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn margins_of_blocks_equal_each_row_margin_bit_for_bit() {
+        // Values on both sides of every threshold and missing ones, over more than one
+        // block of 256 rows and a last partial one.
+        let second =
+            Tree { nodes: vec![split(1, 0.1, 1, 2, false, 5.0), leaf(0.7, 2.0), leaf(-0.3, 3.0)] };
+        let e = TreeEnsemble { base: -2.3, trees: vec![example(), second] };
+        let value = |f: usize, r: usize| match (r + 3 * f) % 11 {
+            0 => f64::NAN,
+            _ => ((r * 37 + f * 11) % 23) as f64 / 10.0 - 0.6,
+        };
+        let mut out = vec![0.0; 700];
+        e.margins_with(value, &mut out);
+        for (r, m) in out.iter().enumerate() {
+            assert_eq!(m.to_bits(), e.margin(&[value(0, r), value(1, r)]).to_bits(), "row {r}");
+        }
+    }
+
     /// Brute-force Shapley values with the path-dependent value function.
     fn brute(t: &Tree, x: &[f64], k: usize) -> Vec<f64> {
         fn value(t: &Tree, x: &[f64], s: u32, i: usize) -> f64 {

@@ -21,7 +21,7 @@ pub(crate) fn fingerprint(p: &PanelData, l: &Layout) -> String {
     // built: the same bytes, in the same order, as one row at a time.
     let blocks: Vec<usize> = (0..p.design.n.div_ceil(FINGERPRINT_BLOCK)).collect();
     let mut ready: Vec<Vec<u8>> = Vec::new();
-    for group in blocks.chunks(32) {
+    for group in blocks.chunks(FINGERPRINT_GROUP) {
         let hash = |ready: Vec<Vec<u8>>, h: &mut Sha256| {
             for b in &ready {
                 h.update(b);
@@ -41,6 +41,8 @@ pub(crate) fn fingerprint(p: &PanelData, l: &Layout) -> String {
 
 /// Rows per block of the data fingerprint.
 const FINGERPRINT_BLOCK: usize = 8192;
+/// Blocks built together, hashed while the next group is built.
+const FINGERPRINT_GROUP: usize = 32;
 
 /// The fingerprinted bytes of block `b`'s rows seen by a model: per row, its month, company
 /// and features (bits, little-endian), then each horizon's label if known at the cutoff (2
@@ -93,15 +95,16 @@ mod tests {
 
     #[test]
     fn the_fingerprint_of_the_rows_seen_hashes_them_one_after_the_other() {
-        // 20,000 rows over 2018-02..2025-11 (more than two blocks), companies of ids of
-        // different lengths, missing values and every label state.
-        let n: usize = 20_000;
+        // Rows over 2018-02..2025-11: more than one group of 32 blocks, so that a group is
+        // hashed while the next is built; companies of ids of different lengths, missing
+        // values and every label state.
+        let n: usize = FINGERPRINT_GROUP * FINGERPRINT_BLOCK + 5_000;
         let months: Vec<Month> = (0..n).map(|i| m("2018-02").plus((i % 94) as i32)).collect();
         let companies = Texts {
             distinct: (0..700)
                 .map(|c| format!("c{}", "x".repeat(c % 5) + &c.to_string()))
                 .collect(),
-            codes: (0..n).map(|i| (i / 29) as u32).collect(),
+            codes: (0..n).map(|i| (i / 400) as u32).collect(),
         };
         let cols: Vec<(String, Option<vigie_core::features::FeatureGroup>, Vec<f64>)> = (0..3usize)
             .map(|j| {

@@ -82,11 +82,17 @@ impl BinTree {
             if n.leaf {
                 return n.value;
             }
-            let b = x.bins[n.feature * x.n + r];
-            let left = if b == 0 { n.missing_left } else { b <= n.bin };
+            let left = goes_left(x.bins[n.feature * x.n + r], n.bin, n.missing_left);
             i = if left { n.left } else { n.right };
         }
     }
+}
+
+/// Whether a row in bin `b` goes left at a split "bins `1..=bin` left, missing (bin 0) to
+/// the left when `missing_left`": the one routing rule of growth and of binned margins.
+#[inline]
+fn goes_left(b: u8, bin: u8, missing_left: bool) -> bool {
+    if b == 0 { missing_left } else { b <= bin }
 }
 
 /// The best split found for a leaf.
@@ -340,10 +346,7 @@ impl Grow {
         let On { x, gh, nbins, features, selected } = *on;
         let split = leaf.best.expect("a split leaf has a split");
         let (col, bin, missing_left) = (x.col(split.feature), split.bin, split.missing_left);
-        let n_left = partition(rows, |i| {
-            let b = col[i as usize];
-            if b == 0 { missing_left } else { b <= bin }
-        });
+        let n_left = partition(rows, |i| goes_left(col[i as usize], bin, missing_left));
         let (lrows, rrows) = rows.split_at(n_left);
         let small_left = lrows.len() <= rrows.len();
         let small = histogram(x, gh, if small_left { lrows } else { rrows }, selected);

@@ -164,7 +164,7 @@ impl ValidGbdtParams {
         }
         let cuts = Cuts::learn(x, None, self.max_bins());
         let train = Binned::of(x, None, &cuts);
-        let valid = valid.map(|(vx, vy)| (Binned::of(vx, None, &cuts), vy));
+        let valid = self.stopping(valid).map(|(vx, vy)| (Binned::of(vx, None, &cuts), vy));
         self.boost(&cuts, &train, y, valid.as_ref().map(|(b, y)| (b, *y)))
     }
 
@@ -183,11 +183,14 @@ impl ValidGbdtParams {
         }
         let cuts = Cuts::learn(x, Some(rows), self.max_bins());
         let train = Binned::of(x, Some(rows), &cuts);
-        // Validation rows are binned only when they stop the fit (not for the refit).
-        let valid = valid
-            .filter(|_| self.0.early_stopping_rounds.is_some())
-            .map(|(vr, vy)| (Binned::of(x, Some(vr), &cuts), vy));
+        let valid = self.stopping(valid).map(|(vr, vy)| (Binned::of(x, Some(vr), &cuts), vy));
         self.boost(&cuts, &train, y, valid.as_ref().map(|(b, y)| (b, *y)))
+    }
+
+    /// The validation set, when it stops the fit: without early stopping (the refit) its
+    /// rows are not binned at all.
+    fn stopping<T>(&self, valid: Option<T>) -> Option<T> {
+        valid.filter(|_| self.0.early_stopping_rounds.is_some())
     }
 
     fn grow(&self) -> Grow {
@@ -216,7 +219,7 @@ impl ValidGbdtParams {
         {
             return Err(Error::Input("validation labels and rows differ in number".into()));
         }
-        let valid = valid.filter(|(vx, _)| vx.n > 0 && p.early_stopping_rounds.is_some());
+        let valid = valid.filter(|(vx, _)| vx.n > 0);
         let nbins = value_bins(cuts);
         let grow = self.grow();
         let scale = 1.0 / p.bags as f64;
