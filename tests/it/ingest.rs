@@ -359,7 +359,7 @@ fn append_duplicates(path: &std::path::Path, rows: usize, month: Option<&str>) {
 }
 
 #[test]
-fn reading_by_batches_changes_nothing() {
+fn reading_by_batches_or_blocks_changes_nothing() {
     // Batches of 50,003 rows cut the files anywhere (mid row group, mid month); duplicates
     // at the end of the files are found across batches. The panel, its counts and its
     // rejects (row numbers included) must be those of one batch per file, for the nightly
@@ -377,11 +377,24 @@ fn reading_by_batches_changes_nothing() {
         let batched = PanelOptions { batch_rows: 50_003, ..base };
         let (a, a_rejects) = build(dir.path(), &whole).expect("whole");
         let (b, b_rejects) = build(dir.path(), &batched).expect("batched");
+        // Blocks of companies (filings and monthly values spilt to disk): three, the last
+        // one shorter, over batches that cut across blocks.
+        let blocks = PanelOptions {
+            block_companies: a.summary.companies.div_ceil(3) + 1,
+            ..batched.clone()
+        };
+        let (c, c_rejects) = build(dir.path(), &blocks).expect("blocks");
         assert_eq!(
             serde_json::to_value(&a.summary).unwrap(),
             serde_json::to_value(&b.summary).unwrap(),
             "{what}"
         );
+        assert_eq!(
+            serde_json::to_value(&a.summary).unwrap(),
+            serde_json::to_value(&c.summary).unwrap(),
+            "{what}: blocks"
+        );
+        assert_eq!(a.openings, c.openings, "{what}: blocks");
         let dup = a.summary.sources["tax_monthly"].rejects_by_reason.get("duplicate_key");
         assert_eq!(dup, Some(&11), "{what}: the appended rows are duplicates");
         let csv = |log: &vigie_data::rejects::RejectLog| {
@@ -390,10 +403,12 @@ fn reading_by_batches_changes_nothing() {
             std::fs::read_to_string(out.path().join("r.csv")).unwrap()
         };
         assert_eq!(csv(&a_rejects), csv(&b_rejects), "{what}");
+        assert_eq!(csv(&a_rejects), csv(&c_rejects), "{what}: blocks");
         assert!(a_rejects.len() >= 18, "{what}: {} rejects", a_rejects.len());
-        let (a, b) = (common::frame(a), common::frame(b));
+        let (a, b, c) = (common::frame(a), common::frame(b), common::frame(c));
         assert!(a.height() > 10_000, "{what}: {} rows", a.height());
         assert!(a.equals_missing(&b), "{what}: the panels differ");
+        assert!(a.equals_missing(&c), "{what}: the panels in blocks differ");
     }
 }
 

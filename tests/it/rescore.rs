@@ -27,6 +27,7 @@ pub fn options(input: &Path, month: &str, report: &Path, model: bool) -> Rescore
         social_lag: 2,
         explain_all: false,
         backfill: false,
+        block_companies: vigie_data::ingest::BLOCK_COMPANIES,
         pseudo: Pseudonymiser::demo(),
     }
 }
@@ -132,7 +133,7 @@ fn two_months_and_a_rerun(url: &str) {
             .await
             .unwrap()
             .into_iter()
-            .map(|(i, l, _)| (i, l))
+            .map(|(i, l, _)| (i, l.as_str().to_owned()))
             .collect();
         let mut new = 0;
         let mut escalated = 0;
@@ -179,8 +180,10 @@ fn two_months_and_a_rerun(url: &str) {
             std::fs::read_to_string(&july.report).unwrap().contains("## Changes since 2025-06")
         );
 
-        // Same run id again: one run, identical scores.
-        let again = rescore(&store, &july_opts).await.unwrap();
+        // Same run id again, its features built in blocks of 1,500 companies (filings and
+        // monthly values spilt to disk): one run, identical scores, file and report.
+        let blocks = RescoreOptions { block_companies: 1500, ..july_opts.clone() };
+        let again = rescore(&store, &blocks).await.unwrap();
         assert_eq!(store.runs().await.unwrap().len(), 2);
         assert_eq!(store.run_scores("2025-07").await.unwrap(), first);
         assert_eq!(
@@ -192,6 +195,11 @@ fn two_months_and_a_rerun(url: &str) {
             "compared with June again, not with itself"
         );
         assert_eq!(parquet_rows(&again.scores), df);
+        let again_report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&again.report_json).unwrap()).unwrap();
+        for key in ["summary", "changes", "drift", "reference", "lever_ranges", "sources"] {
+            assert_eq!(again_report[key], report[key], "{key}");
+        }
         store.close().await;
     });
 }

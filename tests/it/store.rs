@@ -71,6 +71,18 @@ async fn raw(url: &str, sql: &'static str) -> Result<u64, String> {
     }
 }
 
+/// Score rows handed over as they are, in whatever order.
+struct Unsorted(Vec<ScoreRow>);
+
+impl vigie_store::ScoreRows for Unsorted {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn rows(&self, range: std::ops::Range<usize>) -> Vec<ScoreRow> {
+        self.0[range].to_vec()
+    }
+}
+
 fn score(id: &str, dep: &str, p18: f64, level: &str) -> ScoreRow {
     ScoreRow {
         company_id: id.into(),
@@ -186,7 +198,10 @@ fn runs_are_written_whole_replaced_by_id_and_read_back() {
             );
             assert_eq!(h[1].score, may[0]);
             let levels = store.run_levels("2025-06").await.unwrap();
-            assert_eq!(levels[0], ("c00000".to_owned(), "red".to_owned(), may[0].p.alert()));
+            assert_eq!(
+                levels[0],
+                ("c00000".to_owned(), vigie_core::AlertLevel::Red, may[0].p.alert())
+            );
             // A second run of June under another id is not June's previous run.
             store
                 .write_run(&run("2025-06-bis", "2025-06", &june), &june, &no_progress)
@@ -225,6 +240,14 @@ fn invalid_runs_are_refused_and_change_nothing() {
                     .unwrap_err();
                 assert!(matches!(err, Error::Invalid(_)), "{err}");
             }
+            // Rows handed over a chunk at a time must come in ascending company id: out of
+            // order, the transaction is rolled back.
+            let unsorted = vec![score("c", "21", 0.2, "red"), score("b", "21", 0.2, "red")];
+            let err = store
+                .write_run_from(&run("r1", "2025-01", &unsorted), &Unsorted(unsorted), &no_progress)
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("ascending company id"), "{err}");
             assert_eq!(store.run_scores("r1").await.unwrap(), ok, "the stored run is untouched");
             // Run ids are bounded (cursors carry them): an overlong or empty one is refused.
             for bad in [String::new(), "x".repeat(101)] {

@@ -47,8 +47,14 @@ pub async fn compare(store: &Store, opts: &CompareOptions) -> Result<Comparison>
     }
     let month = Month::parse(&run.month)
         .map_err(|e| Error::Store(vigie_store::Error::Invalid(e.to_string())))?;
-    let (built, _) =
-        month_features(&opts.input, &opts.pseudo, month, opts.tax_lag, opts.social_lag).await?;
+    let (built, _) = month_features(
+        &opts.input,
+        &opts.pseudo,
+        month,
+        (opts.tax_lag, opts.social_lag),
+        vigie_data::ingest::BLOCK_COMPANIES,
+    )
+    .await?;
     let table = built.table;
     let n = table.height();
     let features = feature_columns(&table);

@@ -37,16 +37,19 @@ impl Changes {
 /// pass). What counts as a first alert, an escalation or a de-escalation is
 /// [`Change::between`].
 #[must_use]
-pub fn diff(
-    previous: &mut [(String, AlertLevel)],
-    current: &mut [(String, AlertLevel)],
+pub fn diff<S: AsRef<str>>(
+    previous: &mut [(S, AlertLevel)],
+    current: &mut [(S, AlertLevel)],
 ) -> Changes {
-    previous.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    current.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    previous.sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+    current.sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
     // A run holds a company once (the store's key): a duplicate is a bug upstream that
     // would miscount the changes.
     for run in [&*previous, &*current] {
-        assert!(run.windows(2).all(|w| w[0].0 < w[1].0), "a company id twice in one run");
+        assert!(
+            run.windows(2).all(|w| w[0].0.as_ref() < w[1].0.as_ref()),
+            "a company id twice in one run"
+        );
     }
     let mut out = Changes::default();
     let (mut i, mut j) = (0, 0);
@@ -55,11 +58,11 @@ pub fn diff(
             (None, None) => break,
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
-            (Some(p), Some(c)) => p.0.cmp(&c.0),
+            (Some(p), Some(c)) => p.0.as_ref().cmp(c.0.as_ref()),
         };
         let (before, now) = match order {
             Ordering::Less => {
-                out.no_longer_scored.push(previous[i].0.clone());
+                out.no_longer_scored.push(previous[i].0.as_ref().to_owned());
                 i += 1;
                 continue;
             }
@@ -76,7 +79,7 @@ pub fn diff(
             Change::DeEscalated => &mut out.de_escalated,
             Change::Unchanged => continue,
         };
-        list.push(now.0.clone());
+        list.push(now.0.as_ref().to_owned());
     }
     out
 }

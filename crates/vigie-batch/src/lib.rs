@@ -17,6 +17,7 @@ pub mod backtest;
 pub mod compare;
 pub mod diff;
 pub mod report;
+mod rows;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 use vigie_core::features::{CATALOGUE, FeatureSet};
-use vigie_core::{AlertLevel, Departement, Horizon, Month, Naf, Pseudonymiser};
+use vigie_core::{AlertLevel, Horizon, Month, Pseudonymiser};
 use vigie_data::panel::{self, PanelOptions};
 
 use vigie_data::rejects::RejectLog;
@@ -121,6 +122,9 @@ pub struct RescoreOptions {
     /// Allow a month older than the store's latest run. Later runs keep the diff they were
     /// written with (the previous run they were compared with): re-run them in order.
     pub backfill: bool,
+    /// Companies whose features are built at a time (peak memory follows it; the results
+    /// do not): [`vigie_data::ingest::BLOCK_COMPANIES`] by default.
+    pub block_companies: usize,
     /// The pseudonymiser of the sources' SIRENs (the key of the panels the model learnt
     /// from).
     pub pseudo: Pseudonymiser,
@@ -240,9 +244,14 @@ pub async fn rescore(
     on(Event::Phase("features"));
     checkpoint("features");
     let t = Instant::now();
-    let (built, rejects) =
-        month_features(&opts.input, &opts.pseudo, opts.month, opts.tax_lag, opts.social_lag)
-            .await?;
+    let (built, rejects) = month_features(
+        &opts.input,
+        &opts.pseudo,
+        opts.month,
+        (opts.tax_lag, opts.social_lag),
+        opts.block_companies,
+    )
+    .await?;
     let table = built.table;
     let n = table.height();
     let features = feature_columns(&table);
@@ -290,86 +299,33 @@ pub async fn rescore(
         )
         .collect();
     on(Event::Rows { phase: "explanations", done: explained.len(), total: to_explain.len() });
-    let mut explanations: Vec<Option<String>> = vec![None; n];
-    let mut rows_kept: Vec<Option<String>> = vec![None; n];
-    for (i, e, row) in explained {
-        explanations[i] = Some(e);
-        rows_kept[i] = Some(row);
-    }
+    drop(to_explain);
     timings.insert("explanations", t.elapsed().as_secs_f64());
 
     // Rows for the store, and the comparison with the previous run.
     on(Event::Phase("compare"));
     checkpoint("compare");
     let t = Instant::now();
-    let text = |name: &str| -> Vec<&str> {
-        match table.column(name) {
-            Some(Col::Dict(dict, idx)) => idx.iter().map(|&j| dict[j as usize].as_str()).collect(),
-            _ => unreachable!("the panel's {name} column is a dictionary"),
-        }
-    };
-    let (ids, deps, nafs, bands) =
-        (text("company_id"), text("departement"), text("naf"), text("size_band"));
     let previous = store.previous_run(&opts.month.to_string()).await?;
     let before_raw = match &previous {
         Some(p) => store.run_levels(&p.run_id).await?,
         None => Vec::new(),
     };
-    let before_of = |id: &str| {
-        before_raw
-            .binary_search_by(|(c, _, _)| c.as_str().cmp(id))
-            .ok()
-            .map(|k| (before_raw[k].1.clone(), before_raw[k].2))
-    };
-    let rows: Vec<ScoreRow> = (0..n)
-        .map(|i| {
-            let (previous_level, previous_p_18m) = before_of(ids[i]).unzip();
-            ScoreRow {
-                company_id: ids[i].to_owned(),
-                departement: deps[i].to_owned(),
-                naf: nafs[i].to_owned(),
-                naf_section: Naf::parse(nafs[i])
-                    .map_or_else(|_| "?".to_owned(), |n| n.section().to_string()),
-                region: Departement::parse(deps[i])
-                    .map_or_else(|_| "?".to_owned(), |d| d.region().code.to_owned()),
-                size_band: bands[i].to_owned(),
-                margin: scores[i].margin,
-                p: scores[i].p,
-                level: scores[i].level.as_str().to_owned(),
-                explanation: explanations[i].take(),
-                previous_level,
-                previous_p_18m,
-                features: rows_kept[i].take(),
-            }
-        })
-        .collect();
-    let mut current: Vec<(String, AlertLevel)> = rows
-        .iter()
-        .map(|r| (r.company_id.clone(), AlertLevel::parse(&r.level).expect("valid")))
-        .collect();
-    let (mut before, previous_report) = match &previous {
-        Some(p) => {
-            let before: Vec<(String, AlertLevel)> = before_raw
-                .iter()
-                .map(|(id, l, _)| {
-                    let l = AlertLevel::parse(l).map_err(|_| {
-                        Error::Store(vigie_store::Error::Invalid(format!("stored level {l:?}")))
-                    })?;
-                    Ok((id.clone(), l))
-                })
-                .collect::<Result<_>>()?;
-            let report: Option<report::Reference> = serde_json::from_str::<serde_json::Value>(
-                &store.run(&p.run_id).await?.map(|r| r.report).unwrap_or_default(),
-            )
-            .ok()
-            .and_then(|v| serde_json::from_value(v.get("reference")?.clone()).ok());
-            (before, report)
-        }
-        None => (Vec::new(), None),
+    let p18: Vec<f64> = scores.iter().map(|s| s.p.alert()).collect();
+    let rows = std::sync::Arc::new(rows::RunRows::new(&table, scores, explained, before_raw));
+    let mut current = rows.levels();
+    let mut before: Vec<(&str, AlertLevel)> =
+        rows.before().iter().map(|(id, l, _)| (id.as_str(), *l)).collect();
+    let previous_report: Option<report::Reference> = match &previous {
+        Some(p) => serde_json::from_str::<serde_json::Value>(
+            &store.run(&p.run_id).await?.map(|r| r.report).unwrap_or_default(),
+        )
+        .ok()
+        .and_then(|v| serde_json::from_value(v.get("reference")?.clone()).ok()),
+        None => None,
     };
     let changes = diff::diff(&mut before, &mut current);
-    drop(current);
-    let p18: Vec<f64> = scores.iter().map(|s| s.p.alert()).collect();
+    drop((current, before));
     let reference = report::Reference {
         score: PsiProfile::of(&p18, PSI_BINS),
         features: names
@@ -379,9 +335,7 @@ pub async fn rescore(
             .collect(),
     };
     let drift = report::Drift::compute(previous_report.as_ref(), &p18, &features, &names);
-    let groups: Vec<String> = (0..n)
-        .map(|i| vigie_score::levers::LeverRanges::group(&rows[i].naf_section, &rows[i].size_band))
-        .collect();
+    let groups: Vec<&str> = (0..n).map(|i| rows.lever_group(i)).collect();
     let lever_ranges = vigie_score::levers::LeverRanges::compute(&features, &groups);
     drop(groups);
     timings.insert("compare", t.elapsed().as_secs_f64());
@@ -396,17 +350,17 @@ pub async fn rescore(
     let scores_path = opts.out.clone().unwrap_or_else(|| opts.report_dir.join("scores.parquet"));
     let rejected = rejects.len();
     let (r, s) = (rejects_path.clone(), scores_path.clone());
-    let rows = std::sync::Arc::new(rows);
     let all = std::sync::Arc::clone(&rows);
     tokio::task::spawn_blocking(move || {
         rejects.write_csv(&r)?;
-        // By row groups: the text of every row is never copied whole (at 5,000,000
-        // companies the copy was the run's peak, 8.8 GB against 7.8 for the features).
+        // By row groups, each built when written: the rows are never held whole.
         let mut w = TableWriter::new(&s, Format::Parquet);
-        for chunk in all.chunks(SCORES_ROW_GROUP) {
-            w.write(scores_table(chunk))?;
+        for start in (0..all.n()).step_by(SCORES_ROW_GROUP) {
+            let chunk: Vec<ScoreRow> =
+                (start..(start + SCORES_ROW_GROUP).min(all.n())).map(|i| all.row(i)).collect();
+            w.write(scores_table(&chunk))?;
         }
-        if all.is_empty() {
+        if all.n() == 0 {
             w.write(scores_table(&[]))?;
         }
         w.finish()?;
@@ -418,11 +372,11 @@ pub async fn rescore(
 
     let mut alerts = BTreeMap::from([("red", 0usize), ("orange", 0), ("green", 0)]);
     let mut by_dep: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
-    for r in rows.iter() {
-        let l = AlertLevel::parse(&r.level).expect("valid").as_str();
+    for (i, s) in rows.scores().iter().enumerate() {
+        let l = s.level.as_str();
         *alerts.get_mut(l).expect("three levels") += 1;
         if l != "green" {
-            *by_dep.entry(r.departement.clone()).or_default().entry(l).or_default() += 1;
+            *by_dep.entry(rows.departement(i).to_owned()).or_default().entry(l).or_default() += 1;
         }
     }
     let excluded = built.summary.excluded.closed
@@ -503,7 +457,7 @@ pub async fn rescore(
     };
     let paused = std::sync::atomic::AtomicBool::new(false);
     store
-        .write_run(&record, &rows, &|done| {
+        .write_run_from(&record, &*rows, &|done| {
             on(Event::Rows { phase: "store", done, total: n });
             // Mid-transaction: the crash tests kill the process here.
             if !paused.swap(true, std::sync::atomic::Ordering::Relaxed) {
@@ -571,8 +525,8 @@ pub(crate) async fn month_features(
     input: &Path,
     pseudo: &Pseudonymiser,
     month: Month,
-    tax_lag: u32,
-    social_lag: u32,
+    (tax_lag, social_lag): (u32, u32),
+    block_companies: usize,
 ) -> Result<(panel::Panel, RejectLog)> {
     let panel_opts = PanelOptions {
         from: Some(month),
@@ -582,7 +536,8 @@ pub(crate) async fn month_features(
         social_lag,
         as_of: Some(month),
         keep_in_procedure: false,
-        batch_rows: vigie_data::source::BATCH_ROWS,
+        block_companies,
+        ..PanelOptions::default()
     };
     let (input, pseudo) = (input.to_owned(), pseudo.clone());
     tokio::task::spawn_blocking(move || {

@@ -171,6 +171,11 @@ pub(crate) enum Command {
         /// (to measure the effect of excluding them; models never train on them).
         #[arg(long)]
         keep_in_procedure: bool,
+        /// Companies whose features are built at a time: the filings and monthly values
+        /// of the others wait in temporary files (under TMPDIR, about 1 GB per million
+        /// companies). Peak memory follows it; the results do not.
+        #[arg(long, default_value_t = vigie_data::ingest::BLOCK_COMPANIES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        block_companies: usize,
     },
     /// Train a model on a panel: walk-forward out-of-time evaluation, then the shipped
     /// model refitted on the latest labelled data (calibrated, anchored, thresholds).
@@ -299,6 +304,11 @@ pub(crate) enum Command {
         /// Use the public demonstration key (synthetic data only).
         #[arg(long)]
         demo_key: bool,
+        /// Companies whose features are built at a time: the filings and monthly values
+        /// of the others wait in temporary files (under TMPDIR, about 1 GB per million
+        /// companies). Peak memory follows it; the results do not.
+        #[arg(long, default_value_t = vigie_data::ingest::BLOCK_COMPANIES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        block_companies: usize,
     },
     /// Runs of a store.
     Runs {

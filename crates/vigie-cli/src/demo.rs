@@ -132,6 +132,7 @@ pub fn run(addr: SocketAddr, dir: &Path) -> Result<()> {
                 social_lag: 2,
                 explain_all: false,
                 backfill: false,
+                block_companies: vigie_data::ingest::BLOCK_COMPANIES,
                 pseudo: pseudo.clone(),
             };
             let out = vigie_batch::rescore(&store, &opts, &|_| {}).await?;

@@ -179,6 +179,7 @@ fn run(cli: Cli) -> Result<()> {
             key_file,
             demo_key,
             keep_in_procedure,
+            block_companies,
         } => {
             let pseudo = pseudonymiser(demo_key, key_file.as_deref())?;
             let opts = PanelOptions {
@@ -189,6 +190,7 @@ fn run(cli: Cli) -> Result<()> {
                 social_lag,
                 as_of,
                 keep_in_procedure,
+                block_companies,
                 ..PanelOptions::default()
             };
             let started = std::time::Instant::now();
@@ -329,6 +331,7 @@ fn run(cli: Cli) -> Result<()> {
             backfill,
             key_file,
             demo_key,
+            block_companies,
         } => {
             let pseudo = pseudonymiser(demo_key, key_file.as_deref())?;
             let run_id = run_id.unwrap_or_else(|| month.to_string());
@@ -344,6 +347,7 @@ fn run(cli: Cli) -> Result<()> {
                 social_lag,
                 explain_all,
                 backfill,
+                block_companies,
                 pseudo,
             };
             let outcome = runtime()?.block_on(async {

@@ -16,9 +16,10 @@ use crate::source::{self, Format, MonthWindow, SourceSpec};
 use crate::{Error, Result};
 use vigie_core::Pseudonymiser;
 
+mod spill;
 mod validate;
 use validate::{
-    Counter, MonthlyKind, choose_filings, filing_keys, filing_values, filings_of,
+    Counter, MonthlyKind, choose_filings, chosen_filings, filing_keys, filing_values, filings_of,
     validate_companies, validate_events, validate_monthly,
 };
 
@@ -50,6 +51,22 @@ pub struct Companies {
 }
 
 impl Companies {
+    /// The companies `range`, indexed from its first (without the SIREN index: a block of
+    /// the panel joins nothing).
+    fn slice(&self, range: &std::ops::Range<usize>) -> Self {
+        let r = range.clone();
+        Self {
+            id: self.id[r.clone()].to_vec(),
+            departement: self.departement[r.clone()].to_vec(),
+            naf: self.naf[r.clone()].to_vec(),
+            creation: self.creation[r.clone()].to_vec(),
+            closure: self.closure[r.clone()].to_vec(),
+            band: self.band[r].to_vec(),
+            index: HashMap::default(),
+            sirens: Vec::new(),
+        }
+    }
+
     /// Number of companies.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -239,23 +256,158 @@ pub struct IngestOptions {
     /// filings and the monthly sources are validated batch by batch, so that their text is
     /// never held whole.
     pub batch_rows: usize,
+    /// Companies per block: with more companies than this, the filings and monthly values
+    /// are spilt to temporary files by block and handed over one block at a time
+    /// ([`Ingested::block`]).
+    pub block_companies: usize,
 }
 
 impl IngestOptions {
-    /// Every month of the sources, batches of the default size.
+    /// Every month of the sources, batches of the default size, one block.
     #[must_use]
     pub fn whole() -> Self {
-        Self { monthly_window: None, panel_months: None, batch_rows: source::BATCH_ROWS }
+        Self {
+            monthly_window: None,
+            panel_months: None,
+            batch_rows: source::BATCH_ROWS,
+            block_companies: usize::MAX,
+        }
     }
 }
 
-/// Reads and validates every source of `dir`.
+/// Companies per block by default: about 0.6 GB of filings, grids and panel rows.
+pub const BLOCK_COMPANIES: usize = 500_000;
+
+/// Where a monthly source's accepted rows go: its grid, or its spill by block.
+enum GridSink {
+    Dense(MonthlyGrid),
+    Spill(spill::GridSpill),
+}
+
+impl GridSink {
+    fn slot(&self, company: u32, month: Month) -> Option<usize> {
+        match self {
+            Self::Dense(g) => g.slot(company, month),
+            Self::Spill(s) => s.slot(company, month),
+        }
+    }
+
+    fn is_present(&self, slot: usize) -> bool {
+        match self {
+            Self::Dense(g) => g.flags[slot] & MonthlyGrid::PRESENT != 0,
+            Self::Spill(s) => s.is_present(slot),
+        }
+    }
+
+    /// The grid read (spilt: a grid of the window without values, the spill's blocks in
+    /// `blocks`).
+    fn into_grid(
+        self,
+        start: Month,
+        len: usize,
+        blocks: &mut Option<spill::GridBlocks>,
+    ) -> Result<MonthlyGrid> {
+        match self {
+            Self::Dense(g) => Ok(g),
+            Self::Spill(s) => {
+                *blocks = Some(s.finish()?);
+                Ok(MonthlyGrid::new(start, len, 0))
+            }
+        }
+    }
+
+    fn put(&mut self, slot: usize, a: f32, b: f32, flags: u8) -> Result<()> {
+        match self {
+            Self::Dense(g) => {
+                g.a[slot] = a;
+                g.b[slot] = b;
+                g.flags[slot] = flags;
+                Ok(())
+            }
+            Self::Spill(s) => s.put(slot, a, b, flags),
+        }
+    }
+}
+
+/// The filings and monthly values of a dataset spilt by block of companies.
+struct Spilt {
+    /// Kept until the blocks are read (the files are removed with it).
+    _dir: spill::SpillDir,
+    block: usize,
+    filings: Option<spill::FilingSpill>,
+    tax: Option<spill::GridBlocks>,
+    social: Option<spill::GridBlocks>,
+}
+
+/// What ingestion hands the panel: a whole [`Dataset`], or, with more companies than a
+/// block, the companies and judgments whole and the rest spilt by block of companies.
+pub struct Ingested {
+    /// The dataset; when spilt, its filings are empty and its grids have no values (their
+    /// window only), and [`Ingested::block`] gives each block's.
+    pub data: Dataset,
+    spilt: Option<Spilt>,
+}
+
+impl Ingested {
+    /// The blocks of companies, in order (one block when nothing was spilt).
+    #[must_use]
+    pub fn blocks(&self) -> Vec<std::ops::Range<usize>> {
+        let n = self.data.companies.len();
+        let size = self.spilt.as_ref().map_or(n.max(1), |s| s.block);
+        (0..n.max(1)).step_by(size).map(|lo| lo..(lo + size).min(n)).collect()
+    }
+
+    /// The dataset of the companies `range` (one of [`Ingested::blocks`], asked in order),
+    /// indexed from its first company; `None` when nothing was spilt (`data` is whole).
+    pub fn block(&mut self, range: &std::ops::Range<usize>) -> Result<Option<Dataset>> {
+        let Some(spilt) = &mut self.spilt else { return Ok(None) };
+        let d = &self.data;
+        let (lo, hi) = (range.start, range.end);
+        let first = u32::try_from(lo).expect("u32 companies");
+        let rebase = |offsets: &[usize]| -> Vec<usize> {
+            offsets[lo..=hi].iter().map(|o| o - offsets[lo]).collect()
+        };
+        let filing_offsets = rebase(&d.filing_offsets);
+        let filings = match &mut spilt.filings {
+            Some(f) => f.next(filing_offsets[hi - lo], lo)?,
+            None => Vec::new(),
+        };
+        let events = d.events[d.event_offsets[lo]..d.event_offsets[hi]]
+            .iter()
+            .map(|e| Event { company: e.company - first, ..*e })
+            .collect();
+        let grid = |blocks: &Option<spill::GridBlocks>, whole: &MonthlyGrid| match blocks {
+            Some(b) => b.load(range),
+            None => Ok(MonthlyGrid::new(whole.start, whole.len, hi - lo)),
+        };
+        let tax = grid(&spilt.tax, &d.tax)?;
+        let social = match &d.social {
+            Some(s) => Some(grid(&spilt.social, s)?),
+            None => None,
+        };
+        Ok(Some(Dataset {
+            companies: d.companies.slice(range),
+            filings,
+            filing_offsets,
+            events,
+            event_offsets: rebase(&d.event_offsets),
+            tax,
+            social,
+            latest_month: d.latest_month,
+            present: d.present.clone(),
+            counts: d.counts.clone(),
+        }))
+    }
+}
+
+/// Reads and validates every source of `dir` (spilling by block of companies when there
+/// are more than `opts.block_companies`).
 pub fn ingest(
     dir: &Path,
     pseudo: &Pseudonymiser,
     opts: &IngestOptions,
     rejects: &mut RejectLog,
-) -> Result<Dataset> {
+) -> Result<Ingested> {
     let mut counts = BTreeMap::new();
     let locate = |spec: &'static SourceSpec| -> Result<Option<(std::path::PathBuf, Format)>> {
         match source::locate(dir, spec) {
@@ -276,6 +428,11 @@ pub fn ingest(
     let companies = validate_companies(&raw, pseudo, &mut c)?;
     counts.insert("companies", c.finish());
     drop(raw);
+    let n = companies.len();
+    let block = opts.block_companies.max(1);
+    let spill_dir = if n > block { Some(spill::SpillDir::new()?) } else { None };
+    let mut filing_spill = None;
+    let mut filed_range = None;
 
     let (filings, filing_offsets) = if let Some((filings_path, filings_fmt)) = filings_f {
         let mut c = Counter::start(&source::FILINGS, &filings_path, rejects);
@@ -326,7 +483,14 @@ pub fn ingest(
         } else {
             first_values
         };
-        let out = filings_of(&chosen, &values, companies.len());
+        let filed = chosen.iter().map(|k| k.filed.month());
+        filed_range = filed.clone().min().zip(filed.max());
+        let out = if let Some(dir) = &spill_dir {
+            filing_spill = Some(spill::FilingSpill::write(dir, chosen_filings(&chosen, &values))?);
+            (Vec::new(), offsets_of(chosen.iter().map(|k| k.company), n))
+        } else {
+            filings_of(&chosen, &values, n)
+        };
         counts.insert("filings", c.finish());
         out
     } else {
@@ -353,7 +517,7 @@ pub fn ingest(
         .as_ref()
         .and_then(|p| p.range)
         .or_else(|| social_profile.as_ref().and_then(|p| p.range))
-        .or_else(|| dated_range(&filings, &events));
+        .or_else(|| dated_range(filed_range, &events));
     let latest_month = extraction.map(|r| r.1);
     let window = opts
         .monthly_window
@@ -366,43 +530,59 @@ pub fn ingest(
     let len = (window.1.since(window.0) + 1).max(0) as usize;
 
     // An absent monthly source is a grid of no month: its features are missing.
+    let sink = |name: &str| -> Result<GridSink> {
+        Ok(match &spill_dir {
+            Some(dir) => {
+                GridSink::Spill(spill::GridSpill::new(dir, name, (window.0, len), n, block)?)
+            }
+            None => GridSink::Dense(MonthlyGrid::new(window.0, len, n)),
+        })
+    };
+    let (mut tax_blocks, mut social_blocks) = (None, None);
     let tax = if let (Some((path, fmt)), Some(profile)) = (tax_f, &tax_profile) {
         let mw = MonthWindow { also: also(profile), ..mw.clone() };
-        let (grid, c) = read_monthly(
+        let (sink, c) = read_monthly(
             (&source::TAX_MONTHLY, &path, fmt),
             &mw,
             (MonthlyKind::Tax, profile),
             &companies,
-            MonthlyGrid::new(window.0, len, companies.len()),
+            sink("tax")?,
             opts.batch_rows,
             rejects,
         )?;
         counts.insert("tax_monthly", c);
-        grid
+        sink.into_grid(window.0, len, &mut tax_blocks)?
     } else {
         counts.insert("tax_monthly", SourceCounts::default());
-        MonthlyGrid::new(window.0, 0, companies.len())
+        MonthlyGrid::new(window.0, 0, n)
     };
 
     let social = if let (Some((path, fmt)), Some(profile)) = (social_f, &social_profile) {
         let mw = MonthWindow { also: also(profile), ..mw };
-        let (grid, c) = read_monthly(
+        let (sink, c) = read_monthly(
             (&source::SOCIAL_MONTHLY, &path, fmt),
             &mw,
             (MonthlyKind::Social, profile),
             &companies,
-            MonthlyGrid::new(window.0, len, companies.len()),
+            sink("social")?,
             opts.batch_rows,
             rejects,
         )?;
         counts.insert("social_monthly", c);
-        Some(grid)
+        Some(sink.into_grid(window.0, len, &mut social_blocks)?)
     } else {
         counts.insert("social_monthly", SourceCounts::default());
         None
     };
+    let spilt = spill_dir.map(|dir| Spilt {
+        _dir: dir,
+        block,
+        filings: filing_spill,
+        tax: tax_blocks,
+        social: social_blocks,
+    });
 
-    Ok(Dataset {
+    let data = Dataset {
         companies,
         filings,
         filing_offsets,
@@ -413,19 +593,15 @@ pub fn ingest(
         latest_month,
         present,
         counts,
-    })
+    };
+    Ok(Ingested { data, spilt })
 }
 
 /// The months from the earliest filing date to the latest filing or judgment date (the
-/// extraction's, when no monthly source gives it).
-fn dated_range(filings: &[Filing], events: &[Event]) -> Option<(Month, Month)> {
-    let first = filings.iter().map(|f| f.filed.month()).min()?;
-    let last = filings
-        .iter()
-        .map(|f| f.filed.month())
-        .chain(events.iter().map(|e| e.date.month()))
-        .max()?;
-    Some((first, last))
+/// extraction's, when no monthly source gives it), given the range of the filing months.
+fn dated_range(filed: Option<(Month, Month)>, events: &[Event]) -> Option<(Month, Month)> {
+    let (first, last) = filed?;
+    Some((first, events.iter().map(|e| e.date.month()).fold(last, Month::max)))
 }
 
 /// Validates a monthly source (its spec, file and format) batch by batch into `grid`.
@@ -434,10 +610,10 @@ fn read_monthly(
     window: &MonthWindow,
     (kind, profile): (MonthlyKind, &MonthProfile),
     companies: &Companies,
-    mut grid: MonthlyGrid,
+    mut grid: GridSink,
     batch_rows: usize,
     rejects: &mut RejectLog,
-) -> Result<(MonthlyGrid, SourceCounts)> {
+) -> Result<(GridSink, SourceCounts)> {
     let mut c = Counter::start(spec, path, rejects);
     source::read_batches(spec, path, format, Some(window), batch_rows, &mut |raw| {
         c.add(&raw);
@@ -573,4 +749,23 @@ pub fn month_profile(path: &Path, format: Format) -> Result<MonthProfile> {
     let bulk = valid.iter().filter(|v| v.1 >= floor).map(|v| v.0);
     let range = bulk.clone().min().zip(bulk.max());
     Ok(MonthProfile { range, malformed, stray })
+}
+
+/// Offsets of per-company slices of `items`, which callers have sorted by company.
+fn csr<T>(items: Vec<T>, n: usize, company: impl Fn(&T) -> u32) -> (Vec<T>, Vec<usize>) {
+    debug_assert!(items.windows(2).all(|w| company(&w[0]) <= company(&w[1])), "sorted by company");
+    let offsets = offsets_of(items.iter().map(company), n);
+    (items, offsets)
+}
+
+/// The offsets of the per-company slices of items of these companies (in company order).
+fn offsets_of(companies: impl Iterator<Item = u32>, n: usize) -> Vec<usize> {
+    let mut offsets = vec![0usize; n + 1];
+    for c in companies {
+        offsets[c as usize + 1] += 1;
+    }
+    for k in 0..n {
+        offsets[k + 1] += offsets[k];
+    }
+    offsets
 }

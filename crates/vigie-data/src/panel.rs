@@ -19,7 +19,7 @@ use serde::Serialize;
 use vigie_core::features::{self, CATALOGUE};
 use vigie_core::{Horizon, Month};
 
-use crate::ingest::{self, Dataset, EventKind, Filing, IngestOptions, MonthlyGrid};
+use crate::ingest::{self, Dataset, EventKind, Filing, IngestOptions, Ingested, MonthlyGrid};
 use crate::rejects::{RejectLog, SourceCounts};
 use crate::table::{Col, Table};
 use crate::{Error, Result};
@@ -55,6 +55,9 @@ pub struct PanelOptions {
     pub keep_in_procedure: bool,
     /// Rows of a Parquet source read at a time (see [`IngestOptions::batch_rows`]).
     pub batch_rows: usize,
+    /// Companies built at a time (see [`IngestOptions::block_companies`]); the panel is
+    /// the same whatever the block size.
+    pub block_companies: usize,
 }
 
 impl Default for PanelOptions {
@@ -68,6 +71,7 @@ impl Default for PanelOptions {
             as_of: None,
             keep_in_procedure: false,
             batch_rows: crate::source::BATCH_ROWS,
+            block_companies: ingest::BLOCK_COMPANIES,
         }
     }
 }
@@ -174,12 +178,18 @@ pub fn build(
         _ => None,
     };
     let panel_months = opts.from.zip(opts.to);
-    let data = ingest::ingest(
+    let mut ingested = ingest::ingest(
         dir,
         pseudo,
-        &IngestOptions { monthly_window: window, panel_months, batch_rows: opts.batch_rows },
+        &IngestOptions {
+            monthly_window: window,
+            panel_months,
+            batch_rows: opts.batch_rows,
+            block_companies: opts.block_companies,
+        },
         rejects,
     )?;
+    let data = &ingested.data;
     let latest = data.latest_month.ok_or_else(|| {
         Error::Arguments(
             "no month to place the panel in time: tax_monthly and social_monthly have no \
@@ -203,7 +213,7 @@ pub fn build(
     }
     let as_of = opts.as_of.unwrap_or(latest);
     let months: Vec<Month> = from.through(to).step_by(opts.step as usize).collect();
-    Ok(assemble(&data, &months, opts, as_of, rejects.len()))
+    assemble(&mut ingested, &months, opts, as_of, rejects.len())
 }
 
 /// The feature groups the sources `present` feed.
@@ -251,19 +261,18 @@ fn dictionary(texts: &[&str]) -> (Arc<Vec<String>>, Vec<u32>) {
 }
 
 fn assemble(
-    data: &Dataset,
+    ingested: &mut Ingested,
     months: &[Month],
     opts: &PanelOptions,
     as_of: Month,
     rejected: usize,
-) -> Panel {
+) -> Result<Panel> {
     const CHUNK: usize = 2048;
     // Chunks are built in parallel a group at a time and appended to the columns before the
     // next group: the rows are never held twice whole (row-major in the chunks, by column
     // in the table), which was the peak of the one-month panel of 5,000,000 companies.
     const GROUP: usize = 8;
-    let n = data.companies.len();
-    let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
+    let n = ingested.data.companies.len();
     let k = CATALOGUE.len();
     // Room for every row there can be (a row per company and month): address space only,
     // pages become resident as rows are written, and no column is copied as it grows.
@@ -275,34 +284,43 @@ fn assemble(
     let mut labels: [Vec<Option<u8>>; 4] = std::array::from_fn(|_| Vec::with_capacity(most));
     let mut excluded = Excluded::default();
     let mut companies_excluded = 0;
-    for group in starts.chunks(GROUP) {
-        let chunks: Vec<Chunk> = group
-            .par_iter()
-            .map(|&s| {
-                let mut out = Chunk::default();
-                let mut scratch = Series::default();
-                for c in s..(s + CHUNK).min(n) {
-                    company_rows(data, c as u32, months, opts, as_of, &mut scratch, &mut out);
+    // Block after block of companies (one block when nothing was spilt), each block's
+    // companies indexed from its first.
+    for range in ingested.blocks() {
+        let part = ingested.block(&range)?;
+        let data = part.as_ref().unwrap_or(&ingested.data);
+        let first = u32::try_from(range.start).expect("u32 companies");
+        let starts: Vec<usize> = (0..range.len()).step_by(CHUNK).collect();
+        for group in starts.chunks(GROUP) {
+            let chunks: Vec<Chunk> = group
+                .par_iter()
+                .map(|&s| {
+                    let mut out = Chunk::default();
+                    let mut scratch = Series::default();
+                    for c in s..(s + CHUNK).min(range.len()) {
+                        company_rows(data, c as u32, months, opts, as_of, &mut scratch, &mut out);
+                    }
+                    out
+                })
+                .collect();
+            for ch in chunks {
+                company.extend(ch.company.iter().map(|&c| c + first));
+                month.extend(ch.month.iter().map(|&m| u32::from(m)));
+                in_procedure.extend_from_slice(&ch.in_procedure);
+                for (j, f) in feats.iter_mut().enumerate() {
+                    f.extend(ch.features.iter().skip(j).step_by(k));
                 }
-                out
-            })
-            .collect();
-        for ch in chunks {
-            company.extend_from_slice(&ch.company);
-            month.extend(ch.month.iter().map(|&m| u32::from(m)));
-            in_procedure.extend_from_slice(&ch.in_procedure);
-            for (j, f) in feats.iter_mut().enumerate() {
-                f.extend(ch.features.iter().skip(j).step_by(k));
+                for (h, l) in labels.iter_mut().enumerate() {
+                    l.extend_from_slice(&ch.labels[h]);
+                }
+                excluded.not_yet_created += ch.excluded.not_yet_created;
+                excluded.closed += ch.excluded.closed;
+                excluded.in_procedure += ch.excluded.in_procedure;
+                companies_excluded += ch.companies_excluded;
             }
-            for (h, l) in labels.iter_mut().enumerate() {
-                l.extend_from_slice(&ch.labels[h]);
-            }
-            excluded.not_yet_created += ch.excluded.not_yet_created;
-            excluded.closed += ch.excluded.closed;
-            excluded.in_procedure += ch.excluded.in_procedure;
-            companies_excluded += ch.companies_excluded;
         }
     }
+    let data = &ingested.data;
 
     // Label rates, overall and per year (18 months), over the rows a model trains on.
     let trainable = |i: &usize| in_procedure[*i] != Some(1);
@@ -378,7 +396,7 @@ fn assemble(
             .or_default()
             .push(e.date.month());
     }
-    Panel { table, summary, openings }
+    Ok(Panel { table, summary, openings })
 }
 
 fn rate(it: impl Iterator<Item = Option<u8>>) -> LabelRate {

@@ -67,10 +67,10 @@ impl LeverRanges {
     /// The bounds of the rows whose catalogue columns are `columns` (column-major, in
     /// catalogue order), each row in group `groups[i]`.
     #[must_use]
-    pub fn compute(columns: &[&[f64]], groups: &[String]) -> Self {
+    pub fn compute<S: AsRef<str>>(columns: &[&[f64]], groups: &[S]) -> Self {
         let mut by_group: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, g) in groups.iter().enumerate() {
-            by_group.entry(g.as_str()).or_default().push(i);
+            by_group.entry(g.as_ref()).or_default().push(i);
         }
         let bounds = |rows: &mut dyn Iterator<Item = usize>| {
             let rows: Vec<usize> = rows.collect();

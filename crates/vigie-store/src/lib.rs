@@ -37,7 +37,7 @@ pub use people::{
     AuditEntry, Feedback, FollowUp, FollowUpStatus, NewToken, Role, Token, hash_token,
 };
 pub use registry::{Comparison, ListOverlap, ModelRecord, ModelSummary};
-pub use runs::{RunRecord, ScoreRow, StoredScore};
+pub use runs::{RunRecord, ScoreRow, ScoreRows, StoredScore};
 pub use sessions::{Session, random_secret};
 
 /// Store errors.

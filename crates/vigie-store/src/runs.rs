@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
-use vigie_core::Probabilities;
+use vigie_core::{AlertLevel, Probabilities};
 
 use crate::{Backend, Error, Result, Store, db, on_pool};
 
@@ -85,8 +85,6 @@ pub const MAX_RUN_ID_LEN: usize = 100;
 
 /// Rows per SQLite INSERT statement (17 parameters each; SQLite allows 32,766).
 const SQLITE_ROWS_PER_STATEMENT: usize = 1000;
-/// Rows per PostgreSQL UNNEST statement.
-const PG_ROWS_PER_STATEMENT: usize = 20_000;
 
 const SCORE_COLUMNS: &str = "run_id, company_id, departement, naf, naf_section, region, \
                              size_band, margin, p_6m, p_12m, p_18m, p_24m, level, explanation, \
@@ -147,11 +145,17 @@ macro_rules! score_from_row {
     };
 }
 
-fn validate(run: &RunRecord, scores: &[ScoreRow]) -> Result<()> {
+fn validate_run(run: &RunRecord) -> Result<()> {
     if run.run_id.trim().is_empty() {
         return Err(Error::Invalid("empty run id".into()));
     }
-    for s in scores {
+    Ok(())
+}
+
+/// Checks a chunk of score rows: valid values, company ids ascending and distinct across
+/// the whole run (`last` is the previous chunk's last id).
+fn validate_chunk(chunk: &[ScoreRow], last: &mut Option<String>) -> Result<()> {
+    for s in chunk {
         if s.company_id.is_empty() {
             return Err(Error::Invalid("a score has an empty company id".into()));
         }
@@ -169,7 +173,47 @@ fn validate(run: &RunRecord, scores: &[ScoreRow]) -> Result<()> {
             )));
         }
     }
+    let ids = last.as_deref().into_iter().chain(chunk.iter().map(|s| s.company_id.as_str()));
+    for (a, b) in ids.clone().zip(ids.skip(1)) {
+        if a == b {
+            return Err(Error::Invalid(format!("company {b} scored twice")));
+        }
+        if a > b {
+            return Err(Error::Invalid(format!(
+                "score rows must come in ascending company id ({b} after {a})"
+            )));
+        }
+    }
+    if let Some(s) = chunk.last() {
+        *last = Some(s.company_id.clone());
+    }
     Ok(())
+}
+
+/// The score rows of a run, handed to [`Store::write_run_from`] a chunk at a time in
+/// ascending company id, so that a national run is never held whole as [`ScoreRow`]s
+/// (4,000,000 of them held over 2 GB).
+pub trait ScoreRows: Sync {
+    /// Number of rows.
+    fn len(&self) -> usize;
+    /// Whether there is no row.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The rows of `range`; over the whole run, in ascending company id.
+    fn rows(&self, range: std::ops::Range<usize>) -> Vec<ScoreRow>;
+}
+
+/// Rows held in memory, sorted by company id when written.
+struct Sorted<'a>(Vec<&'a ScoreRow>);
+
+impl ScoreRows for Sorted<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn rows(&self, range: std::ops::Range<usize>) -> Vec<ScoreRow> {
+        self.0[range].iter().map(|&s| s.clone()).collect()
+    }
 }
 
 impl Store {
@@ -182,21 +226,26 @@ impl Store {
         scores: &[ScoreRow],
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<()> {
-        validate(run, scores)?;
-        self.check_run_id(&run.run_id, &run.month).await?;
         // Sorted by company id: sequential B-tree appends, and deterministic row order.
         let mut order: Vec<&ScoreRow> = scores.iter().collect();
         order.sort_unstable_by(|a, b| a.company_id.cmp(&b.company_id));
-        if let Some(w) = order.windows(2).find(|w| w[0].company_id == w[1].company_id) {
-            return Err(Error::Invalid(format!("company {} scored twice", w[0].company_id)));
-        }
+        self.write_run_from(run, &Sorted(order), progress).await
+    }
+
+    /// [`Store::write_run`] with rows produced a chunk at a time, in ascending company id
+    /// (refused otherwise, as are invalid values: the transaction is then rolled back and
+    /// the store keeps what it held).
+    pub async fn write_run_from(
+        &self,
+        run: &RunRecord,
+        rows: &dyn ScoreRows,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<()> {
+        validate_run(run)?;
+        self.check_run_id(&run.run_id, &run.month).await?;
         match &self.backend {
-            Backend::Sqlite { pool, .. } => {
-                write_sqlite(pool, run, &order, progress).await.map_err(db("sqlite"))
-            }
-            Backend::Postgres { pool, .. } => {
-                write_postgres(pool, run, &order, progress).await.map_err(db("postgres"))
-            }
+            Backend::Sqlite { pool, .. } => write_sqlite(pool, run, rows, progress).await,
+            Backend::Postgres { pool, .. } => write_postgres(pool, run, rows, progress).await,
         }
     }
 
@@ -350,13 +399,32 @@ impl Store {
     }
 
     /// `(company_id, level, p_18m)` of every company of a run, by company id: what the
-    /// month-over-month diff needs, without the explanations.
-    pub async fn run_levels(&self, run_id: &str) -> Result<Vec<(String, String, f64)>> {
+    /// month-over-month diff needs, without the explanations (streamed into a compact
+    /// vector: a national run has millions of rows).
+    pub async fn run_levels(&self, run_id: &str) -> Result<Vec<(String, AlertLevel, f64)>> {
+        use futures_util::TryStreamExt as _;
         let sql = "SELECT company_id, level, p_18m FROM scores WHERE run_id = $1 \
                    ORDER BY company_id";
+        let mut out = Vec::new();
+        let mut bad = None;
         on_pool!(self, pool => {
-            sqlx::query_as::<_, (String, String, f64)>(sql).bind(run_id).fetch_all(pool).await
-        })
+            async {
+                let mut rows = sqlx::query(sql).bind(run_id).fetch(pool);
+                while let Some(r) = rows.try_next().await? {
+                    let level: &str = r.try_get(1)?;
+                    match AlertLevel::parse(level) {
+                        Ok(l) => out.push((r.try_get::<String, _>(0)?, l, r.try_get(2)?)),
+                        Err(_) => bad = Some(level.to_owned()),
+                    }
+                }
+                sqlx::Result::Ok(())
+            }
+            .await
+        })?;
+        match bad {
+            Some(l) => Err(Error::Invalid(format!("stored level {l:?}"))),
+            None => Ok(out),
+        }
     }
 
     /// Calls `f(run_id, company_id, p_18m, level)` for every score of every run, streamed
@@ -449,6 +517,20 @@ macro_rules! replace_run {
     }};
 }
 
+/// A transaction that has replaced the run `run` (its scores deleted, its record written).
+macro_rules! begin_run {
+    ($pool:expr, $run:expr, $e:expr) => {{
+        let mut tx = $pool.begin().await.map_err(&$e)?;
+        async {
+            replace_run!(tx, $run);
+            sqlx::Result::Ok(())
+        }
+        .await
+        .map_err(&$e)?;
+        tx
+    }};
+}
+
 fn bind_run<'q, DB: sqlx::Database>(
     q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
     run: &RunRecord,
@@ -480,85 +562,93 @@ fn placeholders(rows: usize, cols: usize) -> String {
     vec![row; rows].join(",")
 }
 
+/// Rows produced, validated and written per chunk of a run.
+const CHUNK_ROWS: usize = 20_000;
+
 async fn write_sqlite(
     pool: &sqlx::SqlitePool,
     run: &RunRecord,
-    rows: &[&ScoreRow],
+    rows: &dyn ScoreRows,
     progress: &(dyn Fn(usize) + Send + Sync),
-) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
-    replace_run!(tx, run);
-    let mut written = 0;
-    let mut full_sql = None;
-    for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
-        let sql = if chunk.len() == SQLITE_ROWS_PER_STATEMENT {
-            full_sql
-                .get_or_insert_with(|| {
-                    format!(
-                        "INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}",
-                        placeholders(chunk.len(), 17)
-                    )
-                })
-                .clone()
-        } else {
-            format!("INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}", placeholders(chunk.len(), 17))
-        };
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for s in chunk {
-            q = q
-                .bind(run.run_id.clone())
-                .bind(s.company_id.clone())
-                .bind(s.departement.clone())
-                .bind(s.naf.clone())
-                .bind(s.naf_section.clone())
-                .bind(s.region.clone())
-                .bind(s.size_band.clone())
-                .bind(s.margin)
-                .bind(s.p.m6)
-                .bind(s.p.m12)
-                .bind(s.p.alert())
-                .bind(s.p.m24)
-                .bind(s.level.clone())
-                .bind(s.explanation.clone())
-                .bind(s.previous_level.clone())
-                .bind(s.previous_p_18m)
-                .bind(s.features.clone());
+) -> Result<()> {
+    let e = db("sqlite");
+    let mut tx = begin_run!(pool, run, e);
+    let (n, mut last) = (rows.len(), None);
+    let full_sql = format!(
+        "INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}",
+        placeholders(SQLITE_ROWS_PER_STATEMENT, 17)
+    );
+    for start in (0..n).step_by(CHUNK_ROWS) {
+        let chunk = rows.rows(start..(start + CHUNK_ROWS).min(n));
+        validate_chunk(&chunk, &mut last)?;
+        for part in chunk.chunks(SQLITE_ROWS_PER_STATEMENT) {
+            let sql = if part.len() == SQLITE_ROWS_PER_STATEMENT {
+                full_sql.clone()
+            } else {
+                format!(
+                    "INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}",
+                    placeholders(part.len(), 17)
+                )
+            };
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for s in part {
+                q = q
+                    .bind(run.run_id.clone())
+                    .bind(s.company_id.clone())
+                    .bind(s.departement.clone())
+                    .bind(s.naf.clone())
+                    .bind(s.naf_section.clone())
+                    .bind(s.region.clone())
+                    .bind(s.size_band.clone())
+                    .bind(s.margin)
+                    .bind(s.p.m6)
+                    .bind(s.p.m12)
+                    .bind(s.p.alert())
+                    .bind(s.p.m24)
+                    .bind(s.level.clone())
+                    .bind(s.explanation.clone())
+                    .bind(s.previous_level.clone())
+                    .bind(s.previous_p_18m)
+                    .bind(s.features.clone());
+            }
+            q.execute(&mut *tx).await.map_err(&e)?;
         }
-        q.execute(&mut *tx).await?;
-        written += chunk.len();
-        progress(written);
-    }
-    for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT * 2) {
-        let sql = format!(
-            "INSERT INTO companies (company_id, departement, naf, size_band, last_run_id) \
-             VALUES {} ON CONFLICT (company_id) DO UPDATE SET departement = excluded.departement, \
-             naf = excluded.naf, size_band = excluded.size_band, last_run_id = excluded.last_run_id",
-            placeholders(chunk.len(), 5)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for s in chunk {
-            q = q
-                .bind(s.company_id.clone())
-                .bind(s.departement.clone())
-                .bind(s.naf.clone())
-                .bind(s.size_band.clone())
-                .bind(run.run_id.clone());
+        for part in chunk.chunks(SQLITE_ROWS_PER_STATEMENT * 2) {
+            let sql = format!(
+                "INSERT INTO companies (company_id, departement, naf, size_band, last_run_id) \
+                 VALUES {} ON CONFLICT (company_id) DO UPDATE SET departement = \
+                 excluded.departement, naf = excluded.naf, size_band = excluded.size_band, \
+                 last_run_id = excluded.last_run_id",
+                placeholders(part.len(), 5)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for s in part {
+                q = q
+                    .bind(s.company_id.clone())
+                    .bind(s.departement.clone())
+                    .bind(s.naf.clone())
+                    .bind(s.size_band.clone())
+                    .bind(run.run_id.clone());
+            }
+            q.execute(&mut *tx).await.map_err(&e)?;
         }
-        q.execute(&mut *tx).await?;
+        progress(start + chunk.len());
     }
-    tx.commit().await
+    tx.commit().await.map_err(&e)
 }
 
 async fn write_postgres(
     pool: &sqlx::PgPool,
     run: &RunRecord,
-    rows: &[&ScoreRow],
+    rows: &dyn ScoreRows,
     progress: &(dyn Fn(usize) + Send + Sync),
-) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
-    replace_run!(tx, run);
-    let mut written = 0;
-    for chunk in rows.chunks(PG_ROWS_PER_STATEMENT) {
+) -> Result<()> {
+    let e = db("postgres");
+    let mut tx = begin_run!(pool, run, e);
+    let (n, mut last) = (rows.len(), None);
+    for start in (0..n).step_by(CHUNK_ROWS) {
+        let chunk = rows.rows(start..(start + CHUNK_ROWS).min(n));
+        validate_chunk(&chunk, &mut last)?;
         let text = |f: fn(&ScoreRow) -> &str| -> Vec<String> {
             chunk.iter().map(|s| f(s).to_owned()).collect()
         };
@@ -596,14 +686,8 @@ async fn write_postgres(
             .bind(previous_p18)
             .bind(features)
             .execute(&mut *tx)
-            .await?;
-        written += chunk.len();
-        progress(written);
-    }
-    for chunk in rows.chunks(PG_ROWS_PER_STATEMENT * 2) {
-        let text = |f: fn(&ScoreRow) -> &str| -> Vec<String> {
-            chunk.iter().map(|s| f(s).to_owned()).collect()
-        };
+            .await
+            .map_err(&e)?;
         sqlx::query(
             "INSERT INTO companies (company_id, departement, naf, size_band, last_run_id) \
              SELECT u.*, $5 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u \
@@ -617,7 +701,9 @@ async fn write_postgres(
         .bind(text(|s| &s.size_band))
         .bind(run.run_id.clone())
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(&e)?;
+        progress(start + chunk.len());
     }
-    tx.commit().await
+    tx.commit().await.map_err(&e)
 }

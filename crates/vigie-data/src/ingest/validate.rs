@@ -7,8 +7,8 @@ use rayon::prelude::*;
 use vigie_core::{Date, Departement, HeadcountBand, Month, Naf, Siren};
 
 use super::{
-    BTreeMap, Companies, Event, EventKind, FILING_AMOUNTS, Filing, HashMap, MAX_AMOUNT,
-    MAX_HEADCOUNT, MonthProfile, MonthlyGrid, STRAY_GAP_MONTHS,
+    BTreeMap, Companies, Event, EventKind, FILING_AMOUNTS, Filing, GridSink, HashMap, MAX_AMOUNT,
+    MAX_HEADCOUNT, MonthProfile, MonthlyGrid, STRAY_GAP_MONTHS, csr,
 };
 use crate::rejects::{Reason, Reject, RejectLog, SourceCounts};
 use std::path::Path;
@@ -481,19 +481,6 @@ fn company_of(rows: &Rows<'_>, companies: &Companies, i: usize, hint: &mut u32) 
     })
 }
 
-/// Offsets of per-company slices of `items`, which callers have sorted by company.
-fn csr<T>(items: Vec<T>, n: usize, company: impl Fn(&T) -> u32) -> (Vec<T>, Vec<usize>) {
-    debug_assert!(items.windows(2).all(|w| company(&w[0]) <= company(&w[1])), "sorted by company");
-    let mut offsets = vec![0usize; n + 1];
-    for x in &items {
-        offsets[company(x) as usize + 1] += 1;
-    }
-    for k in 0..n {
-        offsets[k + 1] += offsets[k];
-    }
-    (items, offsets)
-}
-
 /// What the choice of returns needs of a valid filing row: its key, its row, and where
 /// its amounts are when they were kept on the first read (`u32::MAX` otherwise).
 #[derive(Debug, Clone, Copy)]
@@ -645,17 +632,20 @@ pub(super) fn filings_of(
     values: &[[f64; 16]],
     companies: usize,
 ) -> (Vec<Filing>, Vec<usize>) {
-    let filings: Vec<Filing> = chosen
-        .iter()
-        .enumerate()
-        .map(|(i, k)| Filing {
-            company: k.company,
-            year_end: k.year_end,
-            filed: k.filed,
-            values: if k.slot == u32::MAX { values[i] } else { values[k.slot as usize] },
-        })
-        .collect();
-    csr(filings, companies, |f| f.company)
+    csr(chosen_filings(chosen, values).collect(), companies, |f| f.company)
+}
+
+/// The chosen returns with their amounts (`values`: as for [`filings_of`]).
+pub(super) fn chosen_filings<'a>(
+    chosen: &'a [FilingKey],
+    values: &'a [[f64; 16]],
+) -> impl Iterator<Item = Filing> + 'a {
+    chosen.iter().enumerate().map(|(i, k)| Filing {
+        company: k.company,
+        year_end: k.year_end,
+        filed: k.filed,
+        values: if k.slot == u32::MAX { values[i] } else { values[k.slot as usize] },
+    })
 }
 
 pub(super) fn validate_events(
@@ -725,7 +715,7 @@ pub(super) enum MonthlyKind {
 pub(super) fn validate_monthly(
     raw: &RawTable,
     companies: &Companies,
-    grid: &mut MonthlyGrid,
+    grid: &mut GridSink,
     kind: MonthlyKind,
     profile: &MonthProfile,
     c: &mut Counter<'_>,
@@ -778,15 +768,14 @@ pub(super) fn validate_monthly(
                     c.rows_outside_window += 1;
                     continue;
                 };
-                if grid.flags[slot] & MonthlyGrid::PRESENT != 0 {
+                if grid.is_present(slot) {
                     c.reject(rows.row_number(i), bad("month", Cell::Text(&month.to_string()), Reason::DuplicateKey, "a row for this company and month was already read; the first row is kept"));
                     continue;
                 }
-                grid.a[slot] = a as f32;
-                grid.b[slot] = b as f32;
-                grid.flags[slot] = MonthlyGrid::PRESENT
+                let flags = MonthlyGrid::PRESENT
                     | if late { MonthlyGrid::LATE } else { 0 }
                     | if plan { MonthlyGrid::PLAN } else { 0 };
+                grid.put(slot, a as f32, b as f32, flags)?;
             }
         }
     }

@@ -1,0 +1,192 @@
+//! The score rows of a run, built when written rather than held: the scores file and the
+//! store each take them a chunk at a time (4,000,000 [`ScoreRow`]s, seven texts each,
+//! held over 2 GB at 5,000,000 companies).
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use vigie_core::{AlertLevel, Departement, Naf};
+use vigie_data::table::{Col, Table};
+use vigie_score::Score;
+use vigie_store::{ScoreRow, ScoreRows};
+
+/// A text column of the panel: a dictionary and an index per row.
+struct Dict {
+    texts: Arc<Vec<String>>,
+    idx: Vec<u32>,
+}
+
+impl Dict {
+    fn of(table: &Table, name: &str) -> Self {
+        match table.column(name) {
+            Some(Col::Dict(texts, idx)) => Self { texts: Arc::clone(texts), idx: idx.clone() },
+            _ => unreachable!("the panel's {name} column is a dictionary"),
+        }
+    }
+
+    fn get(&self, i: usize) -> &str {
+        &self.texts[self.idx[i] as usize]
+    }
+}
+
+/// Everything a run's rows are made of, one entry per scored company (panel order).
+pub(crate) struct RunRows {
+    ids: Dict,
+    deps: Dict,
+    nafs: Dict,
+    bands: Dict,
+    /// NAF section of each entry of the `naf` dictionary (`?` when unparsable).
+    sections: Vec<String>,
+    /// Region code of each entry of the `departement` dictionary (`?` when unknown).
+    regions: Vec<String>,
+    scores: Vec<Score>,
+    /// (row, explanation, feature row as JSON) of the explained companies, by row.
+    explained: Vec<(usize, String, String)>,
+    /// Lever-range group of each (NAF dictionary entry, size band dictionary entry).
+    groups: Vec<String>,
+    /// The previous run's (company id, level, 18-month probability), by company id.
+    before: Vec<(String, AlertLevel, f64)>,
+    /// Each row's entry in `before` (`u32::MAX`: none).
+    previous: Vec<u32>,
+    /// Rows in ascending company id (the store's order).
+    order: Vec<u32>,
+}
+
+impl RunRows {
+    /// `explained`: (row, explanation, feature row as JSON) of the explained companies.
+    pub(crate) fn new(
+        table: &Table,
+        scores: Vec<Score>,
+        explained: Vec<(usize, String, String)>,
+        before: Vec<(String, AlertLevel, f64)>,
+    ) -> Self {
+        let (ids, deps, nafs, bands) = (
+            Dict::of(table, "company_id"),
+            Dict::of(table, "departement"),
+            Dict::of(table, "naf"),
+            Dict::of(table, "size_band"),
+        );
+        let sections: Vec<String> = nafs
+            .texts
+            .iter()
+            .map(|n| Naf::parse(n).map_or_else(|_| "?".to_owned(), |n| n.section().to_string()))
+            .collect();
+        let regions = deps
+            .texts
+            .iter()
+            .map(|d| {
+                Departement::parse(d)
+                    .map_or_else(|_| "?".to_owned(), |d| d.region().code.to_owned())
+            })
+            .collect();
+        let n = scores.len();
+        let mut explained = explained;
+        explained.sort_unstable_by_key(|e| e.0);
+        let groups = sections
+            .iter()
+            .flat_map(|s: &String| {
+                bands.texts.iter().map(|b| vigie_score::levers::LeverRanges::group(s, b))
+            })
+            .collect();
+        let previous = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                before
+                    .binary_search_by(|(c, _, _)| c.as_str().cmp(ids.get(i)))
+                    .map_or(u32::MAX, |k| u32::try_from(k).expect("fewer than 2^32 companies"))
+            })
+            .collect();
+        let mut order: Vec<u32> =
+            (0..u32::try_from(n).expect("fewer than 2^32 companies")).collect();
+        order.par_sort_unstable_by(|&a, &b| ids.get(a as usize).cmp(ids.get(b as usize)));
+        Self {
+            ids,
+            deps,
+            nafs,
+            bands,
+            sections,
+            regions,
+            scores,
+            explained,
+            groups,
+            before,
+            previous,
+            order,
+        }
+    }
+
+    /// Number of rows.
+    pub(crate) fn n(&self) -> usize {
+        self.scores.len()
+    }
+
+    /// The scores, in panel order.
+    pub(crate) fn scores(&self) -> &[Score] {
+        &self.scores
+    }
+
+    /// Company id of row `i`.
+    pub(crate) fn id(&self, i: usize) -> &str {
+        self.ids.get(i)
+    }
+
+    /// Département of row `i`.
+    pub(crate) fn departement(&self, i: usize) -> &str {
+        self.deps.get(i)
+    }
+
+    /// The lever-range group of row `i` (NAF section and size band).
+    pub(crate) fn lever_group(&self, i: usize) -> &str {
+        let bands = self.bands.texts.len();
+        &self.groups[self.nafs.idx[i] as usize * bands + self.bands.idx[i] as usize]
+    }
+
+    /// The previous run's levels, by company id.
+    pub(crate) fn before(&self) -> &[(String, AlertLevel, f64)] {
+        &self.before
+    }
+
+    /// Row `i` (panel order).
+    pub(crate) fn row(&self, i: usize) -> ScoreRow {
+        let id = self.ids.get(i);
+        let (previous_level, previous_p_18m) = self
+            .before
+            .get(self.previous[i] as usize)
+            .map(|b| (b.1.as_str().to_owned(), b.2))
+            .unzip();
+        let s = &self.scores[i];
+        let explained = self.explained.binary_search_by_key(&i, |e| e.0).ok();
+        let explained = explained.map(|k| &self.explained[k]);
+        ScoreRow {
+            company_id: id.to_owned(),
+            departement: self.deps.get(i).to_owned(),
+            naf: self.nafs.get(i).to_owned(),
+            naf_section: self.sections[self.nafs.idx[i] as usize].clone(),
+            region: self.regions[self.deps.idx[i] as usize].clone(),
+            size_band: self.bands.get(i).to_owned(),
+            margin: s.margin,
+            p: s.p,
+            level: s.level.as_str().to_owned(),
+            explanation: explained.map(|e| e.1.clone()),
+            previous_level,
+            previous_p_18m,
+            features: explained.map(|e| e.2.clone()),
+        }
+    }
+
+    /// (company id, level) of every row, for the comparison with the previous run.
+    pub(crate) fn levels(&self) -> Vec<(&str, AlertLevel)> {
+        (0..self.n()).map(|i| (self.id(i), self.scores[i].level)).collect()
+    }
+}
+
+impl ScoreRows for RunRows {
+    fn len(&self) -> usize {
+        self.n()
+    }
+
+    fn rows(&self, range: std::ops::Range<usize>) -> Vec<ScoreRow> {
+        self.order[range].iter().map(|&i| self.row(i as usize)).collect()
+    }
+}
