@@ -412,6 +412,39 @@ fn reading_by_batches_or_blocks_changes_nothing() {
     }
 }
 
+#[test]
+fn blocks_of_any_size_give_the_same_panel_from_csv_and_from_partial_sources() {
+    // The small CSV set (150 companies), whole and without its social, filings and events
+    // sources: blocks of 40 (the last one shorter), of all but one company (a last block
+    // of one), of exactly all and of more than all give the panel of one block.
+    let full = copy_dir(common::small_csv());
+    let partial = copy_dir(common::small_csv());
+    for s in ["social_monthly", "filings", "events"] {
+        std::fs::remove_file(partial.path().join(format!("{s}.csv"))).unwrap();
+    }
+    for (what, dir) in [("full", full.path()), ("partial", partial.path())] {
+        let (one, one_rejects) = build(dir, &PanelOptions::default()).expect("one block");
+        let n = one.summary.companies;
+        assert_eq!(n, 150, "{what}");
+        let one_summary = serde_json::to_value(&one.summary).unwrap();
+        let one_openings = one.openings.clone();
+        let one = common::frame(one);
+        assert!(one.height() > 1000, "{what}: {} rows", one.height());
+        for block in [40, n - 1, n, n + 1] {
+            let opts = PanelOptions { block_companies: block, ..PanelOptions::default() };
+            let (b, b_rejects) = build(dir, &opts).expect("blocks");
+            assert_eq!(serde_json::to_value(&b.summary).unwrap(), one_summary, "{what} {block}");
+            assert_eq!(b.openings, one_openings, "{what} {block}");
+            assert_eq!(b_rejects.len(), one_rejects.len(), "{what} {block}");
+            assert!(common::frame(b).equals_missing(&one), "{what} {block}: the panels differ");
+        }
+    }
+    // Blocks so small that there would be too many files: a clear error.
+    let opts = PanelOptions { block_companies: 1, ..PanelOptions::default() };
+    let err = build(common::large_parquet(), &opts).err().expect("too many blocks");
+    assert!(err.to_string().contains("blocks of at least"), "{err}");
+}
+
 /// A valid SIREN starting with `prefix` (8 digits): the check digit that passes Luhn.
 fn siren_from(prefix: &str) -> String {
     (0..10)

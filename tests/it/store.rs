@@ -248,7 +248,18 @@ fn invalid_runs_are_refused_and_change_nothing() {
                 .await
                 .unwrap_err();
             assert!(err.to_string().contains("ascending company id"), "{err}");
+            // The same in a later chunk (rows are written 20,000 at a time): the rows
+            // already inserted are rolled back with the rest.
+            let mut many: Vec<ScoreRow> =
+                (0..20_001).map(|i| score(&format!("c{i:06}"), "21", 0.2, "green")).collect();
+            many.swap(20_000, 19_999);
+            let err = store
+                .write_run_from(&run("r1", "2025-01", &many), &Unsorted(many), &no_progress)
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("ascending company id"), "{err}");
             assert_eq!(store.run_scores("r1").await.unwrap(), ok, "the stored run is untouched");
+            assert_eq!(store.count_scores(None).await.unwrap(), 1);
             // Run ids are bounded (cursors carry them): an overlong or empty one is refused.
             for bad in [String::new(), "x".repeat(101)] {
                 let err = store.check_run_id(&bad, "2025-12").await.unwrap_err();

@@ -240,6 +240,14 @@ pub async fn rescore(
         (ModelFile::from_json(&record.model_json, &origin)?, None)
     };
 
+    // The previous run's levels are read from the store while the features are built (a
+    // few seconds at millions of companies, on the store's own thread).
+    let previous = store.previous_run(&opts.month.to_string()).await?;
+    let levels = previous.as_ref().map(|p| {
+        let (store, id) = (store.clone(), p.run_id.clone());
+        tokio::spawn(async move { store.run_levels(&id).await })
+    });
+
     // Features.
     on(Event::Phase("features"));
     checkpoint("features");
@@ -306,13 +314,16 @@ pub async fn rescore(
     on(Event::Phase("compare"));
     checkpoint("compare");
     let t = Instant::now();
-    let previous = store.previous_run(&opts.month.to_string()).await?;
-    let before_raw = match &previous {
-        Some(p) => store.run_levels(&p.run_id).await?,
+    // Where the phase's time goes, in the debug log (`VIGIE_LOG=vigie_batch=debug`).
+    let lap = |step: &str| tracing::debug!(step, seconds = t.elapsed().as_secs_f64(), "compare");
+    let before_raw = match levels {
+        Some(task) => task.await.expect("the store task does not panic")?,
         None => Vec::new(),
     };
+    lap("previous levels read");
     let p18: Vec<f64> = scores.iter().map(|s| s.p.alert()).collect();
     let rows = std::sync::Arc::new(rows::RunRows::new(&table, scores, explained, before_raw));
+    lap("rows");
     let mut current = rows.levels();
     let mut before: Vec<(&str, AlertLevel)> =
         rows.before().iter().map(|(id, l, _)| (id.as_str(), *l)).collect();
@@ -326,6 +337,7 @@ pub async fn rescore(
     };
     let changes = diff::diff(&mut before, &mut current);
     drop((current, before));
+    lap("diff");
     let reference = report::Reference {
         score: PsiProfile::of(&p18, PSI_BINS),
         features: names
@@ -334,10 +346,13 @@ pub async fn rescore(
             .map(|(name, f)| ((*name).to_owned(), PsiProfile::of(f, PSI_BINS)))
             .collect(),
     };
+    lap("reference profiles");
     let drift = report::Drift::compute(previous_report.as_ref(), &p18, &features, &names);
+    lap("drift");
     let groups: Vec<&str> = (0..n).map(|i| rows.lever_group(i)).collect();
     let lever_ranges = vigie_score::levers::LeverRanges::compute(&features, &groups);
     drop(groups);
+    lap("lever ranges");
     timings.insert("compare", t.elapsed().as_secs_f64());
 
     // Files: rejects, scores, report (each written then renamed).
@@ -536,8 +551,8 @@ pub(crate) async fn month_features(
         social_lag,
         as_of: Some(month),
         keep_in_procedure: false,
+        batch_rows: vigie_data::source::BATCH_ROWS,
         block_companies,
-        ..PanelOptions::default()
     };
     let (input, pseudo) = (input.to_owned(), pseudo.clone());
     tokio::task::spawn_blocking(move || {

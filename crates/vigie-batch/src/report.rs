@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use vigie_data::panel::Excluded;
 use vigie_data::rejects::SourceCounts;
@@ -60,7 +61,7 @@ impl Drift {
         let Some(r) = reference else { return Self::default() };
         let score = r.score.as_ref().and_then(|p| p.psi(p18));
         let features: BTreeMap<String, Option<f64>> = names
-            .iter()
+            .par_iter()
             .zip(features)
             .map(|(name, values)| {
                 let psi =

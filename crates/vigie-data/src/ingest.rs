@@ -299,19 +299,13 @@ impl GridSink {
         }
     }
 
-    /// The grid read (spilt: a grid of the window without values, the spill's blocks in
-    /// `blocks`).
-    fn into_grid(
-        self,
-        start: Month,
-        len: usize,
-        blocks: &mut Option<spill::GridBlocks>,
-    ) -> Result<MonthlyGrid> {
+    /// The grid read; spilt, a grid of the window without values and the spill's blocks.
+    fn into_grid(self) -> Result<(MonthlyGrid, Option<spill::GridBlocks>)> {
         match self {
-            Self::Dense(g) => Ok(g),
+            Self::Dense(g) => Ok((g, None)),
             Self::Spill(s) => {
-                *blocks = Some(s.finish()?);
-                Ok(MonthlyGrid::new(start, len, 0))
+                let (start, len) = s.window();
+                Ok((MonthlyGrid::new(start, len, 0), Some(s.finish()?)))
             }
         }
     }
@@ -331,12 +325,12 @@ impl GridSink {
 
 /// The filings and monthly values of a dataset spilt by block of companies.
 struct Spilt {
-    /// Kept until the blocks are read (the files are removed with it).
-    _dir: spill::SpillDir,
     block: usize,
     filings: Option<spill::FilingSpill>,
     tax: Option<spill::GridBlocks>,
     social: Option<spill::GridBlocks>,
+    /// Kept until the blocks are read (the files are removed with it, last).
+    _dir: spill::SpillDir,
 }
 
 /// What ingestion hands the panel: a whole [`Dataset`], or, with more companies than a
@@ -359,8 +353,8 @@ impl Ingested {
 
     /// The dataset of the companies `range` (one of [`Ingested::blocks`], asked in order),
     /// indexed from its first company; `None` when nothing was spilt (`data` is whole).
-    pub fn block(&mut self, range: &std::ops::Range<usize>) -> Result<Option<Dataset>> {
-        let Some(spilt) = &mut self.spilt else { return Ok(None) };
+    pub fn block(&self, range: &std::ops::Range<usize>) -> Result<Option<Dataset>> {
+        let Some(spilt) = &self.spilt else { return Ok(None) };
         let d = &self.data;
         let (lo, hi) = (range.start, range.end);
         let first = u32::try_from(lo).expect("u32 companies");
@@ -368,8 +362,8 @@ impl Ingested {
             offsets[lo..=hi].iter().map(|o| o - offsets[lo]).collect()
         };
         let filing_offsets = rebase(&d.filing_offsets);
-        let filings = match &mut spilt.filings {
-            Some(f) => f.next(filing_offsets[hi - lo], lo)?,
+        let filings = match &spilt.filings {
+            Some(f) => f.read(d.filing_offsets[lo], filing_offsets[hi - lo], lo)?,
             None => Vec::new(),
         };
         let events = d.events[d.event_offsets[lo]..d.event_offsets[hi]]
@@ -430,6 +424,15 @@ pub fn ingest(
     drop(raw);
     let n = companies.len();
     let block = opts.block_companies.max(1);
+    if n.div_ceil(block) > spill::MAX_BLOCKS {
+        return Err(Error::Arguments(format!(
+            "{n} companies in blocks of {block} make {} blocks; at most {}: use blocks of at \
+             least {} companies",
+            n.div_ceil(block),
+            spill::MAX_BLOCKS,
+            n.div_ceil(spill::MAX_BLOCKS)
+        )));
+    }
     let spill_dir = if n > block { Some(spill::SpillDir::new()?) } else { None };
     let mut filing_spill = None;
     let mut filed_range = None;
@@ -486,6 +489,7 @@ pub fn ingest(
         let filed = chosen.iter().map(|k| k.filed.month());
         filed_range = filed.clone().min().zip(filed.max());
         let out = if let Some(dir) = &spill_dir {
+            debug_assert!(chosen.is_sorted_by_key(|k| k.company), "sorted by company");
             filing_spill = Some(spill::FilingSpill::write(dir, chosen_filings(&chosen, &values))?);
             (Vec::new(), offsets_of(chosen.iter().map(|k| k.company), n))
         } else {
@@ -538,8 +542,7 @@ pub fn ingest(
             None => GridSink::Dense(MonthlyGrid::new(window.0, len, n)),
         })
     };
-    let (mut tax_blocks, mut social_blocks) = (None, None);
-    let tax = if let (Some((path, fmt)), Some(profile)) = (tax_f, &tax_profile) {
+    let (tax, tax_blocks) = if let (Some((path, fmt)), Some(profile)) = (tax_f, &tax_profile) {
         let mw = MonthWindow { also: also(profile), ..mw.clone() };
         let (sink, c) = read_monthly(
             (&source::TAX_MONTHLY, &path, fmt),
@@ -551,35 +554,37 @@ pub fn ingest(
             rejects,
         )?;
         counts.insert("tax_monthly", c);
-        sink.into_grid(window.0, len, &mut tax_blocks)?
+        sink.into_grid()?
     } else {
         counts.insert("tax_monthly", SourceCounts::default());
-        MonthlyGrid::new(window.0, 0, n)
+        (MonthlyGrid::new(window.0, 0, n), None)
     };
 
-    let social = if let (Some((path, fmt)), Some(profile)) = (social_f, &social_profile) {
-        let mw = MonthWindow { also: also(profile), ..mw };
-        let (sink, c) = read_monthly(
-            (&source::SOCIAL_MONTHLY, &path, fmt),
-            &mw,
-            (MonthlyKind::Social, profile),
-            &companies,
-            sink("social")?,
-            opts.batch_rows,
-            rejects,
-        )?;
-        counts.insert("social_monthly", c);
-        Some(sink.into_grid(window.0, len, &mut social_blocks)?)
-    } else {
-        counts.insert("social_monthly", SourceCounts::default());
-        None
-    };
+    let (social, social_blocks) =
+        if let (Some((path, fmt)), Some(profile)) = (social_f, &social_profile) {
+            let mw = MonthWindow { also: also(profile), ..mw };
+            let (sink, c) = read_monthly(
+                (&source::SOCIAL_MONTHLY, &path, fmt),
+                &mw,
+                (MonthlyKind::Social, profile),
+                &companies,
+                sink("social")?,
+                opts.batch_rows,
+                rejects,
+            )?;
+            counts.insert("social_monthly", c);
+            let (grid, blocks) = sink.into_grid()?;
+            (Some(grid), blocks)
+        } else {
+            counts.insert("social_monthly", SourceCounts::default());
+            (None, None)
+        };
     let spilt = spill_dir.map(|dir| Spilt {
-        _dir: dir,
         block,
         filings: filing_spill,
         tax: tax_blocks,
         social: social_blocks,
+        _dir: dir,
     });
 
     let data = Dataset {

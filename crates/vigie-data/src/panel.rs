@@ -178,7 +178,7 @@ pub fn build(
         _ => None,
     };
     let panel_months = opts.from.zip(opts.to);
-    let mut ingested = ingest::ingest(
+    let ingested = ingest::ingest(
         dir,
         pseudo,
         &IngestOptions {
@@ -213,7 +213,7 @@ pub fn build(
     }
     let as_of = opts.as_of.unwrap_or(latest);
     let months: Vec<Month> = from.through(to).step_by(opts.step as usize).collect();
-    assemble(&mut ingested, &months, opts, as_of, rejects.len())
+    assemble(&ingested, &months, opts, as_of, rejects.len())
 }
 
 /// The feature groups the sources `present` feed.
@@ -261,7 +261,7 @@ fn dictionary(texts: &[&str]) -> (Arc<Vec<String>>, Vec<u32>) {
 }
 
 fn assemble(
-    ingested: &mut Ingested,
+    ingested: &Ingested,
     months: &[Month],
     opts: &PanelOptions,
     as_of: Month,

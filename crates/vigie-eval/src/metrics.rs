@@ -682,7 +682,9 @@ impl PsiProfile {
             return None;
         }
         let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        finite.sort_by(f64::total_cmp);
+        // Values equal in the total order are the same bits: an unstable sort gives the
+        // same sorted values, faster.
+        finite.sort_unstable_by(f64::total_cmp);
         let mut edges: Vec<f64> = if finite.is_empty() {
             Vec::new()
         } else {

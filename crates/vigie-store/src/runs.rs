@@ -412,10 +412,11 @@ impl Store {
                 let mut rows = sqlx::query(sql).bind(run_id).fetch(pool);
                 while let Some(r) = rows.try_next().await? {
                     let level: &str = r.try_get(1)?;
-                    match AlertLevel::parse(level) {
-                        Ok(l) => out.push((r.try_get::<String, _>(0)?, l, r.try_get(2)?)),
-                        Err(_) => bad = Some(level.to_owned()),
-                    }
+                    let Ok(l) = AlertLevel::parse(level) else {
+                        bad = Some(level.to_owned());
+                        break;
+                    };
+                    out.push((r.try_get::<String, _>(0)?, l, r.try_get(2)?));
                 }
                 sqlx::Result::Ok(())
             }
@@ -573,7 +574,7 @@ async fn write_sqlite(
 ) -> Result<()> {
     let e = db("sqlite");
     let mut tx = begin_run!(pool, run, e);
-    let (n, mut last) = (rows.len(), None);
+    let (n, mut last, mut written) = (rows.len(), None, 0);
     let full_sql = format!(
         "INSERT INTO scores ({SCORE_COLUMNS}) VALUES {}",
         placeholders(SQLITE_ROWS_PER_STATEMENT, 17)
@@ -612,6 +613,8 @@ async fn write_sqlite(
                     .bind(s.features.clone());
             }
             q.execute(&mut *tx).await.map_err(&e)?;
+            written += part.len();
+            progress(written);
         }
         for part in chunk.chunks(SQLITE_ROWS_PER_STATEMENT * 2) {
             let sql = format!(
@@ -632,7 +635,6 @@ async fn write_sqlite(
             }
             q.execute(&mut *tx).await.map_err(&e)?;
         }
-        progress(start + chunk.len());
     }
     tx.commit().await.map_err(&e)
 }

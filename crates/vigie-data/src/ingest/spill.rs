@@ -10,7 +10,7 @@
 //! endian), so a block's grid and filings equal the slices of the whole ones.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -19,19 +19,28 @@ use vigie_core::{Date, Month};
 use super::{Filing, MonthlyGrid};
 use crate::{Error, Result};
 
+/// Most blocks a source is spilt into: one file open per block while it is read.
+pub(super) const MAX_BLOCKS: usize = 512;
+
+/// Write buffer of each block's file.
+const BUFFER: usize = 64 << 10;
+
 /// A temporary directory, removed (with its files) when dropped.
 pub(super) struct SpillDir {
     path: PathBuf,
 }
 
 impl SpillDir {
-    /// Creates `vigie-spill-<pid>-<n>` in the system's temporary directory
-    /// (`TMPDIR`).
+    /// Creates `vigie-spill-<pid>-<n>` in the system's temporary directory (`TMPDIR`: it
+    /// must be on disk, not in memory), first removing those left there by processes that
+    /// no longer run (a run killed in its features phase).
     pub(super) fn new() -> Result<Self> {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let tmp = std::env::temp_dir();
+        remove_stale(&tmp);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("vigie-spill-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|e| io(&path, &e))?;
+        let path = tmp.join(format!("vigie-spill-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|e| write_err(&path, &e))?;
         Ok(Self { path })
     }
 
@@ -46,8 +55,30 @@ impl Drop for SpillDir {
     }
 }
 
+/// Removes the spill directories in `tmp` of processes that are gone (where `/proc` tells).
+fn remove_stale(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("vigie-spill-")) else {
+            continue;
+        };
+        let pid = pid.split('-').next().unwrap_or_default();
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn io(path: &Path, e: &dyn std::fmt::Display) -> Error {
     Error::Unreadable { path: path.to_owned(), message: format!("temporary file: {e}") }
+}
+
+fn write_err(path: &Path, e: &dyn std::fmt::Display) -> Error {
+    Error::Write { path: path.to_owned(), message: format!("temporary file: {e}") }
 }
 
 /// The block of a company, for blocks of `size` companies.
@@ -81,8 +112,8 @@ impl GridSpill {
         let files = (0..companies.div_ceil(block))
             .map(|b| {
                 let path = dir.file(&format!("{name}-{b}"));
-                let f = File::create(&path).map_err(|e| io(&path, &e))?;
-                Ok((path, BufWriter::with_capacity(1 << 20, f)))
+                let f = File::create(&path).map_err(|e| write_err(&path, &e))?;
+                Ok((path, BufWriter::with_capacity(BUFFER, f)))
             })
             .collect::<Result<_>>()?;
         Ok(Self { start, len, block, present: vec![0; (companies * len).div_ceil(64)], files })
@@ -93,6 +124,11 @@ impl GridSpill {
     pub(super) fn slot(&self, company: u32, month: Month) -> Option<usize> {
         let t = month.since(self.start);
         (t >= 0 && (t as usize) < self.len).then(|| company as usize * self.len + t as usize)
+    }
+
+    /// The window of months.
+    pub(super) fn window(&self) -> (Month, usize) {
+        (self.start, self.len)
     }
 
     /// Whether the slot was read already.
@@ -111,14 +147,14 @@ impl GridSpill {
         rec[10..14].copy_from_slice(&b.to_bits().to_le_bytes());
         rec[14] = flags;
         let (path, w) = &mut self.files[block_of(company as u32, self.block)];
-        w.write_all(&rec).map_err(|e| io(path, &e))
+        w.write_all(&rec).map_err(|e| write_err(path, &e))
     }
 
     /// Closes the files: the spill can now be read block by block.
     pub(super) fn finish(self) -> Result<GridBlocks> {
         let mut paths = Vec::with_capacity(self.files.len());
         for (path, w) in self.files {
-            w.into_inner().map_err(|e| io(&path, &e))?.sync_all().ok();
+            w.into_inner().map_err(|e| write_err(&path, e.error()))?;
             paths.push(path);
         }
         Ok(GridBlocks { start: self.start, len: self.len, block: self.block, paths })
@@ -162,10 +198,9 @@ impl GridBlocks {
 /// Bytes of a filing record: company, two dates (year i16, month, day each), 16 amounts.
 const FILING_RECORD: usize = 4 + 4 + 4 + 16 * 8;
 
-/// The chosen filings, in company order, in one file read forward block after block.
+/// The chosen filings, in company order, in one file.
 pub(super) struct FilingSpill {
     path: PathBuf,
-    reader: Option<BufReader<File>>,
 }
 
 fn put_date(out: &mut [u8], d: Date) {
@@ -183,8 +218,8 @@ impl FilingSpill {
     /// Writes `filings` (in company order) to `dir`.
     pub(super) fn write(dir: &SpillDir, filings: impl Iterator<Item = Filing>) -> Result<Self> {
         let path = dir.file("filings");
-        let f = File::create(&path).map_err(|e| io(&path, &e))?;
-        let mut w = BufWriter::with_capacity(1 << 20, f);
+        let f = File::create(&path).map_err(|e| write_err(&path, &e))?;
+        let mut w = BufWriter::with_capacity(BUFFER, f);
         let mut rec = [0u8; FILING_RECORD];
         for f in filings {
             rec[0..4].copy_from_slice(&f.company.to_le_bytes());
@@ -193,19 +228,19 @@ impl FilingSpill {
             for (k, v) in f.values.iter().enumerate() {
                 rec[12 + 8 * k..20 + 8 * k].copy_from_slice(&v.to_bits().to_le_bytes());
             }
-            w.write_all(&rec).map_err(|e| io(&path, &e))?;
+            w.write_all(&rec).map_err(|e| write_err(&path, &e))?;
         }
-        w.into_inner().map_err(|e| io(&path, &e))?;
-        Ok(Self { path, reader: None })
+        w.into_inner().map_err(|e| write_err(&path, e.error()))?;
+        Ok(Self { path })
     }
 
-    /// The next `count` filings, re-indexed from company `first` (blocks are read in order).
-    pub(super) fn next(&mut self, count: usize, first: usize) -> Result<Vec<Filing>> {
-        if self.reader.is_none() {
-            let f = File::open(&self.path).map_err(|e| io(&self.path, &e))?;
-            self.reader = Some(BufReader::with_capacity(1 << 20, f));
-        }
-        let r = self.reader.as_mut().expect("opened");
+    /// The filings `skip..skip + count` (those of a block of companies), re-indexed from
+    /// company `first`.
+    pub(super) fn read(&self, skip: usize, count: usize, first: usize) -> Result<Vec<Filing>> {
+        let mut f = File::open(&self.path).map_err(|e| io(&self.path, &e))?;
+        f.seek(SeekFrom::Start(u64::try_from(skip * FILING_RECORD).expect("u64 offsets")))
+            .map_err(|e| io(&self.path, &e))?;
+        let mut r = BufReader::with_capacity(BUFFER, f);
         let mut rec = [0u8; FILING_RECORD];
         let mut out = Vec::with_capacity(count);
         for _ in 0..count {
