@@ -34,7 +34,7 @@ use vigie_data::source::Format;
 use vigie_data::table::{Col, Table, TableWriter};
 use vigie_eval::metrics::PsiProfile;
 use vigie_score::{ModelFile, Scorer};
-use vigie_store::{ModelRecord, RunRecord, ScoreRow, Store};
+use vigie_store::{ModelRecord, RunRecord, ScoreRow, ScoreRows as _, Store};
 
 pub use report::Report;
 
@@ -370,12 +370,12 @@ pub async fn rescore(
         rejects.write_csv(&r)?;
         // By row groups, each built when written: the rows are never held whole.
         let mut w = TableWriter::new(&s, Format::Parquet);
-        for start in (0..all.n()).step_by(SCORES_ROW_GROUP) {
+        for start in (0..all.len()).step_by(SCORES_ROW_GROUP) {
             let chunk: Vec<ScoreRow> =
-                (start..(start + SCORES_ROW_GROUP).min(all.n())).map(|i| all.row(i)).collect();
+                (start..(start + SCORES_ROW_GROUP).min(all.len())).map(|i| all.row(i)).collect();
             w.write(scores_table(&chunk))?;
         }
-        if all.n() == 0 {
+        if all.is_empty() {
             w.write(scores_table(&[]))?;
         }
         w.finish()?;

@@ -138,11 +138,6 @@ impl RunRows {
         }
     }
 
-    /// Number of rows.
-    pub(crate) fn n(&self) -> usize {
-        self.scores.len()
-    }
-
     /// The scores, in panel order.
     pub(crate) fn scores(&self) -> &[Score] {
         &self.scores
@@ -206,7 +201,7 @@ impl RunRows {
 
 impl ScoreRows for RunRows {
     fn len(&self) -> usize {
-        self.n()
+        self.scores.len()
     }
 
     fn rows(&self, range: std::ops::Range<usize>) -> Vec<ScoreRow> {

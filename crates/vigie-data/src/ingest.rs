@@ -304,8 +304,8 @@ impl GridSink {
         match self {
             Self::Dense(g) => Ok((g, None)),
             Self::Spill(s) => {
-                let (start, len) = s.window();
-                Ok((MonthlyGrid::new(start, len, 0), Some(s.finish()?)))
+                let (window, blocks) = s.finish()?;
+                Ok((window, Some(blocks)))
             }
         }
     }
@@ -542,43 +542,35 @@ pub fn ingest(
             None => GridSink::Dense(MonthlyGrid::new(window.0, len, n)),
         })
     };
-    let (tax, tax_blocks) = if let (Some((path, fmt)), Some(profile)) = (tax_f, &tax_profile) {
+    // Each monthly source into its grid (or its spill); `None` when it is absent.
+    let mut monthly = |found: Option<(std::path::PathBuf, Format)>,
+                       profile: Option<&MonthProfile>,
+                       spec: &'static SourceSpec,
+                       kind: MonthlyKind|
+     -> Result<Option<(MonthlyGrid, Option<spill::GridBlocks>)>> {
+        let (Some((path, fmt)), Some(profile)) = (found, profile) else {
+            counts.insert(spec.name, SourceCounts::default());
+            return Ok(None);
+        };
         let mw = MonthWindow { also: also(profile), ..mw.clone() };
         let (sink, c) = read_monthly(
-            (&source::TAX_MONTHLY, &path, fmt),
+            (spec, &path, fmt),
             &mw,
-            (MonthlyKind::Tax, profile),
+            (kind, profile),
             &companies,
-            sink("tax")?,
+            sink(spec.name)?,
             opts.batch_rows,
             rejects,
         )?;
-        counts.insert("tax_monthly", c);
-        sink.into_grid()?
-    } else {
-        counts.insert("tax_monthly", SourceCounts::default());
-        (MonthlyGrid::new(window.0, 0, n), None)
+        counts.insert(spec.name, c);
+        sink.into_grid().map(Some)
     };
-
+    let (tax, tax_blocks) =
+        monthly(tax_f, tax_profile.as_ref(), &source::TAX_MONTHLY, MonthlyKind::Tax)?
+            .unwrap_or_else(|| (MonthlyGrid::new(window.0, 0, n), None));
     let (social, social_blocks) =
-        if let (Some((path, fmt)), Some(profile)) = (social_f, &social_profile) {
-            let mw = MonthWindow { also: also(profile), ..mw };
-            let (sink, c) = read_monthly(
-                (&source::SOCIAL_MONTHLY, &path, fmt),
-                &mw,
-                (MonthlyKind::Social, profile),
-                &companies,
-                sink("social")?,
-                opts.batch_rows,
-                rejects,
-            )?;
-            counts.insert("social_monthly", c);
-            let (grid, blocks) = sink.into_grid()?;
-            (Some(grid), blocks)
-        } else {
-            counts.insert("social_monthly", SourceCounts::default());
-            (None, None)
-        };
+        monthly(social_f, social_profile.as_ref(), &source::SOCIAL_MONTHLY, MonthlyKind::Social)?
+            .map_or((None, None), |(grid, blocks)| (Some(grid), blocks));
     let spilt = spill_dir.map(|dir| Spilt {
         block,
         filings: filing_spill,

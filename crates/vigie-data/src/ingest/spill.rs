@@ -81,19 +81,14 @@ fn write_err(path: &Path, e: &dyn std::fmt::Display) -> Error {
     Error::Write { path: path.to_owned(), message: format!("temporary file: {e}") }
 }
 
-/// The block of a company, for blocks of `size` companies.
-fn block_of(company: u32, size: usize) -> usize {
-    company as usize / size
-}
-
 /// Bytes of a monthly record: company (u32), month offset (u16), a, b (f32 bits), flags.
 const GRID_RECORD: usize = 4 + 2 + 4 + 4 + 1;
 
 /// A monthly source being spilt: accepted rows go to their block's file, and a bit per
 /// (company, month) slot says which slots were read (duplicates are found across blocks).
 pub(super) struct GridSpill {
-    start: Month,
-    len: usize,
+    /// The grid's window, without values: its slots are the spill's.
+    window: MonthlyGrid,
     block: usize,
     present: Vec<u64>,
     files: Vec<(PathBuf, BufWriter<File>)>,
@@ -116,19 +111,13 @@ impl GridSpill {
                 Ok((path, BufWriter::with_capacity(BUFFER, f)))
             })
             .collect::<Result<_>>()?;
-        Ok(Self { start, len, block, present: vec![0; (companies * len).div_ceil(64)], files })
+        let present = vec![0; (companies * len).div_ceil(64)];
+        Ok(Self { window: MonthlyGrid::new(start, len, 0), block, present, files })
     }
 
-    /// Slot index of (company, month), if the month is in the window (as
-    /// [`MonthlyGrid::slot`]).
+    /// Slot index of (company, month), if the month is in the window.
     pub(super) fn slot(&self, company: u32, month: Month) -> Option<usize> {
-        let t = month.since(self.start);
-        (t >= 0 && (t as usize) < self.len).then(|| company as usize * self.len + t as usize)
-    }
-
-    /// The window of months.
-    pub(super) fn window(&self) -> (Month, usize) {
-        (self.start, self.len)
+        self.window.slot(company, month)
     }
 
     /// Whether the slot was read already.
@@ -139,25 +128,28 @@ impl GridSpill {
     /// Keeps the values of a slot.
     pub(super) fn put(&mut self, slot: usize, a: f32, b: f32, flags: u8) -> Result<()> {
         self.present[slot / 64] |= 1 << (slot % 64);
-        let (company, t) = (slot / self.len, slot % self.len);
+        let len = self.window.len;
+        let (company, t) = (slot / len, slot % len);
         let mut rec = [0u8; GRID_RECORD];
         rec[0..4].copy_from_slice(&u32::try_from(company).expect("u32 company").to_le_bytes());
         rec[4..6].copy_from_slice(&u16::try_from(t).expect("months fit u16").to_le_bytes());
         rec[6..10].copy_from_slice(&a.to_bits().to_le_bytes());
         rec[10..14].copy_from_slice(&b.to_bits().to_le_bytes());
         rec[14] = flags;
-        let (path, w) = &mut self.files[block_of(company as u32, self.block)];
+        let (path, w) = &mut self.files[company / self.block];
         w.write_all(&rec).map_err(|e| write_err(path, &e))
     }
 
-    /// Closes the files: the spill can now be read block by block.
-    pub(super) fn finish(self) -> Result<GridBlocks> {
+    /// Closes the files: the window (a grid without values) and the spill, to be read
+    /// block by block.
+    pub(super) fn finish(self) -> Result<(MonthlyGrid, GridBlocks)> {
         let mut paths = Vec::with_capacity(self.files.len());
         for (path, w) in self.files {
             w.into_inner().map_err(|e| write_err(&path, e.error()))?;
             paths.push(path);
         }
-        Ok(GridBlocks { start: self.start, len: self.len, block: self.block, paths })
+        let (start, len) = (self.window.start, self.window.len);
+        Ok((self.window, GridBlocks { start, len, block: self.block, paths }))
     }
 }
 
