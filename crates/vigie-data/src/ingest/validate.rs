@@ -458,14 +458,24 @@ pub(super) fn validate_companies(
     Ok(out)
 }
 
+/// How far past the previous row's company [`company_of`] looks before the SIREN map.
+/// Monthly extracts list a month's rows in the companies file's order but skip the
+/// companies without a row that month (created later, closed, no employees): in the
+/// generator's files 24 % of tax rows and 47 % of social rows are not the next company,
+/// and 99.999 % are within 16 (one cache line of SIRENs). Past 5 M companies the map
+/// no longer fits in the cache and each lookup is a miss.
+const LOOKAHEAD: usize = 16;
+
 /// The company of row `i`. `hint` is the company of the previous row: when the file
-/// follows the order of the companies file, the next company matches without a lookup.
+/// follows the order of the companies file, one of the next few companies matches
+/// without a lookup (SIRENs are unique in `companies`, so the answer is the map's).
 fn company_of(rows: &Rows<'_>, companies: &Companies, i: usize, hint: &mut u32) -> Check<u32> {
     let siren = rows.siren(i)?;
-    let next = hint.wrapping_add(1);
-    if companies.sirens.get(next as usize) == Some(&siren) {
-        *hint = next;
-        return Ok(next);
+    let from = hint.wrapping_add(1) as usize;
+    let ahead = companies.sirens.get(from..companies.sirens.len().min(from + LOOKAHEAD));
+    if let Some(k) = ahead.and_then(|a| a.iter().position(|s| *s == siren)) {
+        *hint = (from + k) as u32;
+        return Ok(*hint);
     }
     let found = companies.index.get(&siren).copied();
     if let Some(c) = found {
