@@ -656,45 +656,10 @@ async fn write_postgres(
     for start in (0..n).step_by(CHUNK_ROWS) {
         let chunk = rows.rows(start..(start + CHUNK_ROWS).min(n));
         validate_chunk(&chunk, &mut last)?;
+        let len = chunk.len();
         let text = |f: fn(&ScoreRow) -> &str| -> Vec<String> {
             chunk.iter().map(|s| f(s).to_owned()).collect()
         };
-        let num = |i: usize| -> Vec<f64> {
-            chunk.iter().map(|s| if i == 4 { s.margin } else { s.p.to_array()[i] }).collect()
-        };
-        let explanation: Vec<Option<String>> =
-            chunk.iter().map(|s| s.explanation.clone()).collect();
-        let previous_level: Vec<Option<String>> =
-            chunk.iter().map(|s| s.previous_level.clone()).collect();
-        let previous_p18: Vec<Option<f64>> = chunk.iter().map(|s| s.previous_p_18m).collect();
-        let features: Vec<Option<String>> = chunk.iter().map(|s| s.features.clone()).collect();
-        let sql = format!(
-            "INSERT INTO scores ({SCORE_COLUMNS}) SELECT $1, * FROM UNNEST($2::text[], \
-             $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], \
-             $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::text[], \
-             $14::text[], $15::text[], $16::float8[], $17::text[])"
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(run.run_id.clone())
-            .bind(text(|s| &s.company_id))
-            .bind(text(|s| &s.departement))
-            .bind(text(|s| &s.naf))
-            .bind(text(|s| &s.naf_section))
-            .bind(text(|s| &s.region))
-            .bind(text(|s| &s.size_band))
-            .bind(num(4))
-            .bind(num(0))
-            .bind(num(1))
-            .bind(num(2))
-            .bind(num(3))
-            .bind(text(|s| &s.level))
-            .bind(explanation)
-            .bind(previous_level)
-            .bind(previous_p18)
-            .bind(features)
-            .execute(&mut *tx)
-            .await
-            .map_err(&e)?;
         sqlx::query(
             "INSERT INTO companies (company_id, departement, naf, size_band, last_run_id) \
              SELECT u.*, $5 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS u \
@@ -710,7 +675,89 @@ async fn write_postgres(
         .execute(&mut *tx)
         .await
         .map_err(&e)?;
-        progress(start + chunk.len());
+        // The scores' columns take the rows' texts (no copy).
+        let mut c = PgColumns::with_capacity(len);
+        for s in chunk {
+            c.push(s);
+        }
+        let sql = format!(
+            "INSERT INTO scores ({SCORE_COLUMNS}) SELECT $1, * FROM UNNEST($2::text[], \
+             $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], \
+             $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::text[], \
+             $14::text[], $15::text[], $16::float8[], $17::text[])"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(run.run_id.clone())
+            .bind(c.company_id)
+            .bind(c.departement)
+            .bind(c.naf)
+            .bind(c.naf_section)
+            .bind(c.region)
+            .bind(c.size_band)
+            .bind(c.margin)
+            .bind(c.p6)
+            .bind(c.p12)
+            .bind(c.p18)
+            .bind(c.p24)
+            .bind(c.level)
+            .bind(c.explanation)
+            .bind(c.previous_level)
+            .bind(c.previous_p_18m)
+            .bind(c.features)
+            .execute(&mut *tx)
+            .await
+            .map_err(&e)?;
+        progress(start + len);
     }
     tx.commit().await.map_err(&e)
+}
+
+/// A chunk of score rows as the columns PostgreSQL's `UNNEST` takes.
+#[derive(Default)]
+struct PgColumns {
+    company_id: Vec<String>,
+    departement: Vec<String>,
+    naf: Vec<String>,
+    naf_section: Vec<String>,
+    region: Vec<String>,
+    size_band: Vec<String>,
+    margin: Vec<f64>,
+    p6: Vec<f64>,
+    p12: Vec<f64>,
+    p18: Vec<f64>,
+    p24: Vec<f64>,
+    level: Vec<String>,
+    explanation: Vec<Option<String>>,
+    previous_level: Vec<Option<String>>,
+    previous_p_18m: Vec<Option<f64>>,
+    features: Vec<Option<String>>,
+}
+
+impl PgColumns {
+    fn with_capacity(n: usize) -> Self {
+        let mut c = Self::default();
+        c.company_id.reserve(n);
+        c.explanation.reserve(n);
+        c.features.reserve(n);
+        c
+    }
+
+    fn push(&mut self, s: ScoreRow) {
+        self.margin.push(s.margin);
+        self.p6.push(s.p.m6);
+        self.p12.push(s.p.m12);
+        self.p18.push(s.p.alert());
+        self.p24.push(s.p.m24);
+        self.company_id.push(s.company_id);
+        self.departement.push(s.departement);
+        self.naf.push(s.naf);
+        self.naf_section.push(s.naf_section);
+        self.region.push(s.region);
+        self.size_band.push(s.size_band);
+        self.level.push(s.level);
+        self.explanation.push(s.explanation);
+        self.previous_level.push(s.previous_level);
+        self.previous_p_18m.push(s.previous_p_18m);
+        self.features.push(s.features);
+    }
 }
