@@ -81,8 +81,19 @@ fn write_err(path: &Path, e: &dyn std::fmt::Display) -> Error {
     Error::Write { path: path.to_owned(), message: format!("temporary file: {e}") }
 }
 
-/// Bytes of a monthly record: company (u32), month offset (u16), a, b (f32 bits), flags.
-const GRID_RECORD: usize = 4 + 2 + 4 + 4 + 1;
+/// A monthly record is a tag byte (the grid's flags in bits 0-2, and the bits below), the
+/// slot (its distance from the previous record's in one byte when it is 1 to 255 — a
+/// month's rows follow the companies' order — or whole in 8), then `a` and `b` (`f32`
+/// bits) unless they are +0.0. In the generator's files a record takes about 8 bytes
+/// where fixed ones took 15 (the spill of 1,000,000 companies, filings included: 756 MB
+/// before, 523 MB now).
+const GRID_FLAGS: u8 = MonthlyGrid::PRESENT | MonthlyGrid::LATE | MonthlyGrid::PLAN;
+/// `a` is +0.0 (not written).
+const A_ZERO: u8 = 1 << 3;
+/// `b` is +0.0 (not written).
+const B_ZERO: u8 = 1 << 4;
+/// The slot is the previous record's plus one byte.
+const NEAR: u8 = 1 << 5;
 
 /// A monthly source being spilt: accepted rows go to their block's file, and a bit per
 /// (company, month) slot says which slots were read (duplicates are found across blocks).
@@ -91,7 +102,8 @@ pub(super) struct GridSpill {
     window: MonthlyGrid,
     block: usize,
     present: Vec<u64>,
-    files: Vec<(PathBuf, BufWriter<File>)>,
+    /// Each block's file, and the block-local slot of its last record.
+    files: Vec<(PathBuf, BufWriter<File>, Option<u64>)>,
 }
 
 impl GridSpill {
@@ -108,7 +120,7 @@ impl GridSpill {
             .map(|b| {
                 let path = dir.file(&format!("{name}-{b}"));
                 let f = File::create(&path).map_err(|e| write_err(&path, &e))?;
-                Ok((path, BufWriter::with_capacity(BUFFER, f)))
+                Ok((path, BufWriter::with_capacity(BUFFER, f), None))
             })
             .collect::<Result<_>>()?;
         let present = vec![0; (companies * len).div_ceil(64)];
@@ -127,24 +139,39 @@ impl GridSpill {
 
     /// Keeps the values of a slot.
     pub(super) fn put(&mut self, slot: usize, a: f32, b: f32, flags: u8) -> Result<()> {
+        assert_eq!(flags & !GRID_FLAGS, 0, "a grid's flags use bits 0-2");
         self.present[slot / 64] |= 1 << (slot % 64);
-        let len = self.window.len;
-        let (company, t) = (slot / len, slot % len);
-        let mut rec = [0u8; GRID_RECORD];
-        rec[0..4].copy_from_slice(&u32::try_from(company).expect("u32 company").to_le_bytes());
-        rec[4..6].copy_from_slice(&u16::try_from(t).expect("months fit u16").to_le_bytes());
-        rec[6..10].copy_from_slice(&a.to_bits().to_le_bytes());
-        rec[10..14].copy_from_slice(&b.to_bits().to_le_bytes());
-        rec[14] = flags;
-        let (path, w) = &mut self.files[company / self.block];
-        w.write_all(&rec).map_err(|e| write_err(path, &e))
+        let block = slot / self.window.len / self.block;
+        let local = (slot - block * self.block * self.window.len) as u64;
+        let (path, w, last) = &mut self.files[block];
+        let mut rec = [0u8; 1 + 8 + 4 + 4];
+        let (mut tag, mut n) = (flags, 1);
+        if let Some(d @ 1..=255) = last.map(|l| local.wrapping_sub(l)) {
+            tag |= NEAR;
+            rec[1] = d as u8;
+            n += 1;
+        } else {
+            rec[1..9].copy_from_slice(&local.to_le_bytes());
+            n += 8;
+        }
+        *last = Some(local);
+        for (v, zero) in [(a, A_ZERO), (b, B_ZERO)] {
+            if v.to_bits() == 0 {
+                tag |= zero;
+            } else {
+                rec[n..n + 4].copy_from_slice(&v.to_bits().to_le_bytes());
+                n += 4;
+            }
+        }
+        rec[0] = tag;
+        w.write_all(&rec[..n]).map_err(|e| write_err(path, &e))
     }
 
     /// Closes the files: the window (a grid without values) and the spill, to be read
     /// block by block.
     pub(super) fn finish(self) -> Result<(MonthlyGrid, GridBlocks)> {
         let mut paths = Vec::with_capacity(self.files.len());
-        for (path, w) in self.files {
+        for (path, w, _) in self.files {
             w.into_inner().map_err(|e| write_err(&path, e.error()))?;
             paths.push(path);
         }
@@ -168,23 +195,42 @@ impl GridBlocks {
         let path = &self.paths[b];
         let mut grid = MonthlyGrid::new(self.start, self.len, range.len());
         let mut r = BufReader::with_capacity(1 << 20, File::open(path).map_err(|e| io(path, &e))?);
-        let mut rec = [0u8; GRID_RECORD];
+        let mut tag = [0u8; 1];
+        let mut slot = 0u64;
         loop {
-            match r.read_exact(&mut rec) {
+            match r.read_exact(&mut tag) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
                 Err(e) => return Err(io(path, &e)),
             }
-            let word = |k: usize| u32::from_le_bytes(rec[k..k + 4].try_into().expect("4 bytes"));
-            let company = word(0) as usize - range.start;
-            let t = usize::from(u16::from_le_bytes([rec[4], rec[5]]));
-            let slot = company * self.len + t;
-            grid.a[slot] = f32::from_bits(word(6));
-            grid.b[slot] = f32::from_bits(word(10));
-            grid.flags[slot] = rec[14];
+            let tag = tag[0];
+            if tag & NEAR != 0 {
+                slot += u64::from(take::<1>(&mut r, path)?[0]);
+            } else {
+                slot = u64::from_le_bytes(take::<8>(&mut r, path)?);
+            }
+            let mut value = |zero: u8| -> Result<f32> {
+                Ok(if tag & zero != 0 {
+                    0.0
+                } else {
+                    f32::from_bits(u32::from_le_bytes(take::<4>(&mut r, path)?))
+                })
+            };
+            let (a, b) = (value(A_ZERO)?, value(B_ZERO)?);
+            let s = usize::try_from(slot).expect("a block's slots are memory indices");
+            grid.a[s] = a;
+            grid.b[s] = b;
+            grid.flags[s] = tag & GRID_FLAGS;
         }
         Ok(grid)
     }
+}
+
+/// The next `N` bytes of a spill file (a record cut short is an error).
+fn take<const N: usize>(r: &mut impl Read, path: &Path) -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    r.read_exact(&mut b).map_err(|e| io(path, &e))?;
+    Ok(b)
 }
 
 /// Bytes of a filing record: company, two dates (year i16, month, day each), 16 amounts.
