@@ -215,7 +215,7 @@ impl ScoreRows for RunRows {
     }
 
     /// Built on every core: one at a time, in company id order (random in the panel's),
-    /// they were most of the store phase at 5,000,000 companies.
+    /// they were the largest part of the store phase at 5,000,000 companies.
     fn rows(&self, range: std::ops::Range<usize>) -> Vec<ScoreRow> {
         self.order[range].par_iter().with_min_len(1024).map(|&i| self.row(i as usize)).collect()
     }
