@@ -676,7 +676,7 @@ async fn write_postgres(
         .await
         .map_err(&e)?;
         // The scores' columns take the rows' texts (no copy).
-        let mut c = PgColumns::with_capacity(len);
+        let mut c = PgColumns::default();
         for s in chunk {
             c.push(s);
         }
@@ -734,14 +734,6 @@ struct PgColumns {
 }
 
 impl PgColumns {
-    fn with_capacity(n: usize) -> Self {
-        let mut c = Self::default();
-        c.company_id.reserve(n);
-        c.explanation.reserve(n);
-        c.features.reserve(n);
-        c
-    }
-
     fn push(&mut self, s: ScoreRow) {
         self.margin.push(s.margin);
         self.p6.push(s.p.m6);
