@@ -409,8 +409,11 @@ impl Store {
         self.audit_many(std::slice::from_ref(e)).await
     }
 
-    /// Appends several rows in one transaction (group commit: the server batches the rows
-    /// of concurrent requests). Returns the time recorded, the same for the whole batch.
+    /// Appends several rows (group commit: the server batches the rows of concurrent
+    /// requests), one statement per 1,000 rows, each its own transaction. Returns the time
+    /// recorded, the same for the whole batch. When a statement fails, the rows of the
+    /// statements before it stay written while the caller learns of the failure: a request
+    /// may then be audited and not answered, never answered and not audited.
     pub async fn audit_many(&self, entries: &[AuditEntry]) -> Result<String> {
         let at = now_utc();
         // One multi-row statement per chunk: one round trip to the database per batch.
