@@ -25,19 +25,7 @@ ADDR=127.0.0.1:18181
 mkdir -p "$OUT"
 URL="sqlite://$DB"
 TOKEN=$("$VIGIE" token create --store "$URL" --name "bench-$(date +%s%N)" --role analyst | tail -1)
-python3 - "$DB" > "$OUT/ids.lua" <<'PY'
-import sqlite3, sys, random
-db = sqlite3.connect(sys.argv[1])
-run = db.execute("SELECT run_id FROM runs ORDER BY month DESC, finished_at DESC LIMIT 1").fetchone()[0]
-ids = [r[0] for r in db.execute("SELECT company_id FROM scores WHERE run_id = ?", (run,))]
-random.seed(1)
-pick = random.sample(ids, 1000)
-print("ids = {" + ",".join(f'"{i}"' for i in pick) + "}")
-# Red alerts: their answers carry levers, computed on demand.
-reds = [r[0] for r in db.execute("SELECT company_id FROM scores WHERE run_id = ? AND level = 'red' ORDER BY company_id", (run,))]
-pick = random.sample(reds, min(1000, len(reds)))
-print("reds = {" + ",".join(f'"{i}"' for i in pick) + "}")
-PY
+python3 benches/company_ids.py "$DB" lua > "$OUT/ids.lua"
 # The per-token rate limit would answer 429 to a load test: raised for the benchmark.
 printf 'rate_limit_per_second = 1e9\nrate_limit_burst = 1e9\n' > "$OUT/bench.toml"
 VIGIE_LOG=warn "$VIGIE" serve --store "$URL" --addr "$ADDR" --config "$OUT/bench.toml" \

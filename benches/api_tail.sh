@@ -23,14 +23,7 @@ OUT=target/bench-api-tail
 ADDR=127.0.0.1:18191
 mkdir -p "$OUT"
 TOKEN=$("$VIGIE" token create --store "sqlite://$DB" --name "tail-$(date +%s%N)" --role analyst | tail -1)
-python3 - "$DB" > "$OUT/ids.txt" <<'PY'
-import sqlite3, sys, random
-db = sqlite3.connect(sys.argv[1])
-run = db.execute("SELECT run_id FROM runs ORDER BY month DESC, finished_at DESC LIMIT 1").fetchone()[0]
-ids = [r[0] for r in db.execute("SELECT company_id FROM scores WHERE run_id = ?", (run,))]
-random.seed(1)
-print("|".join(random.sample(ids, 1000)))
-PY
+python3 benches/company_ids.py "$DB" regex > "$OUT/ids.txt"
 # The per-token rate limit would answer 429 to a load test: raised for the benchmark.
 printf 'rate_limit_per_second = 1e9\nrate_limit_burst = 1e9\n' > "$OUT/bench.toml"
 VIGIE_LOG=warn "$VIGIE" serve --store "sqlite://$DB" --addr "$ADDR" --config "$OUT/bench.toml" \
