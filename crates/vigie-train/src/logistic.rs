@@ -70,7 +70,18 @@ impl ValidLogisticParams {
 
     /// Fits on `x`, `y` (0/1).
     pub fn fit(&self, x: &Design, y: &[f64]) -> Result<LinearModel> {
-        let n = x.n;
+        self.fit_on(x, None, y)
+    }
+
+    /// Fits on the rows `rows` of `x` with labels `y` (one per row of `rows`): the same
+    /// model as [`ValidLogisticParams::fit`] on their copy (`Design::subset`), without the
+    /// copy — each feature's values are gathered in turn for its transform.
+    pub fn fit_rows(&self, x: &Design, rows: &[usize], y: &[f64]) -> Result<LinearModel> {
+        self.fit_on(x, Some(rows), y)
+    }
+
+    fn fit_on(&self, x: &Design, rows: Option<&[usize]>, y: &[f64]) -> Result<LinearModel> {
+        let n = rows.map_or(x.n, <[usize]>::len);
         if n == 0 || y.len() != n {
             return Err(Error::Input("no training rows".into()));
         }
@@ -78,7 +89,7 @@ impl ValidLogisticParams {
         if labels.iter().all(|&l| l) || labels.iter().all(|&l| !l) {
             return Err(Error::Input("the training rows have a single class".into()));
         }
-        let Transformed { design, p, transforms, indicator_of, means } = transform(x);
+        let Transformed { design, p, transforms, indicator_of, means } = transform_rows(x, rows);
         let y: Vec<f64> = labels.iter().map(|&l| f64::from(u8::from(l))).collect();
         let params = &self.0;
         let fit = minimize(
@@ -125,33 +136,48 @@ pub struct Transformed {
 /// Transforms the features of `x` (learnt on its rows).
 #[must_use]
 pub fn transform(x: &Design) -> Transformed {
-    let n = x.n;
-    let transforms: Vec<Option<RankNormal>> =
-        (0..x.k()).map(|j| RankNormal::fit(x.col(j))).collect();
-    let mut columns: Vec<Vec<f64>> = Vec::new();
+    transform_rows(x, None)
+}
+
+/// Transforms the features of the rows `rows` of `x` (all rows when `None`), learnt on
+/// those rows: a feature's values are gathered when its turn comes, never the whole rows.
+fn transform_rows(x: &Design, rows: Option<&[usize]>) -> Transformed {
+    let n = rows.map_or(x.n, <[usize]>::len);
+    let col = |j: usize| -> std::borrow::Cow<'_, [f64]> {
+        match rows {
+            None => x.col(j).into(),
+            Some(rows) => {
+                let c = x.col(j);
+                rows.iter().map(|&i| c[i]).collect::<Vec<f64>>().into()
+            }
+        }
+    };
+    let mut transforms: Vec<Option<RankNormal>> = Vec::with_capacity(x.k());
+    // The columns written one after the other into the design itself (a vector per column
+    // flattened at the end held the transformed rows twice at once).
+    let mut design: Vec<f64> = Vec::new();
+    let mut p = 0;
     let mut indicator_of: Vec<Option<usize>> = Vec::new();
     let mut means = Vec::with_capacity(x.k());
-    for (j, t) in transforms.iter().enumerate() {
+    for j in 0..x.k() {
+        let values = col(j);
+        let t = RankNormal::fit(&values);
         let z: Vec<f64> =
-            x.col(j).iter().map(|&v| t.as_ref().map_or(f64::NAN, |t| t.apply(v))).collect();
+            values.iter().map(|&v| t.as_ref().map_or(f64::NAN, |t| t.apply(v))).collect();
+        transforms.push(t);
         let missing = z.iter().filter(|v| v.is_nan()).count();
-        let zc: Vec<f64> = z.iter().map(|v| if v.is_nan() { 0.0 } else { *v }).collect();
-        means.push((zc.iter().sum::<f64>() / n as f64, missing as f64 / n as f64));
-        columns.push(zc);
+        let at = design.len();
+        design.extend(z.iter().map(|v| if v.is_nan() { 0.0 } else { *v }));
+        means.push((design[at..].iter().sum::<f64>() / n as f64, missing as f64 / n as f64));
+        p += 1;
         indicator_of.push(None);
         if missing > 0 && missing < n {
-            indicator_of[j] = Some(columns.len());
-            columns.push(z.iter().map(|v| if v.is_nan() { 1.0 } else { 0.0 }).collect());
+            indicator_of[j] = Some(p);
+            design.extend(z.iter().map(|v| if v.is_nan() { 1.0 } else { 0.0 }));
+            p += 1;
         }
     }
-    let p = columns.len();
-    Transformed {
-        design: columns.into_iter().flatten().collect(),
-        p,
-        transforms,
-        indicator_of,
-        means,
-    }
+    Transformed { design, p, transforms, indicator_of, means }
 }
 
 /// A penalised logistic loss over a column-major design of `n` rows and `p` columns.
@@ -372,6 +398,31 @@ mod tests {
         assert!(m.terms[0].missing_weight != 0.0);
         assert_eq!(m.terms[1].missing_weight, 0.0, "b has no missing value: no indicator");
         assert!((m.terms[0].mean_missing - 0.1).abs() < 0.03);
+    }
+
+    #[test]
+    fn rows_of_a_design_fit_as_their_copy_does() {
+        // Rows picked out of order, one twice, a feature with missing values: the same
+        // model, bit for bit, as the fit on `Design::subset` of those rows.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let n = 2000;
+        let (mut a, mut b, mut y) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..n {
+            let u: f64 = rng.random();
+            a.push(if rng.random::<f64>() < 0.2 { f64::NAN } else { u.exp() });
+            b.push(rng.random::<f64>());
+            y.push(f64::from(u8::from(rng.random::<f64>() < 0.1 + 0.5 * u)));
+        }
+        let x = Design::from_columns(vec![("a".into(), None, a), ("b".into(), None, b)]);
+        let mut rows: Vec<usize> = (0..n).rev().step_by(3).collect();
+        rows.push(7);
+        let yr: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+        let fit = LogisticParams::default().check().unwrap();
+        let copied = fit.fit(&x.subset(&rows), &yr).unwrap();
+        let read = fit.fit_rows(&x, &rows, &yr).unwrap();
+        assert_eq!(read, copied);
+        assert!(read.terms[0].missing_weight != 0.0, "the indicator column took part");
+        assert_ne!(read, fit.fit(&x, &y).unwrap(), "the rows chosen, not all of them");
     }
 
     #[test]

@@ -623,20 +623,23 @@ fn evaluate(
     Ok((test_metrics, p18, y18))
 }
 
-/// Fits a model of `family` with these hyperparameters (the seed is `gbdt.seed`); with a
-/// validation set, gbdt stops early on it when its parameters say so.
+/// Fits a model of `family` with these hyperparameters (the seed is `gbdt.seed`) on the
+/// rows `rows` of `x`, labels `y` (one per row of `rows`), read where they are (neither
+/// family copies the rows); with validation rows of `x` and their labels, gbdt stops early
+/// on them when its parameters say so (the logistic model has no use for them).
 pub(crate) fn fit_model(
     family: Family,
     gbdt: &GbdtParams,
     logistic: &LogisticParams,
     x: &Design,
+    rows: &[usize],
     y: &[f64],
-    valid: Option<(&Design, &[f64])>,
+    valid: Option<(&[usize], &[f64])>,
 ) -> Result<vigie_score::model::Model> {
     use vigie_score::model::Model;
     Ok(match family {
-        Family::Logistic => Model::Logistic(logistic.clone().check()?.fit(x, y)?),
-        Family::Gbdt => Model::Gbdt(gbdt.clone().check()?.fit(x, y, valid)?),
+        Family::Logistic => Model::Logistic(logistic.clone().check()?.fit_rows(x, rows, y)?),
+        Family::Gbdt => Model::Gbdt(gbdt.clone().check()?.fit_rows(x, rows, y, valid)?),
     })
 }
 
@@ -679,8 +682,7 @@ fn grouped_cv(p: &PanelData, w: &Windows, opts: &TrainOptions) -> Result<CvView>
         let tr: Vec<usize> = (0..rows.len()).filter(|&i| fold[i] != k).collect();
         let te: Vec<usize> = (0..rows.len()).filter(|&i| fold[i] == k).collect();
         let gbdt = GbdtParams { seed: opts.seed, early_stopping_rounds: None, ..opts.gbdt.clone() };
-        let model =
-            fit_model(opts.family, &gbdt, &opts.logistic, &x.subset(&tr), &pick(&y, &tr), None)?;
+        let model = fit_model(opts.family, &gbdt, &opts.logistic, &x, &tr, &pick(&y, &tr), None)?;
         let file = crate::bare(x.features.clone(), model);
         let s = Scorer::in_model_order(file);
         let m = margins_of(&s, &x, &te);

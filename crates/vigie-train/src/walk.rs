@@ -39,7 +39,7 @@ use crate::design::margins_of;
 use crate::gbdt::GbdtParams;
 use crate::panel::PanelData;
 use crate::train::{TrainOptions, fit_model, params_json};
-use crate::{Error, Family, Result, calibrate};
+use crate::{Error, Result, calibrate};
 
 /// The name of this lifecycle (windows, hold-out, calibration, anchor), part of every
 /// model version: a change of scheme gives new versions even on the same data.
@@ -284,20 +284,17 @@ pub(crate) fn fit_at(
         },
         ..opts.gbdt.clone()
     };
-    // Trees read the panel's rows where they are; the logistic model fits on their copy.
+    // Both families read the panel's rows where they are.
     let started = std::time::Instant::now();
-    let model = match opts.family {
-        Family::Gbdt => Model::Gbdt(gbdt.clone().check()?.fit_rows(
-            &p.design,
-            &train_rows,
-            &yt,
-            Some((&valid_rows, &yv)),
-        )?),
-        Family::Logistic => {
-            let xt = p.design.subset(&train_rows);
-            fit_model(opts.family, &gbdt, &opts.logistic, &xt, &yt, None)?
-        }
-    };
+    let model = fit_model(
+        opts.family,
+        &gbdt,
+        &opts.logistic,
+        &p.design,
+        &train_rows,
+        &yt,
+        Some((&valid_rows, &yv)),
+    )?;
     let trees = match &model {
         Model::Gbdt(e) => Some(e.trees.len()),
         Model::Logistic(_) => None,
