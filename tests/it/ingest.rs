@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use vigie_data::Error;
+use vigie_data::ingest::IngestOptions;
 use vigie_data::panel::PanelOptions;
 use vigie_data::rejects::Reason;
 use vigie_data::source::Format;
@@ -410,6 +411,36 @@ fn reading_by_batches_or_blocks_changes_nothing() {
         assert!(a.equals_missing(&b), "{what}: the panels differ");
         assert!(a.equals_missing(&c), "{what}: the panels in blocks differ");
     }
+}
+
+#[test]
+fn a_spilt_ingest_is_read_by_blocks_never_whole() {
+    // The small CSV set in blocks of 40 companies: the dataset is not offered whole (its
+    // filings and months wait in the blocks), each block holds its own; in one block it is
+    // offered whole, and there is no block apart.
+    let pseudo = vigie_core::Pseudonymiser::demo();
+    let read = |block_companies| {
+        let mut rejects = vigie_data::rejects::RejectLog::default();
+        let opts = IngestOptions { block_companies, ..IngestOptions::whole() };
+        vigie_data::ingest::ingest(common::small_csv(), &pseudo, &opts, &mut rejects).unwrap()
+    };
+    let (spilt, whole) = (read(40), read(usize::MAX));
+    let all = whole.whole().expect("nothing spilt: the dataset whole");
+    let n = all.companies.len();
+    assert!(n > 120, "{n} companies");
+    assert!(!all.filings.is_empty());
+    assert!(whole.block(&whole.blocks()[0]).unwrap().is_none());
+    assert!(spilt.whole().is_none(), "a spilt dataset is never offered whole");
+    assert_eq!(spilt.companies().len(), n);
+    let blocks = spilt.blocks();
+    assert_eq!(blocks.len(), n.div_ceil(40));
+    let mut filings = 0;
+    for b in &blocks {
+        let part = spilt.block(b).unwrap().expect("a spilt ingest gives its blocks");
+        assert_eq!(part.companies.len(), b.len());
+        filings += part.filings.len();
+    }
+    assert_eq!(filings, all.filings.len(), "every filing in one block or another");
 }
 
 #[test]

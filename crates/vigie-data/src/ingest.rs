@@ -337,12 +337,26 @@ struct Spilt {
 /// block, the companies and judgments whole and the rest spilt by block of companies.
 pub struct Ingested {
     /// The dataset; when spilt, its filings are empty and its grids have no values (their
-    /// window only), and [`Ingested::block`] gives each block's.
-    pub data: Dataset,
+    /// window only), and [`Ingested::block`] gives each block's. Not public: read whole,
+    /// a spilt dataset would look like companies without filings or months.
+    pub(crate) data: Dataset,
     spilt: Option<Spilt>,
 }
 
 impl Ingested {
+    /// The whole dataset when nothing was spilt; `None` when it was: read it by
+    /// [`Ingested::blocks`] and [`Ingested::block`].
+    #[must_use]
+    pub fn whole(&self) -> Option<&Dataset> {
+        self.spilt.is_none().then_some(&self.data)
+    }
+
+    /// Every company, in order (whole, spilt or not).
+    #[must_use]
+    pub fn companies(&self) -> &Companies {
+        &self.data.companies
+    }
+
     /// The blocks of companies, in order (one block when nothing was spilt).
     #[must_use]
     pub fn blocks(&self) -> Vec<std::ops::Range<usize>> {
