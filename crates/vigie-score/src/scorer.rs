@@ -119,6 +119,12 @@ impl Scorer {
         &self.model
     }
 
+    /// For each model feature, its position in the data rows this scorer was bound to.
+    #[must_use]
+    pub fn positions(&self) -> &[usize] {
+        &self.positions
+    }
+
     /// The model's feature vector of a data row.
     fn gather(&self, row: &[f64], out: &mut Vec<f64>) {
         out.clear();

@@ -80,12 +80,14 @@ fn margins_at(scorer: &Scorer, x: &Design, rows: Option<&[usize]>) -> Vec<f64> {
     const BLOCK: usize = 4096;
     let n = rows.map_or(x.n, <[usize]>::len);
     if let vigie_score::model::Model::Gbdt(e) = &scorer.model().model {
-        // Trees run down blocks of rows, reading the columns where they are.
+        // Trees run down blocks of rows, reading the columns where they are: model
+        // feature `f` is the design's column `positions[f]`, as for `Scorer::margin`.
+        let positions = scorer.positions();
         let mut out = vec![0.0; n];
         out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, out)| {
             let start = b * BLOCK;
             e.margins_with(
-                |f, r| x.x[f * x.n + rows.map_or(start + r, |rows| rows[start + r])],
+                |f, r| x.x[positions[f] * x.n + rows.map_or(start + r, |rows| rows[start + r])],
                 out,
             );
         });
@@ -98,7 +100,7 @@ fn margins_at(scorer: &Scorer, x: &Design, rows: Option<&[usize]>) -> Vec<f64> {
             (b * BLOCK..((b + 1) * BLOCK).min(n))
                 .map(|r| {
                     x.row(rows.map_or(r, |rows| rows[r]), &mut row);
-                    scorer.margin(&row).expect("rows in model order")
+                    scorer.margin(&row).expect("rows as wide as the scorer's binding")
                 })
                 .collect::<Vec<_>>()
         })
@@ -109,4 +111,42 @@ fn margins_at(scorer: &Scorer, x: &Design, rows: Option<&[usize]>) -> Vec<f64> {
 #[must_use]
 pub fn pick<T: Copy>(values: &[T], rows: &[usize]) -> Vec<T> {
     rows.iter().map(|&i| values[i]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gbdt::GbdtParams;
+    use vigie_score::model::Model;
+
+    #[test]
+    fn margins_read_the_columns_the_scorer_was_bound_to() {
+        // Trees fitted on (a, b, c), scored on a design laid out (c, a, b): the margins of
+        // the column-reading path are those of `Scorer::margin` on each row, every row
+        // and chosen rows alike.
+        let n = 600;
+        let col = |k: usize| -> Vec<f64> {
+            (0..n).map(|i| ((i * (7 + k) + 3 * k) % 97) as f64 / 97.0).collect()
+        };
+        let (a, b, c) = (col(0), col(1), col(2));
+        let y: Vec<f64> =
+            (0..n).map(|i| f64::from(u8::from(2.0 * a[i] - b[i] + 0.1 * c[i] > 0.6))).collect();
+        let named = |name: &str, v: &Vec<f64>| (name.to_owned(), None, v.clone());
+        let fit = Design::from_columns(vec![named("a", &a), named("b", &b), named("c", &c)]);
+        let params = GbdtParams { iterations: 20, ..GbdtParams::default() };
+        let trees = params.check().unwrap().fit(&fit, &y, None).unwrap();
+        let file = crate::bare(fit.features.clone(), Model::Gbdt(trees));
+        let laid = Design::from_columns(vec![named("c", &c), named("a", &a), named("b", &b)]);
+        let scorer = Scorer::bind(file, &["c", "a", "b"]).unwrap();
+        let mut row = Vec::new();
+        let one = |i: usize, row: &mut Vec<f64>| {
+            laid.row(i, row);
+            scorer.margin(row).unwrap()
+        };
+        let want: Vec<f64> = (0..n).map(|i| one(i, &mut row)).collect();
+        assert!(want.iter().any(|&m| m != want[0]), "the trees split");
+        assert_eq!(margins(&scorer, &laid), want);
+        let rows = [599, 3, 3, 250];
+        assert_eq!(margins_of(&scorer, &laid, &rows), pick(&want, &rows));
+    }
 }
