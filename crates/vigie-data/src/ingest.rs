@@ -366,7 +366,8 @@ impl Ingested {
     }
 
     /// The dataset of the companies `range` (one of [`Ingested::blocks`], asked in order),
-    /// indexed from its first company; `None` when nothing was spilt (`data` is whole).
+    /// indexed from its first company; `None` when nothing was spilt (the dataset is then
+    /// [`Ingested::whole`]).
     pub fn block(&self, range: &std::ops::Range<usize>) -> Result<Option<Dataset>> {
         let Some(spilt) = &self.spilt else { return Ok(None) };
         let d = &self.data;

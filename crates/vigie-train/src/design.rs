@@ -62,7 +62,7 @@ impl Design {
     }
 }
 
-/// The margins of every row of `x` (laid out in the model's feature order), in parallel
+/// The margins of every row of `x` (laid out as the columns `scorer` was bound to), in parallel
 /// over blocks of rows (the result does not depend on the number of threads).
 #[must_use]
 pub fn margins(scorer: &Scorer, x: &Design) -> Vec<f64> {
