@@ -23,14 +23,8 @@ REPS=${3:-3}
 OUT=target/bench-api
 ADDR=127.0.0.1:18181
 mkdir -p "$OUT"
-URL="sqlite://$DB"
-TOKEN=$("$VIGIE" token create --store "$URL" --name "bench-$(date +%s%N)" --role analyst | tail -1)
-python3 benches/company_ids.py "$DB" lua > "$OUT/ids.lua"
-# The per-token rate limit would answer 429 to a load test: raised for the benchmark.
-printf 'rate_limit_per_second = 1e9\nrate_limit_burst = 1e9\n' > "$OUT/bench.toml"
-VIGIE_LOG=warn "$VIGIE" serve --store "$URL" --addr "$ADDR" --config "$OUT/bench.toml" \
-  > "$OUT/server.log" 2>&1 &
-SERVER=$!
+source benches/serve_for_load.sh
+serve_for_load "$DB" "$ADDR" "$OUT" bench lua   # TOKEN, $OUT/ids.lua, SERVER
 BARE=
 trap 'kill $SERVER $BARE 2>/dev/null || true' EXIT
 until curl -sf "http://$ADDR/readyz" > /dev/null; do sleep 0.5; done

@@ -22,15 +22,10 @@ RATE=${4:-20000}
 OUT=target/bench-api-tail
 ADDR=127.0.0.1:18191
 mkdir -p "$OUT"
-TOKEN=$("$VIGIE" token create --store "sqlite://$DB" --name "tail-$(date +%s%N)" --role analyst | tail -1)
-python3 benches/company_ids.py "$DB" regex > "$OUT/ids.txt"
-# The per-token rate limit would answer 429 to a load test: raised for the benchmark.
-printf 'rate_limit_per_second = 1e9\nrate_limit_burst = 1e9\n' > "$OUT/bench.toml"
-VIGIE_LOG=warn "$VIGIE" serve --store "sqlite://$DB" --addr "$ADDR" --config "$OUT/bench.toml" \
-  > "$OUT/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
+source benches/serve_for_load.sh
+serve_for_load "$DB" "$ADDR" "$OUT" tail regex   # TOKEN, $OUT/ids.regex, SERVER
 started=$(date +%s.%N)
+trap 'kill $SERVER 2>/dev/null || true' EXIT
 until curl -sf "http://$ADDR/readyz" > /dev/null; do sleep 0.5; done
 echo "ready after $(python3 -c "print(round($(date +%s.%N) - $started, 1))") s," \
   "resident $(awk '/VmRSS/ {printf "%.2f GB", $2 * 1024 / 1e9}' /proc/$SERVER/status)"
@@ -39,7 +34,7 @@ for i in $(seq "$ROUNDS"); do
   cpu0=$(awk '{print $14 + $15}' /proc/$SERVER/stat)
   /usr/bin/time -f "%U %S" -o "$OUT/oha-$i.time" oha -z "${SECONDS_EACH}s" -c 64 -q "$RATE" \
     --latency-correction --no-tui --output-format json -H "Authorization: Bearer $TOKEN" \
-    --rand-regex-url "http://$ADDR/v1/companies/($(cat "$OUT/ids.txt"))" > "$OUT/oha-$i.json" 2> /dev/null
+    --rand-regex-url "http://$ADDR/v1/companies/($(cat "$OUT/ids.regex"))" > "$OUT/oha-$i.json" 2> /dev/null
   cpu1=$(awk '{print $14 + $15}' /proc/$SERVER/stat)
   python3 - "$OUT/oha-$i.json" "$i" "$(( (cpu1 - cpu0) * 100 / ticks / SECONDS_EACH ))" \
     "$(cat "$OUT/oha-$i.time")" "$SECONDS_EACH" <<'PY'

@@ -155,7 +155,7 @@ fn transform_rows(x: &Design, rows: Option<&[usize]>) -> Transformed {
     let mut transforms: Vec<Option<RankNormal>> = Vec::with_capacity(x.k());
     // The columns written one after the other into the design itself (a vector per column
     // flattened at the end held the transformed rows twice at once).
-    let mut design: Vec<f64> = Vec::new();
+    let mut design: Vec<f64> = Vec::with_capacity(n * x.k());
     let mut p = 0;
     let mut indicator_of: Vec<Option<usize>> = Vec::new();
     let mut means = Vec::with_capacity(x.k());
