@@ -6,7 +6,8 @@
 //!   `docs/model-format.md`): feature schema, transforms, a linear model or a tree
 //!   ensemble, calibration and thresholds;
 //! - [`transform`]: the robust rank-to-normal transform with missing-value indicators;
-//! - [`trees`]: tree-ensemble evaluation and exact TreeSHAP;
+//! - [`trees`]: tree-ensemble evaluation and exact TreeSHAP (`batch`: the margins of many
+//!   rows at once, `TreeEnsemble::margins_with`);
 //! - [`Scorer`]: binds a model to the columns of the data and scores rows;
 //! - [`levers`]: the smallest plausible changes of actionable features that would bring a
 //!   company under the orange threshold (rescored, exact);
@@ -18,6 +19,7 @@
 //! floating-point rounding); calibrated probabilities are monotone in the horizon; a model
 //! whose features are not all in the data is refused with the missing names.
 
+mod batch;
 pub mod diagnosis;
 mod error;
 pub mod explanation;

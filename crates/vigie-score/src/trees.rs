@@ -63,54 +63,6 @@ fn step(n: &Node, v: f64) -> u32 {
 }
 
 impl TreeEnsemble {
-    /// The margins of `out.len()` rows, where `value(f, r)` is feature `f` of row `r`:
-    /// tree by tree down the rows (a tree's nodes stay in cache), each equal bit for bit
-    /// to [`TreeEnsemble::margin`] of its row (the same additions in the same order).
-    ///
-    /// The rows are gathered by blocks of 256 into a row-major buffer, then each tree runs
-    /// down the block with branch-free steps: the walks of different rows do not wait on
-    /// each other (a walk with branches mispredicts at about every other node).
-    pub fn margins_with(&self, value: impl Fn(usize, usize) -> f64, out: &mut [f64]) {
-        const ROWS: usize = 256;
-        let k = self
-            .trees
-            .iter()
-            .flat_map(|t| t.nodes.iter().filter(|n| !n.is_leaf()).map(|n| n.feature as usize + 1))
-            .max()
-            .unwrap_or(0);
-        let mut block = vec![0.0; ROWS * k.max(1)];
-        for (b, out) in out.chunks_mut(ROWS).enumerate() {
-            for r in 0..out.len() {
-                for f in 0..k {
-                    block[r * k + f] = value(f, b * ROWS + r);
-                }
-            }
-            out.fill(-0.0);
-            for t in &self.trees {
-                for (r, acc) in out.iter_mut().enumerate() {
-                    let x = &block[r * k..(r + 1) * k];
-                    let mut i = 0usize;
-                    loop {
-                        let n = &t.nodes[i];
-                        if n.is_leaf() {
-                            *acc += n.value;
-                            break;
-                        }
-                        let v = x[n.feature as usize];
-                        // The same child as `step`, without a branch: NaN fails `v < t`
-                        // and is sent to `missing` by the second test.
-                        let lt = v < n.threshold;
-                        let next = if lt { n.left } else { n.right };
-                        i = if v.is_nan() { n.missing } else { next } as usize;
-                    }
-                }
-            }
-            for acc in out.iter_mut() {
-                *acc += self.base;
-            }
-        }
-    }
-
     /// The margin (log-odds) of a feature row.
     #[must_use]
     pub fn margin(&self, x: &[f64]) -> f64 {

@@ -348,6 +348,25 @@ impl Grow {
         let (col, bin, missing_left) = (x.col(split.feature), split.bin, split.missing_left);
         let n_left = partition(rows, |i| goes_left(col[i as usize], bin, missing_left));
         let (lrows, rrows) = rows.split_at(n_left);
+        let depth = leaf.depth + 1;
+        let mid = leaf.start + n_left;
+        let (lsum, rsum) = (split.left, leaf.total.minus(split.left));
+        if depth >= self.max_depth {
+            // Children at the deepest level never split: they need no histogram.
+            let child = |start, end, total| Open {
+                node: 0,
+                start,
+                end,
+                depth,
+                total,
+                hist: Vec::new(),
+                best: None,
+            };
+            return Children {
+                left: child(leaf.start, mid, lsum),
+                right: child(mid, leaf.end, rsum),
+            };
+        }
         let small_left = lrows.len() <= rrows.len();
         let small = histogram(x, gh, if small_left { lrows } else { rrows }, selected);
         let mut large = leaf.hist;
@@ -366,19 +385,12 @@ impl Grow {
             }
         }
         let (lhist, rhist) = if small_left { (small, large) } else { (large, small) };
-        let depth = leaf.depth + 1;
-        let mid = leaf.start + n_left;
         let child = |start, end, total, hist: Vec<[Sum; BINS]>| {
-            let best = if depth < self.max_depth {
-                self.best(&hist, total, features, nbins)
-            } else {
-                None
-            };
+            let best = self.best(&hist, total, features, nbins);
             // A leaf that will not split needs no histogram.
             let hist = if best.is_some() { hist } else { Vec::new() };
             Open { node: 0, start, end, depth, total, hist, best }
         };
-        let (lsum, rsum) = (split.left, leaf.total.minus(split.left));
         Children {
             left: child(leaf.start, mid, lsum, lhist),
             right: child(mid, leaf.end, rsum, rhist),

@@ -255,12 +255,14 @@ impl ValidGbdtParams {
         let mut gh = vec![Sum::default(); x.n];
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut ws = Workspace::new();
+        let mut left_out: Vec<u32> = Vec::new();
         let mut order: Vec<usize> = (0..x.k).collect();
         let kept = ((p.colsample * x.k as f64).round() as usize).clamp(1, x.k.max(1)).min(x.k);
         let mut trees = Vec::new();
         let mut best = (f64::INFINITY, 0usize);
-        // Seconds spent in gradients, sampling, growing trees, updating margins (a debug log
-        // line at the end: where a fit's time goes).
+        // Seconds spent drawing the sample with its gradients, gathering it and drawing the
+        // features, growing trees, updating margins (a debug log line at the end: where a
+        // fit's time goes).
         let mut spent = [0.0f64; 4];
         let mut clock = std::time::Instant::now();
         let mut lap = |phase: usize| {
@@ -269,41 +271,47 @@ impl ValidGbdtParams {
             clock = now;
         };
         for _ in 0..p.iterations {
-            gh.par_chunks_mut(BLOCK)
+            // The tree's sample (LightGBM's bagging) and the gradients of its rows, by fixed
+            // blocks of rows, each drawing from its own generator seeded from the tree's: the
+            // same sample for any number of threads. Rows left out are in no histogram and no
+            // partition; they take their leaf by descending the tree.
+            let tree_seed: u64 = rng.random();
+            let blocks: Vec<(Vec<u32>, Vec<u32>)> = gh
+                .par_chunks_mut(BLOCK)
                 .zip(margin.par_chunks(BLOCK))
                 .zip(y.par_chunks(BLOCK))
-                .for_each(|((gh, m), y)| {
-                    for ((s, &m), &v) in gh.iter_mut().zip(m).zip(y) {
+                .enumerate()
+                .map(|(b, ((gh, m), y))| {
+                    let mut draw = Xoshiro256PlusPlus::seed_from_u64(tree_seed ^ b as u64);
+                    let (mut sampled, mut out) = (Vec::with_capacity(gh.len()), Vec::new());
+                    for (r, ((s, &m), &v)) in gh.iter_mut().zip(m).zip(y).enumerate() {
+                        let i = (b * BLOCK + r) as u32;
+                        if p.subsample < 1.0 && draw.random::<f32>() >= p.subsample {
+                            out.push(i);
+                            continue;
+                        }
+                        sampled.push(i);
                         let pr = 1.0 / (1.0 + (-m).exp());
                         let w = weight(v);
                         *s = Sum { g: w * (pr - v), h: (w * pr * (1.0 - pr)).max(1e-16) };
                     }
-                });
+                    (sampled, out)
+                })
+                .collect();
             lap(0);
-            // Rows left out of this tree's sample keep their place with zero gradient and
-            // hessian: they change no sum, the root's histogram reads the columns straight
-            // down, and every row's leaf is known once the tree is grown.
-            if p.subsample < 1.0 {
-                for s in &mut gh {
-                    if rng.random::<f32>() >= p.subsample {
-                        *s = Sum::default();
-                    }
-                }
-            }
             ws.index.clear();
-            ws.index.extend(0..x.n as u32);
+            left_out.clear();
+            for (sampled, out) in &blocks {
+                ws.index.extend_from_slice(sampled);
+                left_out.extend_from_slice(out);
+            }
             order.shuffle(&mut rng);
             let mut features = order[..kept].to_vec();
             features.sort_unstable();
             lap(1);
             let tree = grow.tree(x, &gh, nbins, &features, &mut ws);
             lap(2);
-            for &(node, start, end) in &tree.leaves {
-                let v = tree.nodes[node].value;
-                for &i in &ws.index[start..end] {
-                    margin[i as usize] += v;
-                }
-            }
+            add_training(&tree, &ws.index, &left_out, x, &mut margin);
             if let Some((vx, vy)) = valid {
                 add(&tree, vx, &mut vmargin);
                 let loss = log_loss(&vmargin, vy, &weight);
@@ -344,6 +352,38 @@ fn add(tree: &BinTree, x: &Binned, margin: &mut [f64]) {
     margin.par_chunks_mut(BLOCK).enumerate().for_each(|(b, m)| {
         for (r, m) in m.iter_mut().enumerate() {
             *m += tree.value(x, b * BLOCK + r);
+        }
+    });
+}
+
+/// Adds a tree's values to the training margins `margin` (one per row of `x`): the rows
+/// it grew on (`index`, partitioned by leaf, each leaf's rows ascending) from its leaves'
+/// ranges, the rows left out of its sample (`left_out`, ascending) by descending it. By
+/// blocks of rows in parallel: a block takes, from each leaf, the rows that fall in it.
+fn add_training(tree: &BinTree, index: &[u32], left_out: &[u32], x: &Binned, margin: &mut [f64]) {
+    let leaves: Vec<(f64, &[u32])> = tree
+        .leaves
+        .iter()
+        .map(|&(node, start, end)| (tree.nodes[node].value, &index[start..end]))
+        .collect();
+    // The rows of an ascending list within `from..to`.
+    let within = |rows: &[u32], from: usize, to: usize| {
+        let a = rows.partition_point(|&i| (i as usize) < from);
+        let b = rows.partition_point(|&i| (i as usize) < to);
+        (a, b)
+    };
+    margin.par_chunks_mut(BLOCK).enumerate().for_each(|(b, m)| {
+        let from = b * BLOCK;
+        let to = from + m.len();
+        for &(v, rows) in &leaves {
+            let (s, e) = within(rows, from, to);
+            for &i in &rows[s..e] {
+                m[i as usize - from] += v;
+            }
+        }
+        let (s, e) = within(left_out, from, to);
+        for &i in &left_out[s..e] {
+            m[i as usize - from] += tree.value(x, i as usize);
         }
     });
 }
@@ -523,6 +563,40 @@ mod tests {
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let alone = one.install(|| params.fit_rows(&x, &rows, &yt, Some((&vrows, &yv))).unwrap());
         assert_eq!(on_rows, alone, "the same trees on one thread");
+    }
+
+    #[test]
+    fn training_margins_of_sampled_and_left_out_rows_are_the_trees_values() {
+        // 40,000 rows (three blocks of the margin update), about half left out of the
+        // tree's sample; the gradient follows feature 0, so the tree has several leaves.
+        let (n, k) = (40_000usize, 3usize);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let bins: Vec<u8> = (0..n * k).map(|_| rng.random_range(0..8u8)).collect();
+        let x = Binned { n, k, bins };
+        let gh: Vec<Sum> = (0..n)
+            .map(|i| Sum { g: f64::from(x.bins[i]) - 3.5 + rng.random::<f64>(), h: 1.0 })
+            .collect();
+        let (sampled, left_out): (Vec<u32>, Vec<u32>) =
+            (0..n as u32).partition(|_| rng.random::<bool>());
+        assert!(left_out.len() > 15_000 && sampled.len() > 15_000);
+        let mut ws = Workspace::new();
+        ws.index = sampled;
+        let grow = Grow {
+            max_depth: 3,
+            max_leaves: 8,
+            leaf_wise: false,
+            l2: 1.0,
+            gamma: 0.0,
+            min_leaf_weight: 1.0,
+            learning_rate: 0.1,
+        };
+        let tree = grow.tree(&x, &gh, &[7, 7, 7], &[0, 1, 2], &mut ws);
+        assert!(tree.leaves.len() >= 4, "{} leaves", tree.leaves.len());
+        let mut margin = vec![0.5; n];
+        add_training(&tree, &ws.index, &left_out, &x, &mut margin);
+        for (r, &m) in margin.iter().enumerate() {
+            assert_eq!(m, 0.5 + tree.value(&x, r), "row {r}");
+        }
     }
 
     #[test]
