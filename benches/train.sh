@@ -20,12 +20,13 @@ cd "$(dirname "$0")/.."
 PANEL=$1
 PY=${2:-.venv-peers/bin/python}
 VIGIE=${VIGIE:-target/release/vigie}  # VIGIE=path: another build (a "before" figure)
+SEED=${SEED:-42}  # SEED=n: both sides' random seed (row and column sampling)
 OUT=target/bench-train
 rm -rf "$OUT"
 mkdir -p "$OUT"
-/usr/bin/time -v "$VIGIE" train --panel "$PANEL" --model gbdt --cv-folds 0 --out "$OUT/model" \
-  --fit-rows "$OUT/rows" > "$OUT/vigie.log" 2> "$OUT/vigie.time"
-/usr/bin/time -v "$PY" benches/train_peer.py "$PANEL" "$OUT/rows" > "$OUT/lightgbm.json" \
+/usr/bin/time -v "$VIGIE" train --panel "$PANEL" --model gbdt --cv-folds 0 --seed "$SEED" \
+  --out "$OUT/model" --fit-rows "$OUT/rows" > "$OUT/vigie.log" 2> "$OUT/vigie.time"
+/usr/bin/time -v "$PY" benches/train_peer.py "$PANEL" "$OUT/rows" "$SEED" > "$OUT/lightgbm.json" \
   2> "$OUT/lightgbm.time"
 "$PY" - "$OUT" <<'PY'
 import glob, json, re, sys

@@ -284,17 +284,24 @@ pub(crate) fn fit_at(
         },
         ..opts.gbdt.clone()
     };
-    // Both families read the panel's rows where they are.
+    // Both families read the panel's rows where they are. The data fingerprint is hashed
+    // beside the fit: SHA-256 runs on one core, the fit's tasks fill the other.
     let started = std::time::Instant::now();
-    let model = fit_model(
-        opts.family,
-        &gbdt,
-        &opts.logistic,
-        &p.design,
-        &train_rows,
-        &yt,
-        Some((&valid_rows, &yv)),
-    )?;
+    let (model, data_fingerprint) = rayon::join(
+        || {
+            fit_model(
+                opts.family,
+                &gbdt,
+                &opts.logistic,
+                &p.design,
+                &train_rows,
+                &yt,
+                Some((&valid_rows, &yv)),
+            )
+        },
+        || crate::seen::fingerprint(p, layout),
+    );
+    let model = model?;
     let trees = match &model {
         Model::Gbdt(e) => Some(e.trees.len()),
         Model::Logistic(_) => None,
@@ -388,7 +395,7 @@ pub(crate) fn fit_at(
         train_window: [layout.train.0.to_string(), layout.train.1.to_string()],
         validation_window: [layout.validation.0.to_string(), layout.validation.1.to_string()],
         test_window: [String::new(), String::new()],
-        data_fingerprint: crate::seen::fingerprint(p, layout),
+        data_fingerprint,
         seed: opts.seed,
         code_version: format!("vigie-train {}", env!("CARGO_PKG_VERSION")),
         params,

@@ -214,27 +214,37 @@ fn histogram(x: &Binned, gh: &[Sum], rows: &[u32], selected: &[bool]) -> Vec<[Su
 
 /// Partitions `rows` stably, those for which `left` holds first; returns their number.
 fn partition(rows: &mut [u32], left: impl Fn(u32) -> bool + Sync) -> usize {
-    let split = |rows: &[u32]| -> (Vec<u32>, Vec<u32>) {
-        let (mut l, mut r) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
+    // Without a branch on the side (as likely one way as the other): each row is written
+    // at the front (left rows, in order) and at the back (right rows, in reverse order) of
+    // one buffer, and only the side it belongs to moves on.
+    let split = |rows: &[u32]| -> (Vec<u32>, usize) {
+        let mut out = vec![0u32; rows.len()];
+        let (mut l, mut r) = (0, rows.len());
         for &i in rows {
-            if left(i) { l.push(i) } else { r.push(i) }
+            let go = left(i);
+            out[l] = i;
+            out[r - 1] = i;
+            l += usize::from(go);
+            r -= usize::from(!go);
         }
-        (l, r)
+        (out, l)
     };
-    let parts: Vec<(Vec<u32>, Vec<u32>)> = if rows.len() <= MIN_BLOCK {
+    let parts: Vec<(Vec<u32>, usize)> = if rows.len() <= MIN_BLOCK {
         vec![split(rows)]
     } else {
         rows.par_chunks(block_of(rows.len())).map(split).collect()
     };
     let mut at = 0;
-    for (l, _) in &parts {
-        rows[at..at + l.len()].copy_from_slice(l);
-        at += l.len();
+    for (out, l) in &parts {
+        rows[at..at + l].copy_from_slice(&out[..*l]);
+        at += l;
     }
     let n_left = at;
-    for (_, r) in &parts {
-        rows[at..at + r.len()].copy_from_slice(r);
-        at += r.len();
+    for (out, l) in &parts {
+        for (o, &i) in rows[at..at + out.len() - l].iter_mut().zip(out[*l..].iter().rev()) {
+            *o = i;
+        }
+        at += out.len() - l;
     }
     n_left
 }
