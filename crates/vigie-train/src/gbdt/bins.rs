@@ -118,7 +118,13 @@ pub(crate) struct Binned {
     pub(crate) n: usize,
     pub(crate) k: usize,
     pub(crate) bins: Vec<u8>,
+    /// The same bins row-major (row `i`'s at `by_row[i * k..(i + 1) * k]`), for the
+    /// histograms of leaves whose rows are sparse; empty when not built.
+    pub(crate) by_row: Vec<u8>,
 }
+
+/// Rows transposed per parallel task.
+const ROWS_PER_TASK: usize = 16_384;
 
 impl Binned {
     /// Bins the rows `rows` of `x` (all rows when `None`), in that order.
@@ -135,7 +141,34 @@ impl Binned {
                 }
             });
         }
-        Self { n, k, bins }
+        Self { n, k, bins, by_row: Vec::new() }
+    }
+
+    /// Adds the row-major copy of the bins.
+    pub(crate) fn with_rows(mut self) -> Self {
+        let (n, k) = (self.n, self.k);
+        let mut by_row = vec![0u8; n * k];
+        if n > 0 && k > 0 {
+            let bins = &self.bins;
+            by_row.par_chunks_mut(ROWS_PER_TASK * k).enumerate().for_each(|(t, out)| {
+                let first = t * ROWS_PER_TASK;
+                let rows = out.len() / k;
+                for j in 0..k {
+                    let col = &bins[j * n + first..j * n + first + rows];
+                    for (r, &b) in col.iter().enumerate() {
+                        out[r * k + j] = b;
+                    }
+                }
+            });
+        }
+        self.by_row = by_row;
+        self
+    }
+
+    /// The bins of row `i` (the row-major copy must have been built).
+    #[inline]
+    pub(crate) fn row(&self, i: usize) -> &[u8] {
+        &self.by_row[i * self.k..(i + 1) * self.k]
     }
 
     /// Column `j`.

@@ -7,7 +7,8 @@
 //!   parent's minus the smaller's (LightGBM's subtraction), so a level of the tree reads
 //!   at most half its rows.
 //! - Histograms are built feature by feature in parallel, each down its column in row
-//!   order: the same trees for any number of threads.
+//!   order, or, for leaves with few rows, row by row from a row-major copy, in blocks of
+//!   rows fixed by their number: the same trees for any number of threads.
 
 use rayon::prelude::*;
 
@@ -157,6 +158,13 @@ fn block_of(n: usize) -> usize {
 /// Share of a parent's missing hessian under which a subtracted missing cell is residue.
 const MISSING_RESIDUE: f64 = 1e-9;
 
+/// A leaf holding under one row in this many is histogrammed row by row
+/// ([`by_rows`]): its rows lie far apart, and a column-major pass would miss the cache
+/// once per row and feature. Measured on the 200,000-company panel (growth of the four
+/// fits of `vigie train --model gbdt --cv-folds 0`, same trees): 16 → 31.1 s, 32 → 30.2 s,
+/// 64 → 27.5 / 28.9 / 28.1 s, 128 → 31.2 s, 256 → 31.1 s, never (columns only) → 31.6 s.
+const SPARSE: usize = 64;
+
 /// Rows under which a leaf's histogram is built on one thread.
 const PARALLEL_ROWS: usize = 4096;
 
@@ -184,11 +192,15 @@ fn accumulate(hist: &mut [Sum; BINS], gh: &[Sum], bin: impl Fn(usize) -> u8) {
     }
 }
 
-/// The histogram of the rows `rows` over the features flagged in `selected` (other
-/// features' cells stay zero): the gradients gathered once in row order, then each
-/// feature's column read down those rows, features in parallel. Every row (the root):
-/// the columns and gradients are read straight down.
-fn histogram(x: &Binned, gh: &[Sum], rows: &[u32], selected: &[bool]) -> Vec<[Sum; BINS]> {
+/// The histogram of the rows `rows` over the tree's features (other features' cells stay
+/// zero): for sparse rows, row by row ([`SPARSE`]); otherwise the gradients gathered once
+/// in row order, then each feature's column read down those rows, features in parallel.
+/// Every row: the columns and gradients are read straight down.
+fn histogram(x: &Binned, gh: &[Sum], rows: &[u32], on: &On<'_>) -> Vec<[Sum; BINS]> {
+    if !x.by_row.is_empty() && rows.len() * SPARSE < x.n {
+        return by_rows(x, gh, rows, on.features, on.nbins);
+    }
+    let selected = on.selected;
     let all = rows.len() == x.n;
     let ordered: Vec<Sum> =
         if all { Vec::new() } else { rows.iter().map(|&i| gh[i as usize]).collect() };
@@ -208,6 +220,59 @@ fn histogram(x: &Binned, gh: &[Sum], rows: &[u32], selected: &[bool]) -> Vec<[Su
         hist.iter_mut().enumerate().for_each(|(j, h)| one(j, h));
     } else {
         hist.par_iter_mut().enumerate().for_each(|(j, h)| one(j, h));
+    }
+    hist
+}
+
+/// The histogram of sparse rows, built row by row from the row-major copy: each row's
+/// gradient and bins are read once for all the features (its bins share a cache line,
+/// where a column-major pass would miss the cache once per feature). Large leaves are cut
+/// into blocks fixed by their number of rows alone, added in order: the same sums for any
+/// number of threads. The cells are packed, each feature's `nbins[j] + 1` after the
+/// previous one's: 256 cells apart (4 KiB), a row's updates would fall in the same few
+/// sets of the L1 cache and alias each other's stores.
+fn by_rows(
+    x: &Binned,
+    gh: &[Sum],
+    rows: &[u32],
+    features: &[usize],
+    nbins: &[usize],
+) -> Vec<[Sum; BINS]> {
+    let mut offsets = Vec::with_capacity(features.len());
+    let mut cells = 0;
+    for &j in features {
+        offsets.push(cells);
+        cells += nbins[j] + 1;
+    }
+    let build = |rows: &[u32]| {
+        let mut packed = vec![Sum::default(); cells];
+        for &i in rows {
+            let s = gh[i as usize];
+            let row = x.row(i as usize);
+            for (&j, &o) in features.iter().zip(&offsets) {
+                let cell = &mut packed[o + usize::from(row[j])];
+                cell.g += s.g;
+                cell.h += s.h;
+            }
+        }
+        packed
+    };
+    let packed = if rows.len() < PARALLEL_ROWS {
+        build(rows)
+    } else {
+        let blocks: Vec<Vec<Sum>> = rows.par_chunks(block_of(rows.len())).map(build).collect();
+        let mut blocks = blocks.into_iter();
+        let mut packed = blocks.next().expect("a leaf has rows");
+        for block in blocks {
+            for (c, s) in packed.iter_mut().zip(&block) {
+                c.add(*s);
+            }
+        }
+        packed
+    };
+    let mut hist = vec![[Sum::default(); BINS]; x.k];
+    for (&j, &o) in features.iter().zip(&offsets) {
+        hist[j][..=nbins[j]].copy_from_slice(&packed[o..=o + nbins[j]]);
     }
     hist
 }
@@ -353,7 +418,7 @@ impl Grow {
     /// histogram and subtracts it from the leaf's for the other, finds the children's best
     /// splits. The children's node numbers are set by the caller.
     fn split(&self, on: &On<'_>, leaf: Open, rows: &mut [u32]) -> Children {
-        let On { x, gh, nbins, features, selected } = *on;
+        let On { x, gh, nbins, features, .. } = *on;
         let split = leaf.best.expect("a split leaf has a split");
         let (col, bin, missing_left) = (x.col(split.feature), split.bin, split.missing_left);
         let n_left = partition(rows, |i| goes_left(col[i as usize], bin, missing_left));
@@ -378,7 +443,7 @@ impl Grow {
             };
         }
         let small_left = lrows.len() <= rrows.len();
-        let small = histogram(x, gh, if small_left { lrows } else { rrows }, selected);
+        let small = histogram(x, gh, if small_left { lrows } else { rrows }, on);
         let mut large = leaf.hist;
         for &j in features {
             let parent_missing = large[j][0].h;
@@ -425,8 +490,8 @@ impl Grow {
         for &j in features {
             selected[j] = true;
         }
-        let hist = histogram(x, gh, &ws.index, &selected);
         let on = On { x, gh, nbins, features, selected: &selected };
+        let hist = histogram(x, gh, &ws.index, &on);
         let total = ws.index.iter().fold(Sum::default(), |mut s, &i| {
             s.add(gh[i as usize]);
             s
@@ -518,7 +583,7 @@ mod tests {
         bins.extend((0..40u8).map(|i| 1 + i % 2));
         let gh: Vec<Sum> =
             (0..40u8).map(|i| Sum { g: if i % 5 <= 2 { -1.0 } else { 1.0 }, h: 1.0 }).collect();
-        let x = Binned { n: 40, k: 2, bins };
+        let x = Binned { n: 40, k: 2, bins, by_row: Vec::new() };
         let mut ws = Workspace::new();
         ws.index = (0..40).collect();
         let t = Grow { max_depth: 1, ..grow() }.tree(&x, &gh, &[4, 2], &[0, 1], &mut ws);
@@ -558,11 +623,12 @@ mod tests {
                 h: 0.1 * (1 + i % 7) as f64 + 0.017 * i as f64,
             })
             .collect();
-        let x = Binned { n, k: 2, bins };
+        let x = Binned { n, k: 2, bins, by_row: Vec::new() };
         let (nbins, features, selected) = ([2, 5], [0, 1], [true, true]);
         let g = Grow { max_depth: 3, ..grow() };
         let mut rows: Vec<u32> = (0..n as u32).collect();
-        let hist = histogram(&x, &gh, &rows, &selected);
+        let on = On { x: &x, gh: &gh, nbins: &nbins, features: &features, selected: &selected };
+        let hist = histogram(&x, &gh, &rows, &on);
         let total = gh.iter().fold(Sum::default(), |mut s, &c| {
             s.add(c);
             s
@@ -571,10 +637,9 @@ mod tests {
         assert_eq!(best.map(|s| (s.feature, s.bin)), Some((0, 1)));
         let parent_missing = hist[1][0];
         let leaf = Open { node: 0, start: 0, end: n, depth: 0, total, hist, best };
-        let on = On { x: &x, gh: &gh, nbins: &nbins, features: &features, selected: &selected };
         let Children { left, right } = g.split(&on, leaf, &mut rows);
         assert_eq!(left.end, 14);
-        let small = histogram(&x, &gh, &rows[..14], &selected);
+        let small = histogram(&x, &gh, &rows[..14], &on);
         assert_ne!(parent_missing.minus(small[1][0]).h, 0.0, "the data leave residue");
         assert_eq!(right.hist[1][0], Sum::default(), "no missing row in the larger child");
         // So the larger child's split on feature 1 sends missing values to its heavier side.
@@ -589,7 +654,7 @@ mod tests {
         let bins: Vec<u8> = (0..20u8).map(|i| u8::from(i % 2 == 0)).collect();
         let gh: Vec<Sum> =
             (0..20u8).map(|i| Sum { g: if i % 2 == 0 { 1.0 } else { -1.0 }, h: 1.0 }).collect();
-        let x = Binned { n: 20, k: 1, bins };
+        let x = Binned { n: 20, k: 1, bins, by_row: Vec::new() };
         let mut ws = Workspace::new();
         ws.index = (0..20).collect();
         let t = Grow { max_depth: 1, ..grow() }.tree(&x, &gh, &[1], &[0], &mut ws);
@@ -605,9 +670,16 @@ mod tests {
         let bins: Vec<u8> = (0..n * k).map(|v| (v * 7919 % 251) as u8).collect();
         let gh: Vec<Sum> =
             (0..n).map(|i| Sum { g: (i % 13) as f64 - 6.0, h: 1.0 + (i % 3) as f64 }).collect();
-        let x = Binned { n, k, bins };
+        let x = Binned { n, k, bins, by_row: Vec::new() };
         let rows: Vec<u32> = (0..n as u32).collect();
-        let built = histogram(&x, &gh, &rows, &[true, false, true]);
+        let on = On {
+            x: &x,
+            gh: &gh,
+            nbins: &[250; 3],
+            features: &[0, 2],
+            selected: &[true, false, true],
+        };
+        let built = histogram(&x, &gh, &rows, &on);
         let mut one = vec![[Sum::default(); BINS]; k];
         for i in 0..n {
             for j in [0, 2] {
@@ -618,12 +690,49 @@ mod tests {
     }
 
     #[test]
+    fn sparse_rows_histogram_row_by_row_to_the_same_sums() {
+        // 2^20 rows with their row-major copy; leaves of every 3rd row (dense: by
+        // columns), every 100th (sparse: by rows, over 16,384 rows so in blocks) and every
+        // 997th (sparse, one block). Integer gradients: sums exact in any order.
+        let (n, k) = (1usize << 20, 4usize);
+        let bins: Vec<u8> =
+            (0..n * k).map(|v| (v.wrapping_mul(2_654_435_761) >> 7) as u8 % 200).collect();
+        let gh: Vec<Sum> =
+            (0..n).map(|i| Sum { g: (i % 13) as f64 - 6.0, h: 1.0 + (i % 3) as f64 }).collect();
+        let x = Binned { n, k, bins, by_row: Vec::new() }.with_rows();
+        for i in [0, 1, 777, n - 1] {
+            for j in 0..k {
+                assert_eq!(x.row(i)[j], x.col(j)[i], "row {i}, feature {j}");
+            }
+        }
+        let on = On {
+            x: &x,
+            gh: &gh,
+            nbins: &[199; 4],
+            features: &[0, 1, 3],
+            selected: &[true, true, false, true],
+        };
+        for step in [3u32, 100, 997] {
+            let rows: Vec<u32> = (0..n as u32).step_by(step as usize).collect();
+            assert_eq!(rows.len() * SPARSE < n, step > 3, "the path taken");
+            let built = histogram(&x, &gh, &rows, &on);
+            let mut one = vec![[Sum::default(); BINS]; k];
+            for &i in &rows {
+                for j in [0, 1, 3] {
+                    one[j][usize::from(x.col(j)[i as usize])].add(gh[i as usize]);
+                }
+            }
+            assert_eq!(built, one, "every {step}th row");
+        }
+    }
+
+    #[test]
     fn loss_guided_growth_stops_at_its_leaves() {
         let n = 64usize;
         let bins: Vec<u8> = (0..n).map(|i| 1 + (i % 16) as u8).collect();
         let gh: Vec<Sum> =
             (0..n).map(|i| Sum { g: ((i % 16) as f64 - 7.5).powi(3), h: 1.0 }).collect();
-        let x = Binned { n, k: 1, bins };
+        let x = Binned { n, k: 1, bins, by_row: Vec::new() };
         let mut ws = Workspace::new();
         ws.index = (0..n as u32).collect();
         let g = Grow { max_depth: 6, max_leaves: 5, leaf_wise: true, ..grow() };

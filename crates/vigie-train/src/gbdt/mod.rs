@@ -163,7 +163,7 @@ impl ValidGbdtParams {
             return Err(Error::Input("no training rows".into()));
         }
         let cuts = Cuts::learn(x, None, self.max_bins());
-        let train = Binned::of(x, None, &cuts);
+        let train = Binned::of(x, None, &cuts).with_rows();
         let valid = self.stopping(valid).map(|(vx, vy)| (Binned::of(vx, None, &cuts), vy));
         self.boost(&cuts, &train, y, valid.as_ref().map(|(b, y)| (b, *y)))
     }
@@ -182,7 +182,7 @@ impl ValidGbdtParams {
             return Err(Error::Input("no training rows".into()));
         }
         let cuts = Cuts::learn(x, Some(rows), self.max_bins());
-        let train = Binned::of(x, Some(rows), &cuts);
+        let train = Binned::of(x, Some(rows), &cuts).with_rows();
         let valid = self.stopping(valid).map(|(vr, vy)| (Binned::of(x, Some(vr), &cuts), vy));
         self.boost(&cuts, &train, y, valid.as_ref().map(|(b, y)| (b, *y)))
     }
@@ -572,7 +572,7 @@ mod tests {
         let (n, k) = (40_000usize, 3usize);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
         let bins: Vec<u8> = (0..n * k).map(|_| rng.random_range(0..8u8)).collect();
-        let x = Binned { n, k, bins };
+        let x = Binned { n, k, bins, by_row: Vec::new() };
         let gh: Vec<Sum> = (0..n)
             .map(|i| Sum { g: f64::from(x.bins[i]) - 3.5 + rng.random::<f64>(), h: 1.0 })
             .collect();
