@@ -595,6 +595,23 @@ mod tests {
         for (r, m) in out.iter().enumerate() {
             assert_eq!(m.to_bits(), e.margin(&[value(0, r), value(1, r)]).to_bits(), "row {r}");
         }
+        // A tree of one leaf among them (no step), and an ensemble without a split at all
+        // (no feature read).
+        let stump = Tree { nodes: vec![leaf(0.25, 9.0)] };
+        let mixed =
+            TreeEnsemble { base: 0.5, trees: vec![stump.clone(), example(), stump.clone()] };
+        let mut out = vec![0.0; 13];
+        mixed.margins_with(value, &mut out);
+        for (r, m) in out.iter().enumerate() {
+            let one = mixed.margin(&[value(0, r), value(1, r)]);
+            assert_eq!(m.to_bits(), one.to_bits(), "row {r}, with stumps");
+        }
+        let flat = TreeEnsemble { base: -1.0, trees: vec![stump.clone(), stump] };
+        let mut out = vec![f64::NAN; 11];
+        flat.margins_with(|_, _| unreachable!("no split reads a feature"), &mut out);
+        let one = flat.margin(&[0.0, 0.0]);
+        assert!(out.iter().all(|m| m.to_bits() == one.to_bits()), "{out:?} against {one}");
+        assert!((one + 0.5).abs() < 1e-12, "{one}");
     }
 
     /// Brute-force Shapley values with the path-dependent value function.

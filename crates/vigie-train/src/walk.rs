@@ -285,7 +285,9 @@ pub(crate) fn fit_at(
         ..opts.gbdt.clone()
     };
     // Both families read the panel's rows where they are. The data fingerprint is hashed
-    // beside the fit: SHA-256 runs on one core, the fit's tasks fill the other.
+    // beside the fit: SHA-256 runs on one core, the fit's tasks fill the other. So the hash's
+    // buffers live during the fit, the `fitted` log's seconds are the longer of the two,
+    // and a fit that fails waits for the hash to end.
     let started = std::time::Instant::now();
     let (model, data_fingerprint) = rayon::join(
         || {

@@ -161,7 +161,8 @@ const MISSING_RESIDUE: f64 = 1e-9;
 /// A leaf holding under one row in this many is histogrammed row by row
 /// ([`by_rows`]): its rows lie far apart, and a column-major pass would miss the cache
 /// once per row and feature. Measured on the 200,000-company panel (growth of the four
-/// fits of `vigie train --model gbdt --cv-folds 0`, same trees): 16 → 31.1 s, 32 → 30.2 s,
+/// fits of `vigie train --model gbdt --cv-folds 0`; both paths give the same sums up to
+/// rounding, added in another order): 16 → 31.1 s, 32 → 30.2 s,
 /// 64 → 27.5 / 28.9 / 28.1 s, 128 → 31.2 s, 256 → 31.1 s, never (columns only) → 31.6 s.
 const SPARSE: usize = 64;
 
@@ -250,6 +251,7 @@ fn by_rows(
             let s = gh[i as usize];
             let row = x.row(i as usize);
             for (&j, &o) in features.iter().zip(&offsets) {
+                debug_assert!(usize::from(row[j]) <= nbins[j], "a bin within its feature's cells");
                 let cell = &mut packed[o + usize::from(row[j])];
                 cell.g += s.g;
                 cell.h += s.h;
@@ -414,9 +416,10 @@ impl Grow {
         })
     }
 
-    /// Splits `leaf`, whose rows are `rows`: partitions them, builds the smaller child's
-    /// histogram and subtracts it from the leaf's for the other, finds the children's best
-    /// splits. The children's node numbers are set by the caller.
+    /// Splits `leaf`, whose rows are `rows`: partitions them; unless the children are at
+    /// the deepest level (leaves, never split), builds the smaller child's histogram,
+    /// subtracts it from the leaf's for the other and finds the children's best splits. The
+    /// children's node numbers are set by the caller.
     fn split(&self, on: &On<'_>, leaf: Open, rows: &mut [u32]) -> Children {
         let On { x, gh, nbins, features, .. } = *on;
         let split = leaf.best.expect("a split leaf has a split");
@@ -691,10 +694,10 @@ mod tests {
 
     #[test]
     fn sparse_rows_histogram_row_by_row_to_the_same_sums() {
-        // 2^20 rows with their row-major copy; leaves of every 3rd row (dense: by
-        // columns), every 100th (sparse: by rows, over 16,384 rows so in blocks) and every
+        // 2^21 rows with their row-major copy; leaves of every 3rd row (dense: by
+        // columns), every 100th (sparse: by rows, 20,972 rows so in two blocks) and every
         // 997th (sparse, one block). Integer gradients: sums exact in any order.
-        let (n, k) = (1usize << 20, 4usize);
+        let (n, k) = (1usize << 21, 4usize);
         let bins: Vec<u8> =
             (0..n * k).map(|v| (v.wrapping_mul(2_654_435_761) >> 7) as u8 % 200).collect();
         let gh: Vec<Sum> =
@@ -715,6 +718,8 @@ mod tests {
         for step in [3u32, 100, 997] {
             let rows: Vec<u32> = (0..n as u32).step_by(step as usize).collect();
             assert_eq!(rows.len() * SPARSE < n, step > 3, "the path taken");
+            let in_blocks = rows.len() >= PARALLEL_ROWS && rows.len() > block_of(rows.len());
+            assert_eq!(rows.len() * SPARSE < n && in_blocks, step == 100, "by rows in blocks");
             let built = histogram(&x, &gh, &rows, &on);
             let mut one = vec![[Sum::default(); BINS]; k];
             for &i in &rows {

@@ -9,8 +9,10 @@
 //! - [`bins`]: cut points learnt from the training rows, the binned matrix;
 //! - [`grow`]: one tree from gradient histograms.
 //!
-//! Deterministic for a seed, whatever the number of threads: sampling draws from one
-//! seeded generator, parallel sums run over fixed blocks added in block order.
+//! Deterministic for a seed, whatever the number of threads: each tree's sample is drawn by
+//! fixed blocks of rows, each from its own generator seeded from the tree's seed (one seeded
+//! generator draws the trees' seeds and the column samples); parallel sums run over fixed
+//! blocks added in block order.
 
 mod bins;
 mod grow;
@@ -219,6 +221,14 @@ impl ValidGbdtParams {
         {
             return Err(Error::Input("validation labels and rows differ in number".into()));
         }
+        // Rows are numbered by `u32` in the partitions and samples.
+        if u32::try_from(x.n).is_err() {
+            return Err(Error::Input(format!(
+                "{} training rows: at most {} in one fit",
+                x.n,
+                u32::MAX
+            )));
+        }
         let valid = valid.filter(|(vx, _)| vx.n > 0);
         let nbins = value_bins(cuts);
         let grow = self.grow();
@@ -376,6 +386,13 @@ fn add_training(tree: &BinTree, index: &[u32], left_out: &[u32], x: &Binned, mar
         let from = b * BLOCK;
         let to = from + m.len();
         for &(v, rows) in &leaves {
+            // A leaf with no row in the block is skipped without a search (deep trees have
+            // many leaves, each a range of ascending rows).
+            if rows.first().is_none_or(|&f| f as usize >= to)
+                || rows.last().is_some_and(|&l| (l as usize) < from)
+            {
+                continue;
+            }
             let (s, e) = within(rows, from, to);
             for &i in &rows[s..e] {
                 m[i as usize - from] += v;
