@@ -9,6 +9,7 @@ const ROWS: usize = 256;
 /// Rows descending a tree side by side: their walks are independent chains of loads, which
 /// the processor overlaps.
 const LANES: usize = 8;
+const _: () = assert!(ROWS.is_multiple_of(LANES), "a block holds whole groups of lanes");
 
 /// A node as the batch walk reads it, its children numbered in the ensemble's flat list. A
 /// leaf points to itself: every row takes as many steps as the tree is deep and stays on
@@ -81,10 +82,10 @@ impl TreeEnsemble {
                 }
             }
             out.fill(-0.0);
-            let done = out.len() / LANES * LANES;
             for &(first, depth) in &trees {
-                let mut lanes = out.chunks_exact_mut(LANES);
-                for (c, acc) in lanes.by_ref().enumerate() {
+                // The last group may hold fewer than eight rows: its other lanes walk the
+                // buffer's stale rows, and their leaves are not added.
+                for (c, acc) in out.chunks_mut(LANES).enumerate() {
                     let rows = &block[c * LANES * k..(c + 1) * LANES * k];
                     let mut at = [first; LANES];
                     for _ in 0..depth {
@@ -96,15 +97,6 @@ impl TreeEnsemble {
                     for (acc, &at) in acc.iter_mut().zip(&at) {
                         *acc += values[at as usize];
                     }
-                }
-                for (r, acc) in lanes.into_remainder().iter_mut().enumerate() {
-                    let row = &block[(done + r) * k..];
-                    let mut at = first;
-                    for _ in 0..depth {
-                        let s = &steps[at as usize];
-                        at = s.next(row[s.feature as usize]);
-                    }
-                    *acc += values[at as usize];
                 }
             }
             for acc in out.iter_mut() {
